@@ -1,0 +1,164 @@
+"""`edunews crawl | export | extract | serve`: a stable command line over the same code.
+
+``crawl`` runs the Scrapy project's own spider and settings (what ``scrapy crawl archive``
+runs), so the command is a convenience, not a second crawler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.request
+from dataclasses import asdict
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from archive import export, store
+from crawler.extract.html import decode_html
+from crawler.extract.page import extract_article
+from crawler.pipelines.normalise import normalise_article
+from crawler.sources import SourcesError, load_sources, select
+
+
+class UsageError(Exception):
+    """A bad argument: one line for the user, exit status 2."""
+
+
+def project_settings(overrides: list[str] | None = None, **named) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for pair in overrides or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
+        settings.set(name.strip(), value, priority="cmdline")
+    for name, value in named.items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def cmd_crawl(args) -> int:
+    settings = project_settings(
+        args.set, EDUNEWS_DB=args.db, EDUNEWS_SOURCES=args.sources, EDUNEWS_ONLY=args.only
+    )
+    select(load_sources(settings.get("EDUNEWS_SOURCES") or None), settings.get("EDUNEWS_ONLY"))
+    db_path = settings.get("EDUNEWS_DB")
+    store.open_db(db_path).close()  # fail early, with one line, on a bad database path
+    from crawler.spiders.archive import ArchiveSpider
+
+    process = CrawlerProcess(settings, install_root_handler=not args.quiet)
+    crawler = process.create_crawler(ArchiveSpider)
+    process.crawl(crawler)
+    process.start()
+    run_id = crawler.stats.get_value("edunews/run_id")
+    if run_id is None:
+        raise UsageError("the crawl did not start (see the log above)")
+    return report_run(db_path, run_id)
+
+
+def report_run(db_path: str, run_id: int) -> int:
+    db = store.open_db(db_path, create=False)
+    rows = list(db.query("select * from crawl_run_sources where run_id = ? order by source", [run_id]))
+    failed = 0
+    for row in rows:
+        line = (
+            f"{row['source']}: {row['status']} via {row['discovery'] or '-'}: "
+            f"{row['articles']} articles ({row['new']} new, {row['updated']} updated, "
+            f"{row['unchanged']} unchanged), {row['pages']} pages, {row['errors']} errors"
+        )
+        if row["status"] == "failed":
+            failed += 1
+            line = f"FAILED {row['source']}: {row['reason']}"
+        print(line, file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_export(args) -> int:
+    db = store.open_db(args.db or default_db(), create=False)
+    export.write(db, sys.stdout, fmt=args.format, source=args.source, since=args.since)
+    return 0
+
+
+def cmd_extract(args) -> int:
+    target = args.target
+    if target.startswith(("http://", "https://")):
+        html, url = fetch(target), args.url or target
+    else:
+        path = Path(target)
+        if not path.is_file():
+            raise UsageError(f"no such file: {target}")
+        html, url = decode_html(path.read_bytes()), args.url or path.resolve().as_uri()
+    article = normalise_article(extract_article(url, html))
+    print(json.dumps(asdict(article), ensure_ascii=False, indent=2))
+    return 0
+
+
+def fetch(url: str) -> str:
+    agent = project_settings().get("USER_AGENT")
+    request = urllib.request.Request(url, headers={"User-Agent": agent})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return decode_html(response.read(), response.headers.get("Content-Type"))
+    except OSError as exc:
+        raise UsageError(f"cannot fetch {url}: {exc}") from None
+
+
+def cmd_serve(args) -> int:
+    from archive import publish
+
+    db_path = args.db or default_db()
+    store.open_db(db_path, create=False).close()
+    publish.serve(db_path, host=args.host, port=args.port)
+    return 0
+
+
+def default_db() -> str:
+    return project_settings().get("EDUNEWS_DB")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="edunews", description="Archive of Thai education news")
+    sub = p.add_subparsers(dest="command", required=True)
+    crawl = sub.add_parser("crawl", help="crawl the registry's sources into the archive")
+    crawl.add_argument("--sources", help="registry file (default: the bundled sources.yaml)")
+    crawl.add_argument("--db", help="database path (default: $EDUNEWS_DB or data/archive.db)")
+    crawl.add_argument("--only", help="comma-separated source ids to crawl")
+    crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="Scrapy setting")
+    crawl.add_argument("-q", "--quiet", action="store_true", help="no crawl log on stderr")
+    crawl.set_defaults(func=cmd_crawl)
+    exp = sub.add_parser("export", help="write articles to standard output")
+    exp.add_argument("--db")
+    exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    exp.add_argument("--source", help="only this source id")
+    exp.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
+    exp.set_defaults(func=cmd_export)
+    ext = sub.add_parser("extract", help="extract one saved page or URL and print it as JSON")
+    ext.add_argument("target", metavar="FILE_OR_URL")
+    ext.add_argument("--url", help="the URL a saved file came from")
+    ext.set_defaults(func=cmd_extract)
+    srv = sub.add_parser("serve", help="serve the archive with Datasette")
+    srv.add_argument("--db")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8001)
+    srv.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, SourcesError, store.ArchiveError, export.ExportError) as exc:
+        print(f"edunews: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("edunews: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Thai-aware full-text search over articles.
+
+Thai is written without spaces, so SQLite's tokenizers see a whole run of Thai as one token.
+The index therefore holds two columns of pre-split text in a contentless FTS5 table:
+
+* ``grams``: every run of letters/digits as overlapping character bigrams, with the run's
+  last character as a unigram. A query is a phrase of its own bigrams, so any substring of
+  2+ characters is found exactly (1 character uses a prefix match).
+* ``words``: PyThaiNLP ``newmm`` words. A query word found here adds to the bm25 score, so a
+  whole word (``สอบ``) ranks above the same letters inside a longer word (``ตรวจสอบ``).
+
+Both columns come from ``searchable_text`` (Thai digits as Arabic, invisible characters
+removed) and are lower-cased, so ๒๕๖๗ finds 2567 and Latin is case-insensitive.
+
+SQLite 3.40 cannot delete from a contentless table by rowid alone (that needs 3.43), only
+with the 'delete' command and the values that were indexed. A trigger therefore copies the
+old title and body of an updated article into ``articles_search_old``; ``index_article``
+recomputes the old grams from them, deletes, and indexes the new text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import sqlite_utils
+
+from crawler.thai.text import searchable_text
+
+INDEX = "articles_search"
+PENDING = "articles_search_old"
+VIEW = "article_search"
+
+# Letters, digits and combining marks (Thai vowels and tone marks are category Mn); the FTS
+# tokenizer below keeps exactly these categories, so each gram stays one token.
+_RUN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])+")
+TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* M*'"
+
+# bm25 weights for (grams, words): a whole-word hit counts several times a letter-pair hit.
+RANK = "bm25(1.0, 8.0)"
+
+CREATE_SQL = [
+    f"create virtual table {INDEX} using fts5(grams, words, content='', tokenize=\"{TOKENIZER}\")",
+    f"insert into {INDEX}({INDEX}, rank) values ('rank', '{RANK}')",
+    f"create table {PENDING} (rowid integer primary key, title text, body_text text)",
+    # Keep the first old version only: that is the one still in the index.
+    f"""create trigger {PENDING}_capture before update of title, body_text on articles
+        begin
+          insert or ignore into {PENDING}(rowid, title, body_text)
+          values (old.rowid, old.title, old.body_text);
+        end""",
+    f"""create view {VIEW} as
+        select a.id, a.title, a.source, a.published_at, a.month, a.url,
+               s.rank as relevance, s.{INDEX} as search_index
+        from {INDEX} s join articles a on a.rowid = s.rowid""",
+]
+
+
+def create_index(db: sqlite_utils.Database) -> None:
+    for sql in CREATE_SQL:
+        db.execute(sql)
+
+
+def runs(text: str) -> list[str]:
+    """Lower-cased runs of letters, digits and marks: the units grams never cross."""
+    return _RUN.findall(searchable_text(text).lower())
+
+
+def run_grams(run: str) -> list[str]:
+    """Overlapping bigrams of a run, then its last character (so every character starts a gram)."""
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def grams(text: str) -> str:
+    return " ".join(g for run in runs(text) for g in run_grams(run))
+
+
+@lru_cache(maxsize=1)
+def _newmm():
+    from pythainlp.tokenize import word_tokenize  # slow import: only when indexing
+
+    return word_tokenize
+
+
+def words(text: str) -> str:
+    """newmm words of the searchable text, one run at a time (punctuation never a word)."""
+    tokenize = _newmm()
+    return " ".join(w for run in runs(text) for w in tokenize(run, engine="newmm") if w.strip())
+
+
+def document(title: str | None, body: str | None) -> tuple[str, str]:
+    text = "\n".join(filter(None, [title, body]))
+    return grams(text), words(text)
+
+
+def index_article(db: sqlite_utils.Database, rowid: int, title: str | None, body: str | None):
+    """(Re-)index one article; call inside the transaction that wrote it."""
+    _forget(db, rowid)
+    insert_document(db, rowid, document(title, body))
+
+
+def insert_document(db: sqlite_utils.Database, rowid: int, doc: tuple[str, str]) -> None:
+    db.execute(f"insert into {INDEX}(rowid, grams, words) values (?, ?, ?)", [rowid, *doc])
+
+
+def _forget(db: sqlite_utils.Database, rowid: int) -> None:
+    old = db.execute(f"select title, body_text from {PENDING} where rowid = ?", [rowid]).fetchone()
+    if old is None:
+        return
+    db.execute(
+        f"insert into {INDEX}({INDEX}, rowid, grams, words) values ('delete', ?, ?, ?)",
+        [rowid, *document(*old)],
+    )
+    db.execute(f"delete from {PENDING} where rowid = ?", [rowid])
+
+
+def rebuild(db: sqlite_utils.Database) -> int:
+    """Re-index every article from scratch (after a bulk edit outside store.py)."""
+    with db.conn:
+        db.execute(f"insert into {INDEX}({INDEX}) values ('delete-all')")
+        db.execute(f"delete from {PENDING}")
+        rows = db.execute("select rowid, title, body_text from articles").fetchall()
+        for rowid, title, body in rows:
+            insert_document(db, rowid, document(title, body))
+    return len(rows)
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+
+def _quote(tokens: list[str]) -> str:
+    return '"' + " ".join(tokens) + '"'
+
+
+def term_grams(term: str) -> tuple[list[str], bool]:
+    """Phrase tokens for one query term, and whether the last token is a prefix.
+
+    A run followed by more of the term must end where the text's run ends, so it keeps its
+    closing unigram; the final run may continue in the text, so it is bigrams only, or a
+    prefix when it is a single character.
+    """
+    parts = runs(term)
+    closed = not _RUN.fullmatch(term[-1:]) if term else False
+    tokens: list[str] = []
+    for n, run in enumerate(parts):
+        last = n == len(parts) - 1
+        tokens += run_grams(run) if (not last or closed) else run_grams(run)[:-1]
+    if parts and len(parts[-1]) == 1 and not closed:
+        return tokens + [parts[-1]], True
+    return tokens, False
+
+
+def term_expression(term: str) -> str | None:
+    tokens, prefix = term_grams(term)
+    if not tokens:
+        return None
+    phrase = f"grams : {_quote(tokens)}{' *' if prefix else ''}"
+    whole = [w for w in words(term).split() if w]
+    if not whole:
+        return phrase
+    return f"({phrase} OR words : {_quote(whole)})"
+
+
+def match_expression(query: str) -> str:
+    """FTS5 MATCH text for a user query: space-separated terms are ANDed.
+
+    Returns "" when the query holds nothing searchable (only punctuation)."""
+    parts = [term_expression(t) for t in query.split()]
+    return " AND ".join(p for p in parts if p)

@@ -1,0 +1,201 @@
+"""The one module that writes to the archive database.
+
+Writes are idempotent upserts keyed on a stable id derived from the canonical URL: storing
+the same article twice changes nothing but ``last_seen_at``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from archive import search
+from archive.migrations import migrate
+from crawler.items import Article
+
+
+class ArchiveError(Exception):
+    """A problem with the database file that the user must fix (one-line message)."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def open_db(path: str | os.PathLike, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and migrate) the archive; raise ArchiveError with a readable reason."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise ArchiveError(f"database not found: {path} (run `edunews crawl` first or pass --db)")
+    _check_writable_dir(path.parent if create else None)
+    try:
+        conn = sqlite3.connect(path, timeout=30)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.execute("PRAGMA foreign_keys = ON")
+        if create:
+            db.enable_wal()
+            migrate(db)
+        else:
+            db.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"cannot use database {path}: {exc}") from None
+    return db
+
+
+def _check_writable_dir(directory: Path | None) -> None:
+    if directory is None:
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArchiveError(f"cannot create directory {directory}: {exc.strerror}") from None
+    if not os.access(directory, os.W_OK):
+        raise ArchiveError(f"directory is not writable: {directory}")
+
+
+def article_id(url: str) -> str:
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+
+
+def upsert_sources(db: sqlite_utils.Database, sources: Iterable) -> None:
+    now = now_iso()
+    with db.conn:
+        for src in sources:
+            row = {
+                "id": src.id,
+                "name": src.name,
+                "name_en": src.name_en,
+                "url": src.url,
+                "kind": src.kind,
+                "hints": json.dumps(src.hints, ensure_ascii=False) if src.hints else None,
+                "updated_at": now,
+            }
+            if db["sources"].count_where("id = ?", [src.id]) == 0:
+                row["added_at"] = now
+            db["sources"].upsert(row, pk="id")
+
+
+def content_hash(article: Article) -> str:
+    material = {
+        "title": article.title,
+        "body_text": article.body_text,
+        "published_at": article.published_at,
+        "modified_at": article.modified_at,
+        "event_date": article.event_date,
+        "author": article.author,
+        "credits": article.credits.as_dict(),
+        "images": [asdict(i) for i in article.images],
+        "attachments": [asdict(a) for a in article.attachments],
+    }
+    blob = json.dumps(material, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _article_row(article: Article, digest: str, now: str) -> dict:
+    published_date = article.published_at[:10] if article.published_at else None
+    return {
+        "id": article_id(article.url),
+        "url": article.url,
+        "source": article.source,
+        "title": article.title,
+        "body_text": article.body_text,
+        "published_at": article.published_at,
+        "published_date": published_date,
+        "year": int(published_date[:4]) if published_date else None,
+        "month": published_date[:7] if published_date else None,
+        "modified_at": article.modified_at,
+        "event_date": article.event_date,
+        "author": article.author,
+        "credits": _json_or_none(article.credits.as_dict()),
+        "image_count": len(article.images),
+        "attachment_count": len(article.attachments),
+        "content_hash": digest,
+        "discovered_via": article.discovered_via,
+        "date_source": article.date_source,
+        "fetched_url": article.fetched_url,
+        "fetched_at": article.fetched_at or now,
+        "last_seen_at": now,
+        "updated_at": now,
+    }
+
+
+def _json_or_none(value) -> str | None:
+    return json.dumps(value, ensure_ascii=False) if value else None
+
+
+def save_article(db: sqlite_utils.Database, article: Article) -> str:
+    """Store one article; returns "new", "updated" or "unchanged"."""
+    now = now_iso()
+    digest = content_hash(article)
+    aid = article_id(article.url)
+    existing = db.execute(
+        "select content_hash, rowid from articles where id = ?", [aid]
+    ).fetchone()
+    with db.conn:
+        if existing and existing[0] == digest:
+            db["articles"].update(aid, {"last_seen_at": now, "fetched_at": article.fetched_at})
+            return "unchanged"
+        row = _article_row(article, digest, now)
+        if existing:
+            db["articles"].update(aid, row)
+        else:
+            row["first_seen_at"] = now
+            db["articles"].insert(row)
+        _replace_children(db, aid, article)
+        rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
+        search.index_article(db, rowid, article.title, article.body_text)
+    return "updated" if existing else "new"
+
+
+def _replace_children(db: sqlite_utils.Database, aid: str, article: Article) -> None:
+    db["images"].delete_where("article_id = ?", [aid])
+    db["attachments"].delete_where("article_id = ?", [aid])
+    images = {i.url: i for i in article.images}  # a page may repeat an image
+    db["images"].insert_all(
+        {"article_id": aid, "position": n, "url": i.url, "caption": i.caption}
+        for n, i in enumerate(images.values())
+    )
+    files = {a.url: a for a in article.attachments}
+    db["attachments"].insert_all(
+        {"article_id": aid, "position": n, "url": a.url, "title": a.title, "kind": a.kind}
+        for n, a in enumerate(files.values())
+    )
+
+
+def start_run(db: sqlite_utils.Database, settings: dict | None = None) -> int:
+    with db.conn:
+        table = db["crawl_runs"].insert(
+            {
+                "started_at": now_iso(),
+                "status": "running",
+                "settings": json.dumps(settings or {}, ensure_ascii=False),
+            }
+        )
+    return table.last_pk
+
+
+COUNTS = ("pages", "articles", "new", "updated", "unchanged", "errors")
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, per_source: dict[str, dict], status: str):
+    """Record the end of a run with per-source counts, status and reason."""
+    with db.conn:
+        for source, counts in per_source.items():
+            row = {"run_id": run_id, "source": source}
+            row.update({k: counts.get(k, 0) for k in COUNTS})
+            row.update({k: counts.get(k) for k in ("status", "reason", "discovery")})
+            db["crawl_run_sources"].upsert(row, pk=("run_id", "source"))
+            if counts.get("discovery"):
+                db["sources"].update(source, {"discovery": counts["discovery"]})
+        totals = {k: sum(c.get(k, 0) for c in per_source.values()) for k in COUNTS}
+        totals.pop("articles")
+        db["crawl_runs"].update(run_id, {"finished_at": now_iso(), "status": status, **totals})

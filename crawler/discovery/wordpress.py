@@ -1,0 +1,88 @@
+"""WordPress REST API: posts pages, pagination headers, and posts as Articles."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from crawler.extract import body, media
+from crawler.extract.html import parse
+from crawler.extract.urls import canonical_url
+from crawler.items import Article
+from crawler.thai.credits import extract_credits
+from crawler.thai.dates import find_dates, parse_machine_date
+from crawler.thai.text import normalize_text, normalize_title
+
+PER_PAGE = 100
+FIELDS = "id,date,date_gmt,modified,modified_gmt,link,title,content,author,type"
+
+
+class NotWordPress(ValueError):
+    """The response is not a WordPress posts listing."""
+
+
+def posts_url(api_root: str, page: int = 1, per_page: int = PER_PAGE) -> str:
+    params = urlencode({"per_page": per_page, "page": page, "_fields": FIELDS})
+    if "rest_route=" in api_root:  # sites without pretty permalinks: ?rest_route=/
+        return f"{api_root.rstrip('/')}/wp/v2/posts&{params}"
+    return f"{api_root}wp/v2/posts?{params}"
+
+
+def parse_posts(text: str) -> list[dict]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise NotWordPress("response is not JSON") from None
+    if not isinstance(data, list) or not all(isinstance(p, dict) and "link" in p for p in data):
+        raise NotWordPress("response is not a list of posts")
+    return data
+
+
+def total_pages(headers: dict[str, str]) -> int:
+    try:
+        return max(1, int(headers.get("X-WP-TotalPages", "1")))
+    except ValueError:
+        return 1
+
+
+def rendered(value) -> str:
+    return value.get("rendered", "") if isinstance(value, dict) else str(value or "")
+
+
+def post_date(post: dict, key: str):
+    """WordPress gives local time in `date` and UTC in `date_gmt`; prefer the exact one."""
+    gmt = post.get(f"{key}_gmt")
+    parsed = parse_machine_date(gmt + "Z") if gmt and not gmt.endswith("Z") else None
+    return parsed or (parse_machine_date(post[key]) if post.get(key) else None)
+
+
+def article_from_post(post: dict, source: str, fetched_at: str | None = None) -> Article:
+    url = post["link"]
+    tree = parse(f"<html><body><div>{rendered(post.get('content'))}</div></body></html>", url)
+    node = tree.xpath("//body/div")[0]
+    text = normalize_text(body.node_text(body.strip_chrome(node)))
+    published, modified = post_date(post, "date"), post_date(post, "modified")
+    events = find_dates("\n".join(text.split("\n")[:2])[:600])
+    credits = extract_credits(text)
+    return Article(
+        url=canonical_url(url),
+        source=source,
+        title=normalize_title(_html_text(rendered(post.get("title")), url)),
+        body_text=text,
+        published_at=published.iso() if published else None,
+        modified_at=modified.iso() if modified else None,
+        event_date=events[0].date().isoformat() if events else None,
+        author=credits.reporter,
+        credits=credits,
+        images=media.images(node, url),
+        attachments=media.attachments(node, url),
+        fetched_at=fetched_at,
+        fetched_url=url,
+        discovered_via="wordpress",
+        date_source="api" if published else None,
+    )
+
+
+def _html_text(fragment: str, url: str) -> str:
+    """Titles come HTML-encoded (&#8211; and friends)."""
+    return parse(f"<html><body><p>{fragment}</p></body></html>", url).text_content()

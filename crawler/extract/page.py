@@ -1,0 +1,201 @@
+"""One page in, one Article out: the extraction the crawler and `edunews extract` share.
+
+Pure: no Scrapy, no network. ``extract_article(url, html)`` is a complete test input.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+
+from lxml.html import HtmlElement
+
+from crawler.extract import body, media, metadata
+from crawler.extract.html import parse
+from crawler.extract.urls import absolute, canonical_url, netloc
+from crawler.items import Article
+from crawler.thai.credits import extract_credits
+from crawler.thai.dates import find_dates, parse_machine_date
+from crawler.thai.text import normalize_text, normalize_title
+
+TITLE_XPATHS = (
+    '//*[contains(concat(" ", normalize-space(@class), " "), " entry-title ")]',
+    '//*[@itemprop="headline"]',
+    "//article//h1",
+    "//h1",
+    '//*[contains(@class, "topic") or contains(@class, "news-title") or contains(@class, "title")]',
+)
+TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " « ", " » ")
+MIN_BODY_CHARS = 80
+DATE_WINDOW = 400  # characters after the title searched for a byline date
+LISTING = "listing page"
+# WordPress marks non-article pages in <body class>; single posts carry "single".
+LISTING_BODY_CLASSES = {"archive", "category", "tag", "home", "blog", "search", "page-template"}
+
+
+def extract_article(
+    url: str,
+    html: str,
+    *,
+    source: str = "",
+    fetched_at: str | None = None,
+    stats: Counter | None = None,
+) -> Article:
+    tree = parse(html, url)
+    meta = metadata.page_metadata(tree)
+    node = content_node(tree, html, url)
+    text = body_text(node, html, url)
+    title = page_title(tree, meta)
+    text = drop_leading_title(text, title)
+    article = Article(
+        url=page_canonical(url, meta.get("canonical")),
+        source=source,
+        title=title,
+        body_text=text,
+        fetched_at=fetched_at,
+        fetched_url=url,
+        author=meta.get("author"),
+    )
+    if is_listing_page(tree, node):
+        article.warnings.append(LISTING)
+    fill_dates(article, tree, node, meta, stats)
+    fill_media(article, node, url)
+    article.credits = extract_credits(text or "")
+    article.author = article.credits.reporter or article.author
+    return article
+
+
+def page_canonical(url: str, declared: str | None) -> str:
+    """Honour rel=canonical when it stays on the same site; otherwise the fetched URL."""
+    target = absolute(url, declared)
+    if target and netloc(target) == netloc(url):
+        return canonical_url(target)
+    return canonical_url(url)
+
+
+def content_node(tree: HtmlElement, html: str, url: str) -> HtmlElement | None:
+    node = body.find_content(tree)
+    if node is not None and len(node.text_content().strip()) >= MIN_BODY_CHARS:
+        return node
+    text = body.trafilatura_text(html, url)
+    return body.locate(tree, text) if text else node
+
+
+def body_text(node: HtmlElement | None, html: str, url: str) -> str | None:
+    if node is not None:
+        text = normalize_text(body.node_text(body.strip_chrome(node)))
+        if len(text) >= MIN_BODY_CHARS:
+            return text
+    fallback = body.trafilatura_text(html, url)
+    return normalize_text(fallback) if fallback else None
+
+
+def page_title(tree: HtmlElement, meta: dict) -> str | None:
+    for xpath in TITLE_XPATHS:
+        for el in tree.xpath(xpath):
+            text = normalize_title(el.text_content())
+            if len(text) >= 8:
+                return text
+    if meta.get("title"):
+        return normalize_title(meta["title"])
+    titles = tree.xpath("//title")
+    return strip_site_name(normalize_title(titles[0].text_content())) if titles else None
+
+
+def strip_site_name(title: str) -> str:
+    for sep in TITLE_SEPARATORS:
+        if sep in title:
+            head = title.rsplit(sep, 1)[0].strip()
+            return head or title
+    return title
+
+
+def drop_leading_title(text: str | None, title: str | None) -> str | None:
+    if not text or not title:
+        return text
+    first, _, rest = text.partition("\n")
+    return rest if first.strip() == title and rest.strip() else text
+
+
+def fill_dates(article, tree, node, meta: dict, stats: Counter | None) -> None:
+    published = parse_machine_date(meta["published"]) if meta.get("published") else None
+    article.date_source = "metadata" if published else None
+    if published is None:
+        published = byline_date(tree, node, article.title, stats)
+        article.date_source = "visible" if published else None
+    event = first_body_date(article.body_text, stats)
+    if published is None and event is not None:
+        published, article.date_source = event, "body"
+    article.published_at = published.iso() if published else None
+    article.event_date = event.date().isoformat() if event else None
+    modified = parse_machine_date(meta["modified"]) if meta.get("modified") else None
+    article.modified_at = modified.iso() if modified else None
+
+
+def byline_date(tree, node, title: str | None, stats: Counter | None):
+    """The first plausible date written near the title, outside the article body."""
+    outside = normalize_text(body.node_text(page_without(tree, node)))
+    start = outside.find(title) + len(title) if title and title in outside else 0
+    for window in (outside[start : start + DATE_WINDOW], outside):
+        dates = find_dates(window, stats=stats)
+        if dates:
+            return dates[0]
+    return None
+
+
+def page_without(tree: HtmlElement, node: HtmlElement | None) -> HtmlElement:
+    """A copy of the page's <body> without the content node, scripts and navigation."""
+    root = copy.deepcopy(tree)
+    if node is not None:
+        path = tree.getroottree().getpath(node)
+        for el in root.getroottree().xpath(path):
+            el.drop_tree()
+    for el in root.xpath("//script|//style|//nav|//noscript"):
+        el.drop_tree()
+    bodies = root.xpath("//body")
+    return bodies[0] if bodies else root
+
+
+def first_body_date(text: str | None, stats: Counter | None):
+    if not text:
+        return None
+    opening = "\n".join(text.split("\n")[:2])[:600]
+    dates = find_dates(opening, stats=stats)
+    return dates[0] if dates else None
+
+
+def fill_media(article: Article, node: HtmlElement | None, url: str) -> None:
+    if node is None:
+        return
+    article.images = media.images(node, url)
+    article.attachments = media.attachments(node, url)
+    parent = node.getparent()
+    if not article.attachments and parent is not None:
+        article.attachments = media.attachments(parent, url)
+
+
+def is_listing_page(tree: HtmlElement, node: HtmlElement | None) -> bool:
+    """Category, tag, home and paginated listing pages: many entries, mostly links."""
+    body_classes = set(" ".join(tree.xpath("//body/@class")).split())
+    if "single" in body_classes or "single-post" in body_classes:
+        return False
+    if body_classes & LISTING_BODY_CLASSES or len(tree.xpath("//article")) >= 3:
+        return True
+    return node is not None and link_density(node) > 0.5
+
+
+def link_density(node: HtmlElement) -> float:
+    text = len(" ".join(node.text_content().split()))
+    linked = sum(len(" ".join(a.text_content().split())) for a in node.iter("a"))
+    return linked / text if text else 1.0
+
+
+def looks_like_article(article: Article) -> tuple[bool, str]:
+    """Whether to store the page; the reason names what is missing."""
+    if LISTING in article.warnings:
+        return False, LISTING
+    if not article.title:
+        return False, "no title"
+    if not article.body_text or len(article.body_text) < MIN_BODY_CHARS:
+        return False, "no body"
+    return True, ""

@@ -1,0 +1,59 @@
+"""The Article item: the one contract between the crawler and the archive.
+
+Extraction (``crawler.extract``) fills it from a page; pipelines normalise and
+validate it; ``archive.store`` is the only code that writes it to the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Image:
+    url: str
+    caption: str | None = None
+
+
+@dataclass
+class Attachment:
+    url: str
+    title: str | None = None
+    kind: str | None = None  # file extension: pdf, docx, xlsx ...
+
+
+@dataclass
+class Credits:
+    """Closing lines of a Thai press release, as fields (also kept in the body)."""
+
+    reporter: str | None = None
+    photographer: str | None = None
+    publisher: str | None = None
+    source: str | None = None
+    lines: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v}
+
+
+@dataclass
+class Article:
+    url: str  # canonical URL: the article's identity
+    source: str  # source id from the registry
+    title: str | None = None
+    body_text: str | None = None  # paragraphs joined by "\n"
+    published_at: str | None = None  # ISO 8601 with +07:00, or YYYY-MM-DD when only the day is known
+    modified_at: str | None = None
+    event_date: str | None = None  # date written in the first paragraph, ISO
+    author: str | None = None
+    credits: Credits = field(default_factory=Credits)
+    images: list[Image] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    fetched_at: str | None = None  # ISO 8601 UTC-aware timestamp of the fetch
+    fetched_url: str | None = None  # the URL actually fetched (before canonicalisation)
+    discovered_via: str | None = None  # wordpress | feed | sitemap | listing | page
+    date_source: str | None = None  # where published_at came from: metadata | api | visible | feed
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

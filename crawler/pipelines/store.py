@@ -1,0 +1,51 @@
+"""Write articles and the run record through ``archive.store`` (the one writer)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from archive import store
+from crawler.items import Article
+
+
+class StorePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.db_path = crawler.settings.get("EDUNEWS_DB")
+        self.outcomes: dict[str, Counter] = defaultdict(Counter)
+        self.db = None
+        self.run_id = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        self.db = store.open_db(self.db_path)
+        store.upsert_sources(self.db, spider.sources)
+        self.run_id = store.start_run(self.db, {"only": spider.only, "sources": spider.sources_file})
+        self.crawler.stats.set_value("edunews/run_id", self.run_id)
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, Article):
+            return item
+        outcome = store.save_article(self.db, item)
+        self.outcomes[item.source][outcome] += 1
+        self.crawler.stats.inc_value(f"source/{item.source}/{outcome}")
+        return item
+
+    def close_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        report = spider.source_report()
+        for source, counts in report.items():
+            done = self.outcomes[source]
+            counts.update(done)
+            counts["articles"] = sum(done.values())
+            if counts["status"] != "failed" and counts["candidates"] and not counts["articles"]:
+                counts["status"] = "failed"
+                counts["reason"] = f"none of {counts['candidates']} discovered pages was stored"
+        reason = self.crawler.stats.get_value("finish_reason") or "finished"
+        status = "finished" if reason == "finished" else f"interrupted ({reason})"
+        store.finish_run(self.db, self.run_id, report, status)
+        self.db.close()

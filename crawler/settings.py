@@ -1,0 +1,56 @@
+"""Scrapy settings for edunews: polite defaults.
+
+This is the only module that reads the environment (EDUNEWS_* variables); everything else
+receives configuration through Scrapy settings and ``from_crawler``.
+"""
+
+import os
+
+BOT_NAME = "edunews"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are, said in one place: every request carries it.
+EDUNEWS_CONTACT_URL = os.environ.get(
+    "EDUNEWS_CONTACT_URL", "https://github.com/edunews-archive/edunews"
+)
+USER_AGENT = f"edunews/0.1 (+{EDUNEWS_CONTACT_URL}; archive of Thai education news)"
+
+# Where the archive lives and which registry is crawled.
+EDUNEWS_DB = os.environ.get("EDUNEWS_DB", "data/archive.db")
+EDUNEWS_SOURCES = os.environ.get("EDUNEWS_SOURCES", "")  # empty: the bundled registry
+EDUNEWS_ONLY = ""  # comma-separated source ids; set by `edunews crawl --only` or `-a only=`
+EDUNEWS_MAX_LISTING_PAGES = 50  # per source per run, for paginated HTML listings and feeds
+EDUNEWS_MAX_API_PAGES = 50  # WordPress REST API pages (100 posts each) per source per run
+
+# Politeness.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.normalise.NormalisePipeline": 100,
+    "crawler.pipelines.validate.ValidatePipeline": 200,
+    "crawler.pipelines.store.StorePipeline": 300,
+}
+
+LOG_LEVEL = os.environ.get("EDUNEWS_LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    # After the retry middleware (550) so each retried attempt is counted once as a page.
+    "crawler.middlewares.SourceStatsMiddleware": 560,
+}
