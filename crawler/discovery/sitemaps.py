@@ -23,7 +23,7 @@ class NotASitemap(ValueError):
     """The response is not sitemap XML."""
 
 
-def robots_sitemaps(robots_txt: str, base_url: str) -> list[str]:
+def robots_sitemaps(robots_txt: bytes, base_url: str) -> list[str]:
     return list(sitemap_urls_from_robots(robots_txt, base_url=base_url))
 
 

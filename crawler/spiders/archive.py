@@ -235,7 +235,7 @@ class ArchiveSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response):
         state = self.state_of(response)
-        declared = sitemaps.robots_sitemaps(response.text, response.url)
+        declared = sitemaps.robots_sitemaps(response.body, response.url)
         state.sitemap_queue = declared or sitemaps.default_sitemaps(state.source.url)
         yield from self.next_sitemap(state)
 

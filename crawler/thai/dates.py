@@ -1,0 +1,570 @@
+"""Thai dates as agency sites write them, parsed to timezone-aware datetimes (Asia/Bangkok).
+
+Forms understood (Thai digits ๐-๙ anywhere): ``วันอังคารที่ 19 กรกฎาคม 2559``, ``วันที่ 22 ส.ค. 62``,
+``22 ส.ค 2562``, ``22 สค. 62``, misspelt months (``กรกฏาคม``), ``พ.ศ.``/``ค.ศ.`` markers, times
+(``10.30 น.``, ``เวลา 10:30 น.``, ``14.00-16.00 น.``, ``เมื่อเวลา 09.00 น. วันที่ ...``), numeric
+``22/08/2562``, ``22-08-2019``, ``2562-08-22``, ranges (``7-8 กันยายน 2567``,
+``30 ก.ย. - 2 ต.ค. 2567``: start returned, end kept), English (``22 August 2019``,
+``August 22, 2019``), ISO 8601 (``2019-08-22T10:30:00+07:00``; no offset means Bangkok time),
+and relative forms (``2 ชั่วโมงที่แล้ว``, ``3 วันที่แล้ว``, ``เมื่อวานนี้``, ``วันนี้``) resolved
+against ``now`` (the fetch time).
+
+Year rule (BE = Buddhist Era = CE + 543):
+
+* A ``พ.ศ.``/``พุทธศักราช``/``B.E.`` marker means BE; ``ค.ศ.``/``A.D.`` means CE. A marked
+  two-digit year is 25yy (BE) or 20yy (CE).
+* Without a marker the readings are tried in order and the first *plausible* one wins:
+  four digits: BE, then CE (so ``2562`` -> 2019 and ``2019`` -> 2019); two digits: BE 25yy,
+  then CE 20yy. In practice ``33``-``99`` read as BE (``62`` -> 2019, ``67`` -> 2024) and
+  ``00``-``32`` as CE (``19`` -> 2019), because BE 2500-2532 falls before 1990.
+* Plausible means on or after 1 January 1990 and no later than ``now`` plus a tolerance
+  (one day by default). An expression with no plausible reading is counted under
+  ``dates/implausible`` and the next expression in the text is tried.
+* A day and month with no year take the latest such date that is plausible for ``now``.
+
+A weekday written with the date (``วันอังคารที่ ...``) is checked against it: a disagreement
+keeps the date, sets ``weekday_mismatch`` and counts ``dates/weekday_mismatch``.
+
+``parse_date`` prefers an explicit date to a relative one (``วันนี้ (22 ส.ค.)`` gives 22 August);
+``find_dates`` returns both, in order of appearance.
+"""
+
+from __future__ import annotations
+
+import collections
+import email.utils
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from crawler.thai.data import months as M
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+FLOOR = datetime(1990, 1, 1, tzinfo=BANGKOK)
+FUTURE_TOLERANCE = timedelta(days=1)
+BE_OFFSET = 543
+
+
+@dataclass(frozen=True)
+class ThaiDate:
+    start: datetime  # tz-aware Asia/Bangkok; midnight when no time is known
+    has_time: bool
+    end: datetime | None = None  # end of a date or time range
+    weekday_mismatch: bool = False
+    text: str = ""  # the matched source substring
+
+    def iso(self) -> str:
+        if self.has_time:
+            return self.start.isoformat(timespec="seconds")
+        return self.start.date().isoformat()
+
+    def date(self) -> date:
+        return self.start.date()
+
+
+# ---------------------------------------------------------------- normalisation
+
+# One character in, one character out, so match offsets index the original text too.
+_CHAR_MAP = str.maketrans(
+    {
+        **{chr(0x0E50 + i): str(i) for i in range(10)},
+        **dict.fromkeys(["\u200b", "\u200c", "\u200d", "\ufeff", "\xa0", "\u2009"], " "),
+    }
+)
+
+
+def _normalise(text: str) -> str:
+    return text.translate(_CHAR_MAP)
+
+
+def _key(word: str) -> str:
+    """Lookup key for a written month or weekday: no dots, no spaces, lower case."""
+    return re.sub(r"[\s.]", "", word).lower()
+
+
+# ---------------------------------------------------------------- tables -> regexes
+
+
+def _month_table() -> dict[str, int]:
+    table = {_key(name): i + 1 for i, name in enumerate(M.THAI_MONTHS)}
+    table |= {_key(name): i + 1 for i, name in enumerate(M.THAI_MONTH_ABBREVIATIONS)}
+    table |= {_key(name): i + 1 for i, name in enumerate(M.THAI_MONTH_SHORT)}
+    table |= {_key(name): n for name, n in M.THAI_MONTH_MISSPELLINGS.items()}
+    table |= {name: i + 1 for i, name in enumerate(M.ENGLISH_MONTHS)}
+    return table | M.ENGLISH_MONTH_ABBREVIATIONS
+
+
+def _abbreviation_pattern(abbr: str) -> str:
+    """``ส.ค.`` -> a pattern that also takes ``ส.ค``, ``สค.``, ``สค`` and ``ส. ค.``."""
+    parts = [re.escape(p) for p in abbr.split(".") if p]
+    # Without its final dot it must not run into a Thai word: "5 พยาบาล" is not 5 November.
+    return r"\.?\s?".join(parts) + r"(?:\.|(?![\u0e01-\u0e4e]))"
+
+
+def _alternation(words) -> str:
+    """Longest first, so ``มีนาคม`` wins over its prefix ``มีนา``."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _month_pattern() -> str:
+    words = [*M.THAI_MONTHS, *M.THAI_MONTH_SHORT, *M.THAI_MONTH_MISSPELLINGS, *M.ENGLISH_MONTHS]
+    abbrs = [_abbreviation_pattern(a) for a in M.THAI_MONTH_ABBREVIATIONS]
+    english = [rf"{a}\b\.?" for a in sorted(M.ENGLISH_MONTH_ABBREVIATIONS, key=len, reverse=True)]
+    return f"(?:{_alternation(words)}|{'|'.join(abbrs)}|{'|'.join(english)})"
+
+
+def _era_pattern() -> str:
+    eras = [_abbreviation_pattern(e) if "." in e else re.escape(e) for e in (*M.ERA_BE, *M.ERA_CE)]
+    return f"(?:{'|'.join(sorted(eras, key=len, reverse=True))})"
+
+
+MONTHS = _month_table()
+WEEKDAYS = {_key(k): v for k, v in (M.THAI_WEEKDAYS | M.ENGLISH_WEEKDAYS).items()}
+_CE_ERAS = {_key(e) for e in M.ERA_CE}
+
+_MON = _month_pattern()
+_ERA = _era_pattern()
+_DASH = r"(?:-|–|—|ถึง|to)"
+_THAI_WD = _alternation(M.THAI_WEEKDAYS)
+_ENGLISH_WD = _alternation(M.ENGLISH_WEEKDAYS)
+_PREFIX = (
+    rf"(?:(?:เมื่อ|ระหว่าง|ตั้งแต่|ประจำ|ณ)\s*)?"
+    rf"(?:(?:วัน\s*(?P<wd>{_THAI_WD})\s*,?\s*(?:ที่)?|(?P<wde>\b(?:{_ENGLISH_WD}))\b\.?,?|วันที่)\s*)?"
+)
+
+
+def _year(n: str) -> str:
+    """An optional year after a month: era marker, then 4 or 2 digits that are not a time."""
+    return (
+        rf"(?:\s*,?\s*(?:ปี\s*)?(?:(?P<era{n}>{_ERA})\s*)?(?P<y{n}>\d{{4}}|\d{{2}})(?!\d|[.:]\d))?"
+    )
+
+
+_TEXTUAL = re.compile(
+    _PREFIX + r"(?<!\d)(?P<d1>[0-3]?\d)(?!\d)(?:st|nd|rd|th)?"
+    rf"(?:\s*{_DASH}\s*(?:วันที่\s*)?(?P<d2>[0-3]?\d)(?!\d))?"
+    rf"\s*(?:of\s+|เดือน\s*)?(?P<m1>{_MON})"
+    + _year("1")
+    + rf"(?:\s*{_DASH}\s*(?:วัน\S{{0,10}}?ที่\s*)?"
+    rf"(?P<d3>[0-3]?\d)(?!\d)\s*(?:เดือน\s*)?(?P<m2>{_MON})" + _year("2") + ")?",
+    re.IGNORECASE,
+)
+
+_ENGLISH_MDY = re.compile(
+    _PREFIX + rf"\b(?P<m1>{_MON})\.?\s*(?P<d1>[0-3]?\d)(?!\d)(?:st|nd|rd|th)?"
+    rf"(?:\s*{_DASH}\s*(?P<d2>[0-3]?\d)(?!\d))?,?\s+(?P<y1>\d{{4}})(?!\d)",
+    re.IGNORECASE,
+)
+
+_NUMERIC_DMY = re.compile(
+    _PREFIX + r"(?<![\d/.-])(?P<a>[0-3]?\d)(?P<sep>[/.-])(?P<b>[0-3]?\d)(?P=sep)"
+    rf"(?:(?P<era1>{_ERA})\s*)?(?P<y1>\d{{4}}|\d{{2}})(?![\d/]|[.:-]\d)",
+    re.IGNORECASE,
+)
+
+_NUMERIC_YMD = re.compile(
+    r"(?<![\d/.-])(?P<y1>\d{4})(?P<sep>[/.-])(?P<b>[01]?\d)(?P=sep)(?P<c>[0-3]?\d)(?!\d)"
+    r"(?:[T ](?P<H>[01]\d|2[0-3]):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d)(?:[.,]\d+)?)?"
+    r"(?P<tz>Z|[+-]\d\d(?::?\d\d)?)?(?!\d))?",
+    re.IGNORECASE,
+)
+
+_UNITS = _alternation(M.RELATIVE_UNITS)
+_RELATIVE = re.compile(
+    rf"(?<!\d)(?P<n>\d{{1,3}})\s*(?P<unit>{_UNITS})\s*(?:{_alternation(M.RELATIVE_AGO)})"
+    rf"|(?P<day>{_alternation(M.RELATIVE_DAYS)})|(?P<now>{_alternation(M.RELATIVE_NOW)})",
+    re.IGNORECASE,
+)
+
+_CLOCK = r"(?P<h{n}>[01]?\d|2[0-3])(?P<s{n}>[.:])(?P<m{n}>[0-5]\d)(?:[.:](?P<sec{n}>[0-5]\d))?"
+_CLOCK_UNIT = r"(?:\s*(?P<u{n}>น\.|นาฬิกา|hrs?\b\.?|[ap]\.?m\b\.?))?"
+_TIME_AFTER = re.compile(
+    r"\s*,?\s*(?:(?P<mark>(?:เมื่อ|ตั้งแต่)?\s*เวลา|at|time)\s*)?"
+    + _CLOCK.format(n=1)
+    + r"(?!\d)"
+    + _CLOCK_UNIT.format(n=1)
+    + rf"(?:\s*{_DASH}\s*(?:เวลา\s*)?"
+    + _CLOCK.format(n=2)
+    + r"(?!\d)"
+    + _CLOCK_UNIT.format(n=2)
+    + ")?",
+    re.IGNORECASE,
+)
+_TIME_BEFORE = re.compile(
+    r"(?:เมื่อ\s*)?เวลา\s*" + _CLOCK.format(n=1) + r"\s*(?:น\.|นาฬิกา)\s*(?:ของ\s*)?$"
+)
+
+
+# ---------------------------------------------------------------- years and times
+
+
+def _year_readings(raw: str, era: str | None) -> list[int]:
+    """Gregorian years a written year may mean, most likely first (see module docstring)."""
+    y = int(raw)
+    if era:
+        ce = _key(era) in _CE_ERAS
+        if len(raw) == 2:
+            return [2000 + y if ce else 2500 + y - BE_OFFSET]
+        return [y if ce else y - BE_OFFSET]
+    if len(raw) == 2:
+        return [2500 + y - BE_OFFSET, 2000 + y]
+    return [y - BE_OFFSET, y]
+
+
+def _clock(m: re.Match, n: int) -> time | None:
+    if not m.group(f"h{n}"):
+        return None
+    hour, minute = int(m.group(f"h{n}")), int(m.group(f"m{n}"))
+    unit = (_g(m, f"u{n}") or "").lower().replace(".", "")
+    if unit in ("pm",) and hour < 12:
+        hour += 12
+    elif unit == "am" and hour == 12:
+        hour = 0
+    return time(hour, minute, int(m.group(f"sec{n}") or 0))
+
+
+@dataclass(frozen=True)
+class _Times:
+    start: time | None = None
+    end: time | None = None
+    span_end: int = 0
+
+
+def _time_after(text: str, pos: int) -> _Times:
+    """A clock time right after a date; a bare ``10.30`` needs ``เวลา`` or ``น.`` to count."""
+    m = _TIME_AFTER.match(text, pos)
+    if not m:
+        return _Times(span_end=pos)
+    marked = m.group("mark") or m.group("u1") or m.group("u2") or m.group("s1") == ":"
+    if not marked:
+        return _Times(span_end=pos)
+    return _Times(_clock(m, 1), _clock(m, 2), m.end())
+
+
+def _time_before(text: str, start: int, floor: int) -> tuple[time, int] | None:
+    """``เมื่อเวลา 09.00 น. (ของ) วันที่ ...``: a time written before its date."""
+    m = _TIME_BEFORE.search(text, max(floor, start - 40), start)
+    return (_clock(m, 1), m.start()) if m else None
+
+
+# ---------------------------------------------------------------- building results
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _g(m: re.Match, name: str) -> str | None:
+    """A named group that not every form has."""
+    return m.groupdict().get(name)
+
+
+def _weekday(m: re.Match) -> int | None:
+    written = _g(m, "wd") or _g(m, "wde")
+    return WEEKDAYS.get(_key(written)) if written else None
+
+
+def _combine(start: date, end: date | None, weekday: int | None, times: _Times) -> ThaiDate:
+    begin = datetime.combine(start, times.start or time(), BANGKOK)
+    finish = None
+    if times.end:
+        finish = datetime.combine(end or start, times.end, BANGKOK)
+    elif end:
+        finish = datetime.combine(end, time(), BANGKOK)
+    if finish and finish < begin:
+        finish = None
+    mismatch = weekday is not None and start.weekday() != weekday
+    return ThaiDate(begin, times.start is not None, finish, mismatch)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    readings: tuple[ThaiDate, ...]  # most likely first
+    relative: bool = False
+    times: _Times | None = None  # None: the form fixes its own time (ISO, relative)
+
+
+def _latest_year(month: int, day: int, now: datetime, tolerance: timedelta) -> list[int]:
+    """Day and month without a year: this year unless that is in the future, else last year."""
+    this = _safe_date(now.year, month, day)
+    limit = (now + tolerance).date()
+    return [now.year] if this and this <= limit else [now.year - 1]
+
+
+def _range_years(m: re.Match, month: int, now: datetime, tol: timedelta) -> list[tuple[int, int]]:
+    """(start year, end year) readings for a textual date, from whichever part wrote a year."""
+    if _g(m, "y1"):
+        starts = _year_readings(_g(m, "y1"), _g(m, "era1"))
+        ends = _year_readings(_g(m, "y2"), _g(m, "era2")) if _g(m, "y2") else starts
+        return [(y, ends[min(i, len(ends) - 1)]) for i, y in enumerate(starts)]
+    if _g(m, "y2"):
+        back = 1 if _g(m, "m2") and month > MONTHS[_key(_g(m, "m2"))] else 0
+        return [(y - back, y) for y in _year_readings(_g(m, "y2"), _g(m, "era2"))]
+    return [(y, y) for y in _latest_year(month, int(m.group("d1")), now, tol)]
+
+
+def _textual_days(m: re.Match, now: datetime, tol: timedelta) -> list[tuple[date, date | None]]:
+    month, day = MONTHS[_key(m.group("m1"))], int(m.group("d1"))
+    out = []
+    for y1, y2 in _range_years(m, month, now, tol):
+        start = _safe_date(y1, month, day)
+        end = None
+        if _g(m, "d2"):
+            end = _safe_date(y1, month, int(_g(m, "d2")))
+        elif _g(m, "d3"):
+            end = _safe_date(y2, MONTHS[_key(_g(m, "m2"))], int(_g(m, "d3")))
+        if start:
+            out.append((start, end))
+    return out
+
+
+def _read_textual(m: re.Match, text: str, now: datetime, tol: timedelta) -> _Hit:
+    times = _time_after(text, m.end())
+    days = _textual_days(m, now, tol)
+    readings = tuple(_combine(s, e, _weekday(m), times) for s, e in days)
+    return _Hit(m.start(), times.span_end, readings, times=times)
+
+
+def _read_dmy(m: re.Match, text: str, now: datetime, tol: timedelta) -> _Hit:
+    a, b = int(m.group("a")), int(m.group("b"))
+    years = _year_readings(m.group("y1"), m.group("era1"))
+    days = [_safe_date(y, b, a) for y in years]
+    # Month first only when day first cannot be a date (8/22/2019), and never with dots.
+    if not any(days) and m.group("sep") == "/":
+        days = [_safe_date(y, a, b) for y in years]
+    times = _time_after(text, m.end())
+    readings = tuple(_combine(d, None, _weekday(m), times) for d in days if d)
+    return _Hit(m.start(), times.span_end, readings, times=times)
+
+
+def _iso_offset(raw: str | None):
+    if not raw:
+        return BANGKOK
+    if raw.upper() == "Z":
+        return UTC
+    sign = -1 if raw[0] == "-" else 1
+    digits = raw[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+
+
+def _read_ymd(m: re.Match, text: str, now: datetime, tol: timedelta) -> _Hit:
+    days = [
+        _safe_date(y, int(m.group("b")), int(m.group("c")))
+        for y in _year_readings(m.group("y1"), None)
+    ]
+    if m.group("H"):
+        clock = time(int(m.group("H")), int(m.group("M")), int(m.group("S") or 0))
+        zone = _iso_offset(m.group("tz"))
+        readings = tuple(
+            ThaiDate(datetime.combine(d, clock, zone).astimezone(BANGKOK), True) for d in days if d
+        )
+        return _Hit(m.start(), m.end(), readings)
+    times = _time_after(text, m.end())
+    readings = tuple(_combine(d, None, None, times) for d in days if d)
+    return _Hit(m.start(), times.span_end, readings, times=times)
+
+
+def _months_back(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    for d in (day.day, 30, 29, 28):
+        if found := _safe_date(year, month + 1, d):
+            return found
+    raise AssertionError("unreachable: every month has a 28th")
+
+
+def _ago(now: datetime, n: int, unit: str) -> ThaiDate:
+    if unit in ("seconds", "minutes", "hours"):
+        return ThaiDate(now - timedelta(**{unit: n}), True)
+    if unit in ("days", "weeks"):
+        day = now.date() - timedelta(**{unit: n})
+    else:
+        day = _months_back(now.date(), n * (12 if unit == "years" else 1))
+    return ThaiDate(datetime.combine(day, time(), BANGKOK), False)
+
+
+def _read_relative(m: re.Match, text: str, now: datetime, tol: timedelta) -> _Hit:
+    if m.group("now"):
+        return _Hit(m.start(), m.end(), (ThaiDate(now, True),), relative=True)
+    if m.group("n"):
+        unit = M.RELATIVE_UNITS[m.group("unit").lower()]
+        return _Hit(m.start(), m.end(), (_ago(now, int(m.group("n")), unit),), relative=True)
+    day = now.date() - timedelta(days=M.RELATIVE_DAYS[m.group("day").lower()])
+    times = _time_after(text, m.end())
+    return _Hit(m.start(), times.span_end, (_combine(day, None, None, times),), True, times)
+
+
+_Reader = Callable[[re.Match, str, datetime, timedelta], _Hit]
+FORMS: tuple[tuple[re.Pattern, _Reader], ...] = (
+    (_TEXTUAL, _read_textual),
+    (_ENGLISH_MDY, _read_textual),
+    (_NUMERIC_YMD, _read_ymd),
+    (_NUMERIC_DMY, _read_dmy),
+    (_RELATIVE, _read_relative),
+)
+
+
+# ---------------------------------------------------------------- scanning
+
+
+def _hits(text: str, now: datetime, tol: timedelta) -> list[_Hit]:
+    """Every form's matches, longest first at each position, overlaps dropped."""
+    found = [read(m, text, now, tol) for regex, read in FORMS for m in regex.finditer(text)]
+    found.sort(key=lambda h: (h.start, -h.end))
+    kept, reach = [], 0
+    for hit in found:
+        if hit.start >= reach:
+            kept.append(hit)
+            reach = hit.end
+    return kept
+
+
+def _with_time_before(hit: _Hit, text: str, floor: int) -> _Hit:
+    if hit.times is None or hit.times.start is not None or not hit.readings:
+        return hit
+    before = _time_before(text, hit.start, floor)
+    if not before:
+        return hit
+    clock, start = before
+    readings = tuple(
+        replace(r, start=r.start.replace(hour=clock.hour, minute=clock.minute), has_time=True)
+        for r in hit.readings
+    )
+    return replace(hit, start=start, readings=readings)
+
+
+def _plausible(d: ThaiDate, now: datetime, tol: timedelta) -> bool:
+    return FLOOR <= d.start <= now + tol
+
+
+def _resolve(hit: _Hit, now: datetime, tol: timedelta, stats) -> ThaiDate | None:
+    for reading in hit.readings:
+        if _plausible(reading, now, tol):
+            return reading
+    if stats is not None:
+        stats["dates/implausible" if hit.readings else "dates/invalid"] += 1
+    return None
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(BANGKOK)
+    return now.replace(tzinfo=BANGKOK) if now.tzinfo is None else now.astimezone(BANGKOK)
+
+
+def _scan(text, now, stats, tolerance) -> Iterator[tuple[ThaiDate, bool]]:
+    """(date, is_relative) for each plausible expression, in order of appearance."""
+    norm, now = _normalise(text), _now(now)
+    floor = 0
+    for hit in _hits(norm, now, tolerance):
+        hit = _with_time_before(hit, norm, floor)
+        floor = hit.end
+        found = _resolve(hit, now, tolerance, stats)
+        if found:
+            yield replace(found, text=text[hit.start : hit.end]), hit.relative
+
+
+def _counted(found: ThaiDate, stats) -> ThaiDate:
+    if found.weekday_mismatch and stats is not None:
+        stats["dates/weekday_mismatch"] += 1
+    return found
+
+
+# ---------------------------------------------------------------- public API
+
+
+def parse_date(
+    text: str,
+    *,
+    now: datetime | None = None,
+    stats: collections.Counter | None = None,
+    tolerance: timedelta = FUTURE_TOLERANCE,
+) -> ThaiDate | None:
+    """The first plausible explicit date in ``text``; failing that, the first relative one."""
+    fallback = None
+    for found, relative in _scan(text or "", now, stats, tolerance):
+        if not relative:
+            return _counted(found, stats)
+        fallback = fallback or found
+    return _counted(fallback, stats) if fallback else None
+
+
+def find_dates(
+    text: str,
+    *,
+    now: datetime | None = None,
+    stats: collections.Counter | None = None,
+    tolerance: timedelta = FUTURE_TOLERANCE,
+) -> list[ThaiDate]:
+    """Every plausible date expression in ``text``, in order of appearance."""
+    return [_counted(found, stats) for found, _ in _scan(text or "", now, stats, tolerance)]
+
+
+def _from_iso(value: str) -> ThaiDate | None:
+    m = re.fullmatch(r"(\d{4})(-?\d\d-?\d\d)([T ].*)?", value)
+    if not m:
+        return None
+    year = int(m.group(1))
+    year = year - BE_OFFSET if year >= 2400 else year  # some Thai sites emit BE in metadata
+    try:
+        parsed = datetime.fromisoformat(f"{year:04d}{m.group(2)}{m.group(3) or ''}")
+    except ValueError:
+        return None
+    return _machine_result(parsed, bool(m.group(3)), value)
+
+
+def _from_rfc822(value: str) -> ThaiDate | None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return _machine_result(parsed, True, value)
+
+
+def _machine_result(parsed: datetime, has_time: bool, value: str) -> ThaiDate | None:
+    """Naive values are Bangkok local time (WordPress ``date``, feeds without a zone)."""
+    local = parsed.replace(tzinfo=BANGKOK) if parsed.tzinfo is None else parsed
+    local = local.astimezone(BANGKOK)
+    if not has_time:
+        local = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return ThaiDate(local, has_time, text=value) if local >= FLOOR else None
+
+
+def parse_machine_date(value: str) -> ThaiDate | None:
+    """ISO 8601, RFC 822 (feeds) or WordPress API dates; Thai text as a last resort."""
+    value = _normalise(value or "").strip()
+    if not value or value.startswith("0000"):
+        return None
+    return _from_iso(value) or _from_rfc822(value) or parse_date(value)
+
+
+def fiscal_year(d: date) -> int:
+    """Thai government fiscal year (BE), 1 October to 30 September: 1 Oct 2023 -> 2567."""
+    return d.year + BE_OFFSET + (1 if d.month >= 10 else 0)
+
+
+# Thai basic-education school year (BE), as (month, day) boundaries within it:
+# term 1 runs 16 May - 10 Oct, a break 11-31 Oct, term 2 runs 1 Nov - 31 Mar, then the long
+# break 1 Apr - 15 May, which still belongs to the academic year that is ending.
+TERM_1 = ((5, 16), (10, 10))
+TERM_2_START = (11, 1)
+TERM_2_END = (3, 31)
+
+
+def academic_term(d: date) -> tuple[int, int | None]:
+    """(BE academic year, term 1 or 2, or None during a break)."""
+    md = (d.month, d.day)
+    if md < TERM_1[0]:  # January to mid May: the year that began last May
+        year = d.year - 1 + BE_OFFSET
+        return year, (2 if md <= TERM_2_END else None)
+    year = d.year + BE_OFFSET
+    if md <= TERM_1[1]:
+        return year, 1
+    return year, (2 if md >= TERM_2_START else None)

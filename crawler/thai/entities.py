@@ -1,0 +1,324 @@
+"""Provinces, education agencies and people named in Thai education news.
+
+Rule- and table-based, offline: the tables live in ``data/`` (provinces, agencies,
+titles, positions); these functions only match them. Precision comes first: a province
+name that is also an ordinary word (ตาก, เลย, แพร่ in เผยแพร่) counts only with a
+จังหวัด/จ. prefix or inside an area-office name, and a bare name must sit on a word
+boundary (PyThaiNLP's offline ``newmm`` segmenter decides the right edge).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from crawler.thai.text import normalize_text, to_arabic_digits
+
+THAI_LETTER = "\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e4e"  # letters, vowels, marks; no digits, ฯ
+THAI_RUN = f"[{THAI_LETTER}]+"
+_THAI_CHAR = re.compile(f"[{THAI_LETTER}]")
+
+
+@dataclass(frozen=True)
+class Agency:
+    canonical: str
+    abbreviation: str | None
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str  # "first last", without title
+    title: str | None
+    position: str | None
+
+
+@cache
+def table(name: str) -> dict:
+    with resources.files("crawler.thai").joinpath(f"data/{name}.yaml").open() as f:
+        return yaml.safe_load(f)
+
+
+def alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def dedupe(items: list) -> list:
+    return list(dict.fromkeys(items))
+
+
+# ---------------------------------------------------------------- provinces
+
+
+@cache
+def province_forms() -> dict[str, str]:
+    """Every written form of a province -> its canonical name."""
+    data = table("provinces")
+    return {**{p: p for p in data["provinces"]}, **data["aliases"]}
+
+
+@cache
+def _province_patterns() -> dict[str, re.Pattern]:
+    names = alternation(province_forms())
+    area = alternation(_area_prefixes())
+    return {
+        "name": re.compile(names),
+        "prefixed": re.compile(rf"(?:จังหวัด|จ\.)\s*({names})"),
+        # one or more provinces after an area-office prefix, then an optional district
+        "area": re.compile(
+            rf"({area})\s*((?:{names})(?:\s*(?:{names}))*)?(?:\s*เขต\s*([0-9๐-๙]+))?"
+        ),
+    }
+
+
+def _area_prefixes() -> dict[str, tuple[str, str]]:
+    """สพป./สพม. and their full names -> (abbreviation, full name)."""
+    offices = table("agencies")["area_offices"].values()
+    return {
+        f: (o["abbreviation"], o["name"]) for o in offices for f in (o["abbreviation"], o["name"])
+    }
+
+
+def split_provinces(run: str) -> list[str]:
+    """``อุบลราชธานี อำนาจเจริญ`` -> both canonical names."""
+    found = _province_patterns()["name"].findall(run or "")
+    return [province_forms()[f] for f in found]
+
+
+def _left_ok(text: str, start: int) -> bool:
+    if start == 0 or not _THAI_CHAR.match(text[start - 1]):
+        return True
+    return text[:start].endswith(tuple(table("provinces")["left_words"]))
+
+
+def _right_ok(text: str, start: int, end: int) -> bool:
+    if end == len(text) or not _THAI_CHAR.match(text[end]):
+        return True
+    if text.startswith(tuple(table("provinces")["not_places"]), start):
+        return False
+    return ends_on_word_boundary(text[start : end + 20], end - start)
+
+
+def ends_on_word_boundary(snippet: str, length: int) -> bool:
+    """Does newmm put a word boundary exactly ``length`` characters into ``snippet``?"""
+    from pythainlp.tokenize import word_tokenize  # imported late: loading it takes a moment
+
+    position = 0
+    for token in word_tokenize(snippet, engine="newmm", keep_whitespace=True):
+        position += len(token)
+        if position >= length:
+            return position == length
+    return True
+
+
+def _bare_ok(text: str, m: re.Match) -> bool:
+    data = table("provinces")
+    form = m.group(0)
+    if form in data["anywhere"]:
+        return True
+    if form in data["needs_prefix"]:
+        return False
+    return _left_ok(text, m.start()) and _right_ok(text, m.start(), m.end())
+
+
+def find_provinces(text: str) -> list[str]:
+    """Canonical names of the provinces the text mentions, in order of first mention."""
+    text = normalize_text(text)
+    pats = _province_patterns()
+    hits: list[tuple[int, str]] = []
+    taken: set[int] = set()
+    for m in pats["area"].finditer(text):
+        hits += [(m.start(), p) for p in split_provinces(m.group(2))]
+        taken.update(range(m.start(), m.end()))
+    for m in pats["prefixed"].finditer(text):
+        hits.append((m.start(), province_forms()[m.group(1)]))
+        taken.update(range(m.start(1), m.end(1)))
+    for m in pats["name"].finditer(text):
+        if m.start() not in taken and _bare_ok(text, m):
+            hits.append((m.start(), province_forms()[m.group(0)]))
+    return dedupe(p for _, p in sorted(hits))
+
+
+# ---------------------------------------------------------------- agencies
+
+
+@cache
+def agency_forms() -> dict[str, Agency]:
+    """Every written form of a listed agency -> the Agency."""
+    forms = {}
+    for entry in table("agencies")["agencies"]:
+        agency = Agency(entry["name"], entry["abbreviation"])
+        forms.update({form: agency for form in entry["forms"]})
+    return forms
+
+
+@cache
+def _agency_pattern() -> re.Pattern:
+    return re.compile(alternation(agency_forms()))
+
+
+def area_office(m: re.Match) -> Agency:
+    """The Agency for an area-office match: full canonical name and abbreviation."""
+    abbreviation, full = _area_prefixes()[m.group(1)]
+    provinces = " ".join(split_provinces(m.group(2)))
+    district = f" เขต {to_arabic_digits(m.group(3))}" if m.group(3) else ""
+    place = f"{provinces}{district}".strip()
+    joiner = "" if provinces else " "
+    return Agency(f"{full}{joiner}{place}".strip(), f"{abbreviation}{joiner}{place}".strip())
+
+
+def _short_form(form: str) -> bool:
+    """Short dotted abbreviations (ศธ., สช., อว.) hide inside longer ones (สปสช.)."""
+    return "." in form and len(_THAI_CHAR.findall(form)) <= 3
+
+
+def find_agencies(text: str) -> list[Agency]:
+    """Education agencies named in the text (listed ones and area offices), deduplicated."""
+    text = normalize_text(text)
+    hits: list[tuple[int, Agency]] = []
+    taken: set[int] = set()
+    for m in _province_patterns()["area"].finditer(text):
+        if m.group(2) or m.group(3):
+            hits.append((m.start(), area_office(m)))
+            taken.update(range(m.start(), m.end()))
+    for m in _agency_pattern().finditer(text):
+        if m.start() in taken:
+            continue
+        if _short_form(m.group(0)) and m.start() and _THAI_CHAR.match(text[m.start() - 1]):
+            continue
+        hits.append((m.start(), agency_forms()[m.group(0)]))
+    return dedupe(a for _, a in sorted(hits, key=lambda h: h[0]))
+
+
+# ---------------------------------------------------------------- people
+
+
+@cache
+def _person_pattern() -> re.Pattern:
+    titles = alternation(table("titles")["titles"])
+    return re.compile(
+        rf"(?P<title>(?:{titles})(?:\s?(?:{titles}))*)\s?(?P<first>{THAI_RUN})"
+        rf"(?:\s(?P<last>{THAI_RUN}))?"
+    )
+
+
+def _not_a_name(title: str, first: str) -> bool:
+    """นายกรัฐมนตรี, นายอำเภอ, นางพยาบาล: a title-like word that is a post or a job."""
+    for key, words in table("titles")["not_names"].items():
+        if not title.endswith(key):
+            continue
+        for word in words:
+            if first == word.rstrip("$") if word.endswith("$") else first.startswith(word):
+                return True
+    return False
+
+
+def is_surname(word: str | None) -> bool:
+    if not word:
+        return False
+    return not word.startswith(tuple(table("titles")["not_surnames"]))
+
+
+@cache
+def position_forms() -> dict[str, str]:
+    return {f: p["name"] for p in table("positions")["positions"] for f in p["forms"]}
+
+
+@cache
+def _position_patterns() -> dict[str, re.Pattern]:
+    data = table("positions")
+    return {
+        "listed": re.compile(alternation(position_forms())),
+        "prefix": re.compile(alternation(data["prefixes"])),
+        "generic": re.compile(rf"(?:{alternation(data['generic'])})(?:{THAI_RUN})?"),
+    }
+
+
+def position_at(text: str, pos: int) -> str | None:
+    """The position written at ``pos`` (after a name), expanded to its full form."""
+    rest = text[pos:].lstrip(" (")
+    pats = _position_patterns()
+    m = pats["listed"].match(rest)
+    if m:
+        return position_forms()[m.group(0)]
+    expanded = rest
+    p = pats["prefix"].match(rest)
+    if p:
+        expanded = table("positions")["prefixes"][p.group(0)] + rest[p.end() :]
+    return _area_director(expanded) or _generic_post(expanded)
+
+
+def _area_director(text: str) -> str | None:
+    if not text.startswith("ผู้อำนวยการ"):
+        return None
+    m = _province_patterns()["area"].match(text, len("ผู้อำนวยการ"))
+    if not m or not (m.group(2) or m.group(3)):
+        return None
+    return "ผู้อำนวยการ" + area_office(m).canonical
+
+
+def _generic_post(text: str) -> str | None:
+    m = _position_patterns()["generic"].match(text)
+    if not m:
+        return None
+    post = m.group(0)
+    abbreviation = re.match(r"\S+", text[m.end() :])  # ผู้อำนวยการ สสวท. -> the agency
+    if post in table("positions")["generic"] and abbreviation:
+        agency = agency_forms().get(abbreviation.group(0))
+        return f"{post}{agency.canonical}" if agency else None
+    return post if post not in table("positions")["generic"] else None
+
+
+def position_before(text: str, pos: int) -> str | None:
+    """A listed position written right before the name (เลขาธิการ กพฐ. นายสุเทพ ...)."""
+    before = text[:pos].rstrip(" ")
+    for form, name in sorted(position_forms().items(), key=lambda kv: -len(kv[0])):
+        if before.endswith(form):
+            return name
+    return None
+
+
+def _mentions(text: str):
+    for m in _person_pattern().finditer(text):
+        title, first, last = m.group("title"), m.group("first"), m.group("last")
+        if _not_a_name(title, first):
+            continue
+        full = is_surname(last)
+        end = m.end() if full else m.end("first")
+        position = position_at(text, end) or position_before(text, m.start())
+        yield Person(f"{first} {last}" if full else first, title.strip(), position), full
+
+
+def find_people(text: str) -> list[Person]:
+    """People named with a title; a later short mention (นายการุณ) adds only a position."""
+    text = normalize_text(text)
+    people: dict[str, Person] = {}
+    short: list[Person] = []
+    for person, full in _mentions(text):
+        if not full:
+            short.append(person)
+        elif person.name not in people:
+            people[person.name] = person
+        elif people[person.name].position is None and person.position:
+            people[person.name] = Person(person.name, people[person.name].title, person.position)
+    return [_with_short_positions(p, short) for p in people.values()]
+
+
+def _with_short_positions(person: Person, short: list[Person]) -> Person:
+    if person.position:
+        return person
+    first = person.name.split()[0]
+    position = next((s.position for s in short if s.name == first and s.position), None)
+    return Person(person.name, person.title, position)
+
+
+def extract_entities(text: str) -> dict:
+    """All three kinds at once, as JSON-ready lists (agencies and people as dicts)."""
+    return {
+        "provinces": find_provinces(text),
+        "agencies": [asdict(a) for a in find_agencies(text)],
+        "people": [asdict(p) for p in find_people(text)],
+    }

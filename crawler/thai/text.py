@@ -1,0 +1,78 @@
+"""Thai text normalisation: the one function every stage uses, plus small helpers.
+
+Text copied from social posts and word processors carries invisible characters, a
+decomposed sara am, doubled leading vowels and lines holding only ``.`` as paragraph
+breaks. ``normalize_text`` repairs these without dropping or gluing real content.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Invisible characters that only get in the way of search and comparison.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE_TABLE = str.maketrans("", "", INVISIBLE)
+
+THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+_DIGIT_TABLE = str.maketrans(THAI_DIGITS, "0123456789")
+
+# Nikhahit + sara aa typed as two characters, optionally with a tone mark between them
+# (the keyboard order of ำ with a tone mark is tone first, then ำ).
+_DECOMPOSED_SARA_AM = re.compile("\u0e4d([\u0e48-\u0e4b]?)\u0e32")
+_DOUBLED_SARA_E = re.compile("\u0e40\u0e40")
+
+# Horizontal whitespace: spaces, tabs, no-break and other Unicode spaces (not newlines).
+_HSPACE = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r"\r\n?|[\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+# A line holding only separator characters marks a paragraph break, not content.
+_SEPARATOR_LINE = re.compile(r"[.…\-*•_=~·]+")
+
+
+def repair_thai(s: str) -> str:
+    """Compose sara am and fix doubled sara e (``เเ`` typed for ``แ``)."""
+    s = _DECOMPOSED_SARA_AM.sub(lambda m: m.group(1) + "\u0e33", s)
+    return _DOUBLED_SARA_E.sub("\u0e41", s)
+
+
+def clean_line(line: str) -> str:
+    """Collapse runs of horizontal whitespace to one space and trim the line."""
+    return _HSPACE.sub(" ", line).strip()
+
+
+def is_separator(line: str) -> bool:
+    """True for a line like ``.``, ``...``, ``***`` or ``-`` that only separates paragraphs."""
+    return bool(_SEPARATOR_LINE.fullmatch(line.replace(" ", "")))
+
+
+def _prepare(s: str) -> str:
+    s = unicodedata.normalize("NFC", s or "")
+    s = repair_thai(s.translate(_INVISIBLE_TABLE))
+    return _NEWLINES.sub("\n", s)
+
+
+def paragraphs(s: str) -> list[str]:
+    """Normalised, non-empty paragraphs; separator-only lines and blank lines split them."""
+    lines = (clean_line(line) for line in _prepare(s).split("\n"))
+    return [line for line in lines if line and not is_separator(line)]
+
+
+def normalize_text(s: str) -> str:
+    """The project's one text normalisation: paragraphs joined by exactly one newline."""
+    return "\n".join(paragraphs(s))
+
+
+def normalize_title(s: str) -> str:
+    """A title on a single line: all line breaks become spaces."""
+    return " ".join(paragraphs(s))
+
+
+def to_arabic_digits(s: str) -> str:
+    """Thai digits ๐-๙ converted to 0-9; everything else unchanged."""
+    return s.translate(_DIGIT_TABLE)
+
+
+def searchable_text(s: str) -> str:
+    """Normalised text with Arabic digits, for the search index (so ๒๕๖๗ finds 2567)."""
+    return to_arabic_digits(normalize_text(s))

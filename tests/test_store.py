@@ -1,0 +1,127 @@
+"""The one writer: schema, idempotent upserts, run records, and clear errors."""
+
+import io
+import json
+import os
+
+import pytest
+
+from archive import export, store
+from crawler.items import Article, Attachment, Credits, Image
+from crawler.sources import Source
+
+
+def make_article(**changes) -> Article:
+    fields = dict(
+        url="https://www.example.go.th/2019/08/22/cluster/",
+        source="obec",
+        title="เลขาธิการ กพฐ. เปิดการประชุม",
+        body_text="วันที่ 22 สิงหาคม 2562 นายสุเทพ ชิตยวงษ์ เปิดการประชุม\nอัจฉรา ข่าว",
+        published_at="2019-08-22T10:30:00+07:00",
+        credits=Credits(reporter="อัจฉรา", lines=["อัจฉรา ข่าว"]),
+        images=[Image("https://www.example.go.th/a.jpg", "ภาพ"), Image("https://www.example.go.th/a.jpg")],
+        attachments=[Attachment("https://www.example.go.th/a.pdf", "คำสั่ง", "pdf")],
+    )
+    fields.update(changes)
+    return Article(**fields)
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = store.open_db(tmp_path / "archive.db")
+    store.upsert_sources(db, [Source(id="obec", name="สพฐ.", url="https://www.example.go.th/")])
+    yield db
+    db.close()
+
+
+def test_schema_and_wal(db):
+    assert {"sources", "articles", "images", "attachments", "crawl_runs", "crawl_run_sources"} <= set(
+        db.table_names()
+    )
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    names = [r["name"] for r in db["_migrations"].rows]
+    assert names[0] == "0001_initial"
+
+
+def test_migrations_are_applied_once(tmp_path):
+    store.open_db(tmp_path / "a.db").close()
+    db = store.open_db(tmp_path / "a.db")
+    assert db["_migrations"].count == len(store.migrate.__globals__["MIGRATIONS"])
+
+
+def test_second_save_changes_only_last_seen(db):
+    assert store.save_article(db, make_article()) == "new"
+    first = dict(next(db["articles"].rows))
+    assert store.save_article(db, make_article()) == "unchanged"
+    second = dict(next(db["articles"].rows))
+    changed = {k for k in first if first[k] != second[k]}
+    assert changed <= {"last_seen_at", "fetched_at"}
+    assert db["articles"].count == 1 and db["images"].count == 1
+
+
+def test_changed_content_updates_the_row(db):
+    store.save_article(db, make_article())
+    assert store.save_article(db, make_article(title="หัวข้อที่แก้ไขแล้ว")) == "updated"
+    row = next(db["articles"].rows)
+    assert row["title"] == "หัวข้อที่แก้ไขแล้ว" and row["year"] == 2019 and row["month"] == "2019-08"
+    assert db["articles"].count == 1
+
+
+def test_run_record(db):
+    run = store.start_run(db)
+    store.finish_run(
+        db, run, {"obec": {"status": "ok", "pages": 3, "new": 2, "errors": 0, "discovery": "feed"}}, "finished"
+    )
+    row = db["crawl_runs"].get(run)
+    assert row["status"] == "finished" and row["pages"] == 3 and row["new"] == 2
+    assert db["crawl_run_sources"].get((run, "obec"))["discovery"] == "feed"
+    assert db["sources"].get("obec")["discovery"] == "feed"
+
+
+def test_export_jsonl_and_csv(db):
+    store.save_article(db, make_article())
+    out = io.StringIO()
+    export.write(db, out, "jsonl")
+    record = json.loads(out.getvalue())
+    assert record["images"] == ["https://www.example.go.th/a.jpg"]
+    assert record["attachments"] == ["https://www.example.go.th/a.pdf"]
+    assert record["credits"]["reporter"] == "อัจฉรา"
+    assert record["published_at"] == "2019-08-22T10:30:00+07:00"
+    for key in ("url", "source", "title", "body_text", "author", "first_seen_at", "last_seen_at"):
+        assert key in record
+    out = io.StringIO()
+    export.write(db, out, "csv")
+    text = out.getvalue()
+    assert text.startswith("\ufeffid,url,source,title") and "อัจฉรา" in text
+    out = io.StringIO()
+    export.write(db, out, "jsonl", since="2019-08-23")
+    assert out.getvalue() == ""
+    with pytest.raises(export.ExportError):
+        list(export.rows(db, since="22/08/2019"))
+
+
+def test_corrupt_database_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(store.ArchiveError, match="cannot use database"):
+        store.open_db(path)
+
+
+def test_missing_database_for_reading(tmp_path):
+    with pytest.raises(store.ArchiveError, match="database not found"):
+        store.open_db(tmp_path / "none.db", create=False)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_directory(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(store.ArchiveError, match="not writable"):
+        store.open_db(locked / "a.db")
+
+
+def test_uncreatable_directory(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(store.ArchiveError, match="cannot create directory"):
+        store.open_db(blocker / "sub" / "a.db")
