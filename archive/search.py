@@ -36,6 +36,10 @@ VIEW = "article_search"
 _RUN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])+")
 TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* M*'"
 
+# Stands between runs in the words column, so that a phrase of query words cannot match
+# across a space or punctuation (which a substring search would not match either).
+RUN_BREAK = "\u3007"
+
 # bm25 weights for (grams, words): a whole-word hit counts several times a letter-pair hit.
 RANK = "bm25(1.0, 8.0)"
 
@@ -82,10 +86,13 @@ def _newmm():
     return word_tokenize
 
 
+def run_words(run: str) -> str:
+    return " ".join(w for w in _newmm()(run, engine="newmm") if w.strip())
+
+
 def words(text: str) -> str:
-    """newmm words of the searchable text, one run at a time (punctuation never a word)."""
-    tokenize = _newmm()
-    return " ".join(w for run in runs(text) for w in tokenize(run, engine="newmm") if w.strip())
+    """newmm words of the searchable text, one run at a time, runs parted by RUN_BREAK."""
+    return f" {RUN_BREAK} ".join(run_words(run) for run in runs(text))
 
 
 def document(title: str | None, body: str | None) -> tuple[str, str]:

@@ -62,7 +62,7 @@ def article_from_post(post: dict, source: str, fetched_at: str | None = None) ->
     node = tree.xpath("//body/div")[0]
     text = normalize_text(body.node_text(body.strip_chrome(node)))
     published, modified = post_date(post, "date"), post_date(post, "modified")
-    events = find_dates("\n".join(text.split("\n")[:2])[:600])
+    events = find_dates("\n".join(text.split("\n")[:2])[:600], relative=False)
     credits = extract_credits(text)
     return Article(
         url=canonical_url(url),

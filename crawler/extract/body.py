@@ -1,8 +1,11 @@
 """Find an article's main content and turn it into paragraphs, without site chrome.
 
 Known content containers (WordPress themes, schema.org markup, common CMS classes) are tried
-first because they are exact; otherwise trafilatura's boilerplate removal finds the text and we
-locate the element that holds it, so images and attachments can still be read from it.
+first because they are exact. Otherwise a text-density score picks the element holding most of
+the page's running text. It is written here because we need the *element* (its images and
+attachment links too), while trafilatura returns text only, and on the table layouts of old
+government sites trafilatura fell back to the whole page, menus included (measured on the
+sample legacy site). trafilatura remains the last resort when no element stands out.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import re
 
 import trafilatura
 from lxml.html import HtmlElement
+
+from crawler.extract.urls import is_attachment
 
 CONTENT_XPATHS = (
     '//*[@itemprop="articleBody"]',
@@ -33,7 +38,11 @@ CHROME_RE = re.compile(
 BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
     "blockquote", "section", "article", "figure", "pre", "hr", "dd", "dt", "header", "footer",
+    "td", "th", "main",
 }  # fmt: skip
+
+
+MIN_RUN = 25  # characters of running text that make an element a paragraph
 
 
 def find_content(tree: HtmlElement) -> HtmlElement | None:
@@ -42,6 +51,47 @@ def find_content(tree: HtmlElement) -> HtmlElement | None:
         if nodes:
             return max(nodes, key=lambda n: len(n.text_content()))
     return None
+
+
+def own_text_length(el: HtmlElement) -> int:
+    """Length of the text directly in ``el`` or its inline descendants (not nested blocks)."""
+    total = len((el.text or "").strip())
+    for child in el:
+        inline = isinstance(child.tag, str) and child.tag not in BLOCK_TAGS
+        total += (own_text_length(child) if inline else 0) + len((child.tail or "").strip())
+    return total
+
+
+def in_chrome(el: HtmlElement) -> bool:
+    return any(is_chrome(a) or a.tag in ("header", "footer") for a in (el, *el.iterancestors()))
+
+
+def densest(tree: HtmlElement) -> HtmlElement | None:
+    """The element collecting the most running text (a paragraph's parent scores its text, the
+    grandparent half), discounted by the share of that text inside links."""
+    scores: dict[HtmlElement, float] = {}
+    for el in tree.iter(*(BLOCK_TAGS - {"br", "hr"}), "td", "font"):
+        length = own_text_length(el)
+        if length < MIN_RUN or in_chrome(el):
+            continue
+        for weight, target in ((1.0, el), (1.0, el.getparent()), (0.5, _grandparent(el))):
+            if target is not None:
+                scores[target] = scores.get(target, 0.0) + weight * length
+    if not scores:
+        return None
+    best = max(scores.items(), key=lambda kv: kv[1] * (1 - link_share(kv[0])))[0]
+    return best
+
+
+def _grandparent(el: HtmlElement) -> HtmlElement | None:
+    parent = el.getparent()
+    return parent.getparent() if parent is not None else None
+
+
+def link_share(el: HtmlElement) -> float:
+    text = len("".join(el.text_content().split()))
+    linked = sum(len("".join(a.text_content().split())) for a in el.iter("a"))
+    return min(1.0, linked / text) if text else 1.0
 
 
 def is_chrome(el: HtmlElement) -> bool:
@@ -54,12 +104,26 @@ def is_chrome(el: HtmlElement) -> bool:
 
 
 def strip_chrome(node: HtmlElement) -> HtmlElement:
-    """A copy of ``node`` without scripts, share bars, counters and the like."""
+    """A copy of ``node`` without scripts, share bars, counters, download buttons and the like
+    (attachments are kept as fields, with their link text as title)."""
     node = _copy(node)
     for el in list(node.iter()):
-        if el is not node and el.getparent() is not None and is_chrome(el):
+        if el is node or el.getparent() is None:
+            continue
+        if is_chrome(el) or is_download_block(el):
             el.drop_tree()
     return node
+
+
+def is_download_block(el: HtmlElement) -> bool:
+    """A paragraph made only of links to files (``เอกสารประกอบ (PDF) ดาวน์โหลด``)."""
+    if el.tag not in ("p", "div", "li"):
+        return False
+    links = [a for a in el.iter("a") if is_attachment(a.get("href") or "")]
+    if not links:
+        return False
+    linked = "".join("".join(a.text_content().split()) for a in links)
+    return linked == "".join(el.text_content().split())
 
 
 def _copy(node: HtmlElement) -> HtmlElement:
@@ -101,20 +165,3 @@ def trafilatura_text(html: str, url: str) -> str | None:
         deduplicate=False,
         with_metadata=False,
     )
-
-
-def locate(tree: HtmlElement, text: str) -> HtmlElement | None:
-    """The smallest element whose text holds the first and last lines of ``text``."""
-    lines = [ln.strip() for ln in text.splitlines() if len(ln.strip()) > 10]
-    if not lines:
-        return None
-    first, last = lines[0][:40], lines[-1][-40:]
-    best = None
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in DROP_TAGS:
-            continue
-        content = el.text_content()
-        if first in content and last in content:
-            if best is None or len(content) < len(best.text_content()):
-                best = el
-    return best

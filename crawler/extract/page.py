@@ -46,7 +46,6 @@ def extract_article(
     node = content_node(tree, html, url)
     text = body_text(node, html, url)
     title = page_title(tree, meta)
-    text = drop_leading_title(text, title)
     article = Article(
         url=page_canonical(url, meta.get("canonical")),
         source=source,
@@ -77,8 +76,7 @@ def content_node(tree: HtmlElement, html: str, url: str) -> HtmlElement | None:
     node = body.find_content(tree)
     if node is not None and len(node.text_content().strip()) >= MIN_BODY_CHARS:
         return node
-    text = body.trafilatura_text(html, url)
-    return body.locate(tree, text) if text else node
+    return body.densest(tree)
 
 
 def body_text(node: HtmlElement | None, html: str, url: str) -> str | None:
@@ -110,13 +108,6 @@ def strip_site_name(title: str) -> str:
     return title
 
 
-def drop_leading_title(text: str | None, title: str | None) -> str | None:
-    if not text or not title:
-        return text
-    first, _, rest = text.partition("\n")
-    return rest if first.strip() == title and rest.strip() else text
-
-
 def fill_dates(article, tree, node, meta: dict, stats: Counter | None) -> None:
     published = parse_machine_date(meta["published"]) if meta.get("published") else None
     article.date_source = "metadata" if published else None
@@ -133,11 +124,16 @@ def fill_dates(article, tree, node, meta: dict, stats: Counter | None) -> None:
 
 
 def byline_date(tree, node, title: str | None, stats: Counter | None):
-    """The first plausible date written near the title, outside the article body."""
+    """The first plausible date written near the title, outside the article body.
+
+    Explicit dates win over relative ones (a visitor counter's ``วันนี้`` is not a byline);
+    a relative date (``2 ชั่วโมงที่แล้ว``) is accepted only right after the title.
+    """
     outside = normalize_text(body.node_text(page_without(tree, node)))
     start = outside.find(title) + len(title) if title and title in outside else 0
-    for window in (outside[start : start + DATE_WINDOW], outside):
-        dates = find_dates(window, stats=stats)
+    window = outside[start : start + DATE_WINDOW]
+    for text, relative in ((window, False), (outside, False), (window, True)):
+        dates = find_dates(text, stats=stats, relative=relative)
         if dates:
             return dates[0]
     return None
@@ -160,7 +156,7 @@ def first_body_date(text: str | None, stats: Counter | None):
     if not text:
         return None
     opening = "\n".join(text.split("\n")[:2])[:600]
-    dates = find_dates(opening, stats=stats)
+    dates = find_dates(opening, stats=stats, relative=False)
     return dates[0] if dates else None
 
 

@@ -92,7 +92,19 @@ def parse_label(text: str) -> Line | None:
         value = value.split(":", 1)[1]
     value = clean_value(value)
     kind = "credit" if value else "label"
-    return Line(text, kind, _label_fields(m.group(1)), value)
+    line = Line(text, kind, _label_fields(m.group(1)), value)
+    return _split_embedded(line)
+
+
+def _split_embedded(line: Line) -> Line:
+    """``Written by ก ข,ขอบคุณข้อมูล ค``: a second label inside the value starts a new credit."""
+    head, *rest = re.split(r"\s*,\s*(?=\S)", line.value)
+    embedded = [parse_label(part) for part in rest]
+    if not any(embedded):
+        return line
+    plain = [head] + [p for p, e in zip(rest, embedded, strict=True) if not e]
+    first = Line(line.text, "credit", line.roles, ", ".join(plain))
+    return Line(line.text, "credit", parts=[first] + [e for e in embedded if e])
 
 
 def parse_role_last(text: str) -> Line | None:
@@ -151,7 +163,8 @@ def classify(paragraph: str) -> Line:
         if line:
             line.text = paragraph
             return line
-    kind = "trailer" if _patterns()["trailer"].search(text) else "other"
+    trailer = _patterns()["trailer"]
+    kind = "trailer" if trailer.search(text) or trailer.search(paragraph) else "other"
     return Line(paragraph, kind)
 
 

@@ -21,9 +21,13 @@ Year rule (BE = Buddhist Era = CE + 543):
   (one day by default). An expression with no plausible reading is counted under
   ``dates/implausible`` and the next expression in the text is tried.
 * A day and month with no year take the latest such date that is plausible for ``now``.
+* Among plausible readings, one that agrees with a written weekday wins.
 
 A weekday written with the date (``วันอังคารที่ ...``) is checked against it: a disagreement
 keeps the date, sets ``weekday_mismatch`` and counts ``dates/weekday_mismatch``.
+
+A well-formed expression that is no calendar date (``31 ก.พ. 2562``) counts ``dates/invalid``.
+``tolerance`` (keyword) widens or narrows the future allowance.
 
 ``parse_date`` prefers an explicit date to a relative one (``วันนี้ (22 ส.ค.)`` gives 22 August);
 ``find_dates`` returns both, in order of appearance.
@@ -36,7 +40,7 @@ import email.utils
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from crawler.thai.data import months as M
@@ -144,7 +148,7 @@ def _year(n: str) -> str:
 
 _TEXTUAL = re.compile(
     _PREFIX + r"(?<!\d)(?P<d1>[0-3]?\d)(?!\d)(?:st|nd|rd|th)?"
-    rf"(?:\s*{_DASH}\s*(?:วันที่\s*)?(?P<d2>[0-3]?\d)(?!\d))?"
+    rf"(?:\s*(?:{_DASH}|และ)\s*(?:วันที่\s*)?(?P<d2>[0-3]?\d)(?!\d))?"
     rf"\s*(?:of\s+|เดือน\s*)?(?P<m1>{_MON})"
     + _year("1")
     + rf"(?:\s*{_DASH}\s*(?:วัน\S{{0,10}}?ที่\s*)?"
@@ -174,6 +178,7 @@ _NUMERIC_YMD = re.compile(
 _UNITS = _alternation(M.RELATIVE_UNITS)
 _RELATIVE = re.compile(
     rf"(?<!\d)(?P<n>\d{{1,3}})\s*(?P<unit>{_UNITS})\s*(?:{_alternation(M.RELATIVE_AGO)})"
+    r"(?![\u0e01-\u0e4e])"  # "7 วันก่อนสอบ" is "7 days before the exam", not "7 days ago"
     rf"|(?P<day>{_alternation(M.RELATIVE_DAYS)})|(?P<now>{_alternation(M.RELATIVE_NOW)})",
     re.IGNORECASE,
 )
@@ -181,7 +186,7 @@ _RELATIVE = re.compile(
 _CLOCK = r"(?P<h{n}>[01]?\d|2[0-3])(?P<s{n}>[.:])(?P<m{n}>[0-5]\d)(?:[.:](?P<sec{n}>[0-5]\d))?"
 _CLOCK_UNIT = r"(?:\s*(?P<u{n}>น\.|นาฬิกา|hrs?\b\.?|[ap]\.?m\b\.?))?"
 _TIME_AFTER = re.compile(
-    r"\s*,?\s*(?:(?P<mark>(?:เมื่อ|ตั้งแต่)?\s*เวลา|at|time)\s*)?"
+    r"\s*[,|]?\s*(?:(?P<mark>(?:เมื่อ|ตั้งแต่)?\s*เวลา|at|time)\s*)?"
     + _CLOCK.format(n=1)
     + r"(?!\d)"
     + _CLOCK_UNIT.format(n=1)
@@ -189,7 +194,8 @@ _TIME_AFTER = re.compile(
     + _CLOCK.format(n=2)
     + r"(?!\d)"
     + _CLOCK_UNIT.format(n=2)
-    + ")?",
+    + ")?"
+    + r"(?:\s*(?P<tz>GMT|UTC|Z|[+-]\d\d:?\d\d)(?!\d))?",
     re.IGNORECASE,
 )
 _TIME_BEFORE = re.compile(
@@ -230,6 +236,7 @@ class _Times:
     start: time | None = None
     end: time | None = None
     span_end: int = 0
+    zone: tzinfo = BANGKOK  # a zone written after the time (RFC 822 in text: "... GMT")
 
 
 def _time_after(text: str, pos: int) -> _Times:
@@ -240,7 +247,7 @@ def _time_after(text: str, pos: int) -> _Times:
     marked = m.group("mark") or m.group("u1") or m.group("u2") or m.group("s1") == ":"
     if not marked:
         return _Times(span_end=pos)
-    return _Times(_clock(m, 1), _clock(m, 2), m.end())
+    return _Times(_clock(m, 1), _clock(m, 2), m.end(), _iso_offset(m.group("tz")))
 
 
 def _time_before(text: str, start: int, floor: int) -> tuple[time, int] | None:
@@ -270,10 +277,10 @@ def _weekday(m: re.Match) -> int | None:
 
 
 def _combine(start: date, end: date | None, weekday: int | None, times: _Times) -> ThaiDate:
-    begin = datetime.combine(start, times.start or time(), BANGKOK)
+    begin = datetime.combine(start, times.start or time(), times.zone).astimezone(BANGKOK)
     finish = None
     if times.end:
-        finish = datetime.combine(end or start, times.end, BANGKOK)
+        finish = datetime.combine(end or start, times.end, times.zone).astimezone(BANGKOK)
     elif end:
         finish = datetime.combine(end, time(), BANGKOK)
     if finish and finish < begin:
@@ -292,10 +299,10 @@ class _Hit:
 
 
 def _latest_year(month: int, day: int, now: datetime, tolerance: timedelta) -> list[int]:
-    """Day and month without a year: this year unless that is in the future, else last year."""
+    """Day and month without a year: this year unless that is in the future, then last year."""
     this = _safe_date(now.year, month, day)
     limit = (now + tolerance).date()
-    return [now.year] if this and this <= limit else [now.year - 1]
+    return [now.year, now.year - 1] if this and this <= limit else [now.year - 1]
 
 
 def _range_years(m: re.Match, month: int, now: datetime, tol: timedelta) -> list[tuple[int, int]]:
@@ -347,7 +354,7 @@ def _read_dmy(m: re.Match, text: str, now: datetime, tol: timedelta) -> _Hit:
 def _iso_offset(raw: str | None):
     if not raw:
         return BANGKOK
-    if raw.upper() == "Z":
+    if raw.upper() in ("Z", "GMT", "UTC"):
         return UTC
     sign = -1 if raw[0] == "-" else 1
     digits = raw[1:].replace(":", "")
@@ -445,9 +452,10 @@ def _plausible(d: ThaiDate, now: datetime, tol: timedelta) -> bool:
 
 
 def _resolve(hit: _Hit, now: datetime, tol: timedelta, stats) -> ThaiDate | None:
-    for reading in hit.readings:
-        if _plausible(reading, now, tol):
-            return reading
+    plausible = [r for r in hit.readings if _plausible(r, now, tol)]
+    if plausible:
+        # A written weekday settles a tie: "วันจันทร์ที่ 11 มิถุนายน" names the year it was Monday.
+        return next((r for r in plausible if not r.weekday_mismatch), plausible[0])
     if stats is not None:
         stats["dates/implausible" if hit.readings else "dates/invalid"] += 1
     return None
@@ -502,9 +510,15 @@ def find_dates(
     now: datetime | None = None,
     stats: collections.Counter | None = None,
     tolerance: timedelta = FUTURE_TOLERANCE,
+    relative: bool = True,
 ) -> list[ThaiDate]:
-    """Every plausible date expression in ``text``, in order of appearance."""
-    return [_counted(found, stats) for found, _ in _scan(text or "", now, stats, tolerance)]
+    """Every plausible date expression in ``text``, in order of appearance.
+
+    ``relative=False`` keeps only explicit dates: in an article body, ``วันนี้`` means the
+    day of the event as the writer saw it, not the day we fetched the page.
+    """
+    found = _scan(text or "", now, stats, tolerance)
+    return [_counted(date, stats) for date, rel in found if relative or not rel]
 
 
 def _from_iso(value: str) -> ThaiDate | None:

@@ -16,7 +16,8 @@ from importlib import resources
 
 import yaml
 
-from crawler.thai.text import normalize_text, to_arabic_digits
+from crawler.thai.credits import closing_block
+from crawler.thai.text import normalize_text, paragraphs, to_arabic_digits
 
 THAI_LETTER = "\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e4e"  # letters, vowels, marks; no digits, ฯ
 THAI_RUN = f"[{THAI_LETTER}]+"
@@ -69,7 +70,8 @@ def _province_patterns() -> dict[str, re.Pattern]:
         "prefixed": re.compile(rf"(?:จังหวัด|จ\.)\s*({names})"),
         # one or more provinces after an area-office prefix, then an optional district
         "area": re.compile(
-            rf"({area})\s*((?:{names})(?:\s*(?:{names}))*)?(?:\s*เขต\s*([0-9๐-๙]+))?"
+            rf"({area})\s*(?:\([^()]{{0,20}}\)\s*)?((?:{names})(?:\s*(?:{names}))*)?"
+            rf"(?:\s*(?:\([^()]{{0,40}}\))?\s*เขต\s*([0-9๐-๙]+))?"
         ),
     }
 
@@ -89,6 +91,8 @@ def split_provinces(run: str) -> list[str]:
 
 
 def _left_ok(text: str, start: int) -> bool:
+    if text[:start].rstrip(" ").endswith(tuple(table("provinces")["not_before"])):
+        return False
     if start == 0 or not _THAI_CHAR.match(text[start - 1]):
         return True
     return text[:start].endswith(tuple(table("provinces")["left_words"]))
@@ -97,7 +101,7 @@ def _left_ok(text: str, start: int) -> bool:
 def _right_ok(text: str, start: int, end: int) -> bool:
     if end == len(text) or not _THAI_CHAR.match(text[end]):
         return True
-    if text.startswith(tuple(table("provinces")["not_places"]), start):
+    if text.startswith(tuple(table("provinces")["not_after"]), end):
         return False
     return ends_on_word_boundary(text[start : end + 20], end - start)
 
@@ -120,8 +124,20 @@ def _bare_ok(text: str, m: re.Match) -> bool:
     if form in data["anywhere"]:
         return True
     if form in data["needs_prefix"]:
-        return False
+        return in_province_list(text, m.start(), m.end())
     return _left_ok(text, m.start()) and _right_ok(text, m.start(), m.end())
+
+
+def in_province_list(text: str, start: int, end: int) -> bool:
+    """``ได้แก่ ตาก สงขลา มุกดาหาร``: an ambiguous name standing as a whole word, with
+    another province name as the word before or after it, is the place."""
+    head, tail = text[:start], text[end:]
+    if not head.endswith((" ", "\n", "และ", "(")) and head or tail[:1].strip(" ,)\n"):
+        return False
+    before = head.removesuffix("และ").split()[-1:]
+    after = tail.split()[:1]
+    words = {w.strip(",()").removeprefix("และ") for w in before + after}
+    return bool(words & set(province_forms()))
 
 
 def find_provinces(text: str) -> list[str]:
@@ -131,7 +147,7 @@ def find_provinces(text: str) -> list[str]:
     hits: list[tuple[int, str]] = []
     taken: set[int] = set()
     for m in pats["area"].finditer(text):
-        hits += [(m.start(), p) for p in split_provinces(m.group(2))]
+        hits += [(m.start() + i, p) for i, p in enumerate(split_provinces(m.group(2)))]
         taken.update(range(m.start(), m.end()))
     for m in pats["prefixed"].finditer(text):
         hits.append((m.start(), province_forms()[m.group(1)]))
@@ -199,8 +215,9 @@ def find_agencies(text: str) -> list[Agency]:
 @cache
 def _person_pattern() -> re.Pattern:
     titles = alternation(table("titles")["titles"])
+    more = alternation(table("titles")["titles"] + table("titles")["chained"])
     return re.compile(
-        rf"(?P<title>(?:{titles})(?:\s?(?:{titles}))*)\s?(?P<first>{THAI_RUN})"
+        rf"(?P<title>(?:{titles})(?:\s?(?:{more}))*)\s?(?P<first>{THAI_RUN})"
         rf"(?:\s(?P<last>{THAI_RUN}))?"
     )
 
@@ -216,8 +233,22 @@ def _not_a_name(title: str, first: str) -> bool:
     return False
 
 
+def _inside_word(text: str, start: int, title: str) -> bool:
+    """A title glued after Thai letters is part of a word (งานของ, อกคศ.) unless the text
+    before ends with a word that may run into a name (ของ, และ, โดย ...); a dotted title
+    after a dot ends a longer abbreviation (อ.ก.ค.ศ.)."""
+    if start == 0:
+        return False
+    before = text[start - 1]
+    if before == "." and "." in title:
+        return True
+    if not _THAI_CHAR.match(before):
+        return False
+    return not text[:start].endswith(tuple(table("titles")["left_words"]))
+
+
 def is_surname(word: str | None) -> bool:
-    if not word:
+    if not word or len(word) > 25:
         return False
     return not word.startswith(tuple(table("titles")["not_surnames"]))
 
@@ -242,7 +273,7 @@ def position_at(text: str, pos: int) -> str | None:
     rest = text[pos:].lstrip(" (")
     pats = _position_patterns()
     m = pats["listed"].match(rest)
-    if m:
+    if m and not _THAI_CHAR.match(rest[m.end() : m.end() + 1] or " "):
         return position_forms()[m.group(0)]
     expanded = rest
     p = pats["prefix"].match(rest)
@@ -273,31 +304,43 @@ def _generic_post(text: str) -> str | None:
 
 
 def position_before(text: str, pos: int) -> str | None:
-    """A listed position written right before the name (เลขาธิการ กพฐ. นายสุเทพ ...)."""
-    before = text[:pos].rstrip(" ")
-    for form, name in sorted(position_forms().items(), key=lambda kv: -len(kv[0])):
-        if before.endswith(form):
-            return name
-    return None
+    """A listed position opening the line right before the name (เลขาธิการ กพฐ. นายสุเทพ);
+    further into a sentence it usually belongs to the person named before it."""
+    line = text[:pos].rsplit("\n", 1)[-1].strip(" ")
+    return position_forms().get(line)
 
 
 def _mentions(text: str):
     for m in _person_pattern().finditer(text):
         title, first, last = m.group("title"), m.group("first"), m.group("last")
-        if _not_a_name(title, first):
+        if _not_a_name(title, first) or _inside_word(text, m.start(), title):
             continue
-        full = is_surname(last)
+        if len(first) > 20 or first.startswith(tuple(table("titles")["not_surnames"])):
+            continue
+        full = is_surname(last) and not text.startswith(".", m.end())  # สกสค. is no surname
         end = m.end() if full else m.end("first")
         position = position_at(text, end) or position_before(text, m.start())
         yield Person(f"{first} {last}" if full else first, title.strip(), position), full
 
 
+def signatures(text: str):
+    """``ธีระเกียรติ เจริญเศรษฐศิลป์`` on its own line above a position: a signed notice."""
+    lines = text.split("\n")
+    for line, below in zip(lines, lines[1:], strict=False):
+        words = line.split(" ")
+        if len(words) == 2 and all(re.fullmatch(THAI_RUN, w) for w in words):
+            position = position_at(below, 0)
+            if position and below.startswith(position[:4]):
+                yield Person(line, None, position), True
+
+
 def find_people(text: str) -> list[Person]:
-    """People named with a title; a later short mention (นายการุณ) adds only a position."""
+    """People named with a title (or signing a notice); a later short mention (นายการุณ)
+    adds only a position."""
     text = normalize_text(text)
     people: dict[str, Person] = {}
     short: list[Person] = []
-    for person, full in _mentions(text):
+    for person, full in [*_mentions(text), *signatures(text)]:
         if not full:
             short.append(person)
         elif person.name not in people:
@@ -315,8 +358,17 @@ def _with_short_positions(person: Person, short: list[Person]) -> Person:
     return Person(person.name, person.title, position)
 
 
+def without_credits(text: str) -> str:
+    """The text minus its closing credit block: reporters and PR units are not the news."""
+    paras = paragraphs(text)
+    credit_lines = {line.text for line in closing_block(paras)}
+    return "\n".join(p for p in paras if p not in credit_lines)
+
+
 def extract_entities(text: str) -> dict:
-    """All three kinds at once, as JSON-ready lists (agencies and people as dicts)."""
+    """All three kinds at once, as JSON-ready lists (agencies and people as dicts).
+    The closing credits are left out: their names and units are bylines, not news."""
+    text = without_credits(text)
     return {
         "provinces": find_provinces(text),
         "agencies": [asdict(a) for a in find_agencies(text)],

@@ -1,0 +1,53 @@
+"""Shared fixtures: the sample sites and one real crawl of them, run once per test session."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.sites.server import SampleSites
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = [
+    "-s", "DOWNLOAD_DELAY=0",
+    "-s", "AUTOTHROTTLE_ENABLED=False",
+    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+    "-s", "RETRY_TIMES=1",
+    "-s", "DOWNLOAD_TIMEOUT=20",
+]  # fmt: skip
+
+
+def edunews(*args: str, timeout: int = 240, **kwargs) -> subprocess.CompletedProcess:
+    """Run the real `edunews` command line in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "archive.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="session")
+def sites():
+    with SampleSites() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def sources_file(sites, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("registry") / "sources.yaml"
+    path.write_text(sites.sources_yaml(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def crawled(sources_file, tmp_path_factory):
+    """One full crawl of every sample site into a fresh archive: (db path, process result)."""
+    db = tmp_path_factory.mktemp("archive") / "archive.db"
+    result = edunews("crawl", "--sources", str(sources_file), "--db", str(db), *FAST)
+    return db, result
