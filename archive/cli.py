@@ -62,7 +62,9 @@ def cmd_crawl(args) -> int:
 
 def report_run(db_path: str, run_id: int) -> int:
     db = store.open_db(db_path, create=False)
-    rows = list(db.query("select * from crawl_run_sources where run_id = ? order by source", [run_id]))
+    rows = list(
+        db.query("select * from crawl_run_sources where run_id = ? order by source", [run_id])
+    )
     failed = 0
     for row in rows:
         line = (

@@ -21,7 +21,9 @@ class ExportError(Exception):
     """Bad export arguments (one line for the user)."""
 
 
-def rows(db: sqlite_utils.Database, source: str | None = None, since: str | None = None) -> Iterator[dict]:
+def rows(
+    db: sqlite_utils.Database, source: str | None = None, since: str | None = None
+) -> Iterator[dict]:
     if since and not DATE_RE.match(since):
         raise ExportError(f"--since expects YYYY-MM-DD, got {since!r}")
     where, params = [], []

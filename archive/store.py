@@ -137,9 +137,7 @@ def save_article(db: sqlite_utils.Database, article: Article) -> str:
     now = now_iso()
     digest = content_hash(article)
     aid = article_id(article.url)
-    existing = db.execute(
-        "select content_hash, rowid from articles where id = ?", [aid]
-    ).fetchone()
+    existing = db.execute("select content_hash, rowid from articles where id = ?", [aid]).fetchone()
     with db.conn:
         if existing and existing[0] == digest:
             db["articles"].update(aid, {"last_seen_at": now, "fetched_at": article.fetched_at})

@@ -42,7 +42,9 @@ class Article:
     source: str  # source id from the registry
     title: str | None = None
     body_text: str | None = None  # paragraphs joined by "\n"
-    published_at: str | None = None  # ISO 8601 with +07:00, or YYYY-MM-DD when only the day is known
+    published_at: str | None = (
+        None  # ISO 8601 with +07:00, or YYYY-MM-DD when only the day is known
+    )
     modified_at: str | None = None
     event_date: str | None = None  # date written in the first paragraph, ISO
     author: str | None = None

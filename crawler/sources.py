@@ -36,7 +36,9 @@ class Source:
     def hosts(self) -> set[str]:
         """host[:port] values this source may fetch from: its homepage's and hinted ones."""
         hosts = {urlsplit(self.url).netloc.lower()}
-        hosts.update(urlsplit(v).netloc.lower() for k, v in self.hints.items() if k.endswith("_url"))
+        hosts.update(
+            urlsplit(v).netloc.lower() for k, v in self.hints.items() if k.endswith("_url")
+        )
         hosts.update(h.lower() for h in self.hints.get("allowed_hosts", []))
         return hosts
 

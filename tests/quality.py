@@ -20,7 +20,10 @@ def stored_articles(db_path: Path) -> dict[str, dict]:
 
 def media_urls(db_path: Path, table: str) -> dict[str, list[str]]:
     conn = sqlite3.connect(db_path)
-    sql = f"select a.url, m.url from {table} m join articles a on a.id = m.article_id order by m.position"
+    sql = (
+        f"select a.url, m.url from {table} m join articles a on a.id = m.article_id"
+        " order by m.position"
+    )
     found: dict[str, list[str]] = {}
     for article, url in conn.execute(sql):
         found.setdefault(article, []).append(url)

@@ -107,7 +107,9 @@ def test_rss_and_atom_entries():
     assert entries[0].published == "2024-09-07T10:15:00+07:00"
     assert entries[1].published is None
     (atom,) = feeds.parse_feed(ATOM, HOME + "atom")
-    assert atom.url == "https://www.example.go.th/c" and atom.published.startswith("2024-09-07T10:15")
+    assert atom.url == "https://www.example.go.th/c" and atom.published.startswith(
+        "2024-09-07T10:15"
+    )
 
 
 def test_not_a_feed():
@@ -124,7 +126,9 @@ def test_feed_pages():
 
 
 def test_sitemaps_from_robots_and_index():
-    robots = b"User-agent: *\nDisallow: /wp-admin/\nSitemap: https://www.example.go.th/wp-sitemap.xml\n"
+    robots = (
+        b"User-agent: *\nDisallow: /wp-admin/\nSitemap: https://www.example.go.th/wp-sitemap.xml\n"
+    )
     assert sitemaps.robots_sitemaps(robots, HOME) == ["https://www.example.go.th/wp-sitemap.xml"]
     index = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
     <sitemap><loc>https://www.example.go.th/wp-sitemap-posts-post-1.xml</loc></sitemap>
@@ -175,6 +179,8 @@ def test_homepage_news_menu_leads_to_listing():
 
 
 def test_wordpress_dated_permalinks_are_items_and_category_pages_are_not():
-    assert listings.looks_like_item(HOME + "2019/08/22/cluster-meeting/", "เลขาธิการ กพฐ. เปิดการประชุม")
+    assert listings.looks_like_item(
+        HOME + "2019/08/22/cluster-meeting/", "เลขาธิการ กพฐ. เปิดการประชุม"
+    )
     assert not listings.looks_like_item(HOME + "category/news/", "ข่าวประชาสัมพันธ์ทั้งหมด")
     assert not listings.looks_like_item(HOME + "category/news/page/2/", "2")

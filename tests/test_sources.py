@@ -19,7 +19,9 @@ def test_bundled_registry_has_the_central_agencies():
 
 
 def test_an_area_office_is_one_entry_with_its_homepage(tmp_path):
-    path = write(tmp_path, "sources:\n  - id: spm-x\n    name: สพม.ตัวอย่าง\n    url: https://x.example/\n")
+    path = write(
+        tmp_path, "sources:\n  - id: spm-x\n    name: สพม.ตัวอย่าง\n    url: https://x.example/\n"
+    )
     (source,) = load_sources(path)
     assert source.kind == "auto" and source.hints == {}
     assert source.hosts == {"x.example"}
@@ -44,8 +46,14 @@ def test_hints_and_hosts(tmp_path):
         ("sources:\n  - id: a\n    name: ก\n", "source #1 (a): `url` is required"),
         ("sources:\n  - id: A B\n    name: ก\n    url: https://a/\n", "`id` must be lowercase"),
         ("sources:\n  - id: a\n    name: ก\n    url: ftp://a/\n", "`url` must be an http(s) URL"),
-        ("sources:\n  - id: a\n    name: ก\n    url: https://a/\n    kind: rss\n", "`kind` must be"),
-        ("sources:\n  - id: a\n    name: ก\n    url: https://a/\n    colour: red\n", "unknown field"),
+        (
+            "sources:\n  - id: a\n    name: ก\n    url: https://a/\n    kind: rss\n",
+            "`kind` must be",
+        ),
+        (
+            "sources:\n  - id: a\n    name: ก\n    url: https://a/\n    colour: red\n",
+            "unknown field",
+        ),
         (
             "sources:\n  - {id: a, name: ก, url: 'https://a/'}\n  - {id: a, name: ข, url: 'https://b/'}\n",
             "duplicate source id 'a'",

@@ -19,7 +19,10 @@ def make_article(**changes) -> Article:
         body_text="วันที่ 22 สิงหาคม 2562 นายสุเทพ ชิตยวงษ์ เปิดการประชุม\nอัจฉรา ข่าว",
         published_at="2019-08-22T10:30:00+07:00",
         credits=Credits(reporter="อัจฉรา", lines=["อัจฉรา ข่าว"]),
-        images=[Image("https://www.example.go.th/a.jpg", "ภาพ"), Image("https://www.example.go.th/a.jpg")],
+        images=[
+            Image("https://www.example.go.th/a.jpg", "ภาพ"),
+            Image("https://www.example.go.th/a.jpg"),
+        ],
         attachments=[Attachment("https://www.example.go.th/a.pdf", "คำสั่ง", "pdf")],
     )
     fields.update(changes)
@@ -35,9 +38,14 @@ def db(tmp_path):
 
 
 def test_schema_and_wal(db):
-    assert {"sources", "articles", "images", "attachments", "crawl_runs", "crawl_run_sources"} <= set(
-        db.table_names()
-    )
+    assert {
+        "sources",
+        "articles",
+        "images",
+        "attachments",
+        "crawl_runs",
+        "crawl_run_sources",
+    } <= set(db.table_names())
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     names = [r["name"] for r in db["_migrations"].rows]
     assert names[0] == "0001_initial"
@@ -70,7 +78,10 @@ def test_changed_content_updates_the_row(db):
 def test_run_record(db):
     run = store.start_run(db)
     store.finish_run(
-        db, run, {"obec": {"status": "ok", "pages": 3, "new": 2, "errors": 0, "discovery": "feed"}}, "finished"
+        db,
+        run,
+        {"obec": {"status": "ok", "pages": 3, "new": 2, "errors": 0, "discovery": "feed"}},
+        "finished",
     )
     row = db["crawl_runs"].get(run)
     assert row["status"] == "finished" and row["pages"] == 3 and row["new"] == 2

@@ -41,7 +41,11 @@ def feed_links(tree: HtmlElement, url: str) -> list[str]:
         kind = (link.get("type") or "").lower()
         title = (link.get("title") or "").lower()
         href = absolute(url, link.get("href"))
-        if kind in FEED_TYPES and href and not any(m in title or m in href for m in COMMENT_FEED_MARKERS):
+        if (
+            kind in FEED_TYPES
+            and href
+            and not any(m in title or m in href for m in COMMENT_FEED_MARKERS)
+        ):
             if href not in feeds:
                 feeds.append(href)
     return feeds

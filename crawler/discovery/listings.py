@@ -24,7 +24,10 @@ ITEM_PATH = re.compile(
     r"(detail|view|read|show|content|news)[^/]*[/=_-]\w)",
     re.I,
 )
-NOT_ITEM = re.compile(r"/(category|tag|author|page|search|feed|wp-admin|wp-login)(/|$)|[?&](page|paged|cat|tag)=", re.I)
+NOT_ITEM = re.compile(
+    r"/(category|tag|author|page|search|feed|wp-admin|wp-login)(/|$)|[?&](page|paged|cat|tag)=",
+    re.I,
+)
 PAGE_PARAMS = ("page", "paged", "p", "pg", "start", "offset", "pageno", "page_no")
 MIN_HEADLINE = 4  # short headlines exist ("EDUCA 2019"); the URL test does most of the work
 

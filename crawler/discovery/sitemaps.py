@@ -10,7 +10,9 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 DEFAULT_PATHS = ("/wp-sitemap.xml", "/sitemap.xml", "/sitemap_index.xml")
 # Sub-sitemaps that list pages other than articles (WordPress core and Yoast names).
-NOT_ARTICLES = re.compile(r"taxonom|categor|post_tag|tag-|users?[-_.]|author|page-sitemap|pages?-", re.I)
+NOT_ARTICLES = re.compile(
+    r"taxonom|categor|post_tag|tag-|users?[-_.]|author|page-sitemap|pages?-", re.I
+)
 
 
 @dataclass

@@ -22,7 +22,9 @@ def image_url(img: HtmlElement, base: str) -> str | None:
 
 
 def is_decoration(img: HtmlElement, url: str) -> bool:
-    small = any(_int(img.get(dim)) is not None and _int(img.get(dim)) < 40 for dim in ("width", "height"))
+    small = any(
+        _int(img.get(dim)) is not None and _int(img.get(dim)) < 40 for dim in ("width", "height")
+    )
     return small or bool(ICON_RE.search(url.rsplit("/", 1)[-1] + " " + img.get("class", "")))
 
 

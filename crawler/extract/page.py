@@ -27,6 +27,7 @@ TITLE_XPATHS = (
 )
 TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " « ", " » ")
 MIN_BODY_CHARS = 80
+MIN_TITLE = 4  # characters: "EDUCA 2019" is a real headline
 DATE_WINDOW = 400  # characters after the title searched for a byline date
 LISTING = "listing page"
 # WordPress marks non-article pages in <body class>; single posts carry "single".
@@ -45,7 +46,7 @@ def extract_article(
     meta = metadata.page_metadata(tree)
     node = content_node(tree, html, url)
     text = body_text(node, html, url)
-    title = page_title(tree, meta)
+    title, heading = page_title(tree, meta)
     article = Article(
         url=page_canonical(url, meta.get("canonical")),
         source=source,
@@ -58,7 +59,7 @@ def extract_article(
     if is_listing_page(tree, node):
         article.warnings.append(LISTING)
     fill_dates(article, tree, node, meta, stats)
-    fill_media(article, node, url)
+    fill_media(article, node, heading, url)
     article.credits = extract_credits(text or "")
     article.author = article.credits.reporter or article.author
     return article
@@ -88,16 +89,17 @@ def body_text(node: HtmlElement | None, html: str, url: str) -> str | None:
     return normalize_text(fallback) if fallback else None
 
 
-def page_title(tree: HtmlElement, meta: dict) -> str | None:
+def page_title(tree: HtmlElement, meta: dict) -> tuple[str | None, HtmlElement | None]:
+    """The headline and the element it was read from (None when it came from <meta>/<title>)."""
     for xpath in TITLE_XPATHS:
         for el in tree.xpath(xpath):
             text = normalize_title(el.text_content())
-            if len(text) >= 8:
-                return text
+            if len(text) >= MIN_TITLE:
+                return text, el
     if meta.get("title"):
-        return normalize_title(meta["title"])
+        return normalize_title(meta["title"]), None
     titles = tree.xpath("//title")
-    return strip_site_name(normalize_title(titles[0].text_content())) if titles else None
+    return (strip_site_name(normalize_title(titles[0].text_content())) if titles else None), None
 
 
 def strip_site_name(title: str) -> str:
@@ -160,14 +162,27 @@ def first_body_date(text: str | None, stats: Counter | None):
     return dates[0] if dates else None
 
 
-def fill_media(article: Article, node: HtmlElement | None, url: str) -> None:
+def fill_media(article: Article, node, heading, url: str) -> None:
+    """Images and files of the body; when the body has none, those of the block that holds
+    both title and body (old table layouts put them in the rows after the text)."""
     if node is None:
         return
-    article.images = media.images(node, url)
-    article.attachments = media.attachments(node, url)
-    parent = node.getparent()
-    if not article.attachments and parent is not None:
-        article.attachments = media.attachments(parent, url)
+    wider = body.strip_chrome(article_block(node, heading))
+    article.images = media.images(node, url) or media.images(wider, url)
+    article.attachments = media.attachments(node, url) or media.attachments(wider, url)
+
+
+def article_block(node: HtmlElement, heading: HtmlElement | None) -> HtmlElement:
+    """The lowest common ancestor of the body and the headline; the body without a headline."""
+    if heading is None:
+        return node
+    above = list(heading.iterancestors())  # held, so lxml keeps one proxy per element
+    for ancestor in node.iterancestors():
+        if ancestor.tag in ("body", "html"):
+            break
+        if any(ancestor is a for a in above):
+            return ancestor
+    return node
 
 
 def is_listing_page(tree: HtmlElement, node: HtmlElement | None) -> bool:

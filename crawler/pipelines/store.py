@@ -24,7 +24,9 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         self.db = store.open_db(self.db_path)
         store.upsert_sources(self.db, spider.sources)
-        self.run_id = store.start_run(self.db, {"only": spider.only, "sources": spider.sources_file})
+        self.run_id = store.start_run(
+            self.db, {"only": spider.only, "sources": spider.sources_file}
+        )
         self.crawler.stats.set_value("edunews/run_id", self.run_id)
 
     def process_item(self, item, spider=None):

@@ -145,7 +145,11 @@ class ArchiveSpider(scrapy.Spider):
     # -- WordPress REST API ------------------------------------------------------------------
     def start_wordpress(self, state: SourceState, home=None):
         hint = state.source.hints.get("api_url")
-        root = hint or (state.home and state.home.api_root) or detect.default_api_root(state.source.url)
+        root = (
+            hint
+            or (state.home and state.home.api_root)
+            or detect.default_api_root(state.source.url)
+        )
         state.api_root = root if root.endswith("/") or "rest_route=" in root else root + "/"
         yield self.api_page(state, 1)
 
@@ -178,7 +182,9 @@ class ArchiveSpider(scrapy.Spider):
             yield wordpress.article_from_post(post, state.source.id, self.now())
         except Exception as exc:  # one bad post must not stop the source
             self.count(state, "errors/extract")
-            self.logger.warning("%s: cannot read post %s: %s", state.source.id, post.get("link"), exc)
+            self.logger.warning(
+                "%s: cannot read post %s: %s", state.source.id, post.get("link"), exc
+            )
 
     def api_failed(self, failure):
         state, page = self.state_of(failure), failure.request.meta["page"]
@@ -262,7 +268,9 @@ class ArchiveSpider(scrapy.Spider):
             return
         if kind == "sitemapindex":
             for entry in entries:
-                yield self.request(entry.url, self.parse_sitemap, state, errback=self.sitemap_failed)
+                yield self.request(
+                    entry.url, self.parse_sitemap, state, errback=self.sitemap_failed
+                )
             return
         self.found(state, "sitemap", len(entries))
         for entry in entries:
@@ -289,8 +297,10 @@ class ArchiveSpider(scrapy.Spider):
     def listing_home(self, state: SourceState, response: TextResponse):
         """The homepage itself may list articles; its news menu links lead to listings."""
         tree = parse(response.text, response.url)
-        pages = listings.listing_candidates(tree, response.url, state.source.hosts)
-        links = listings.article_links(tree, response.url, state.source.hosts)
+        hosts = state.source.hosts
+        pages = listings.listing_candidates(tree, response.url, hosts)
+        pages += listings.next_pages(tree, response.url, hosts)  # the homepage may be page 1
+        links = listings.article_links(tree, response.url, hosts)
         if not pages and not links:
             yield from self.method_failed(state, "listing", "no listing or article links")
             return
@@ -339,7 +349,9 @@ class ArchiveSpider(scrapy.Spider):
             )
         except Exception as exc:  # count, log, go on: one broken page must not stop a crawl
             self.count(state, "errors/extract")
-            self.logger.warning("%s: extraction failed for %s: %s", state.source.id, response.url, exc)
+            self.logger.warning(
+                "%s: extraction failed for %s: %s", state.source.id, response.url, exc
+            )
             return
         ok, why = looks_like_article(article)
         if not ok:

@@ -29,7 +29,7 @@ class Line:
     """One paragraph of the tail, classified."""
 
     text: str
-    kind: str  # credit | label | role | trailer | other
+    kind: str  # credit | label (bare) | value (of a bare label) | names | role | trailer | other
     roles: list[str] = field(default_factory=list)
     value: str = ""
     parts: list[Line] = field(default_factory=list)  # several name/role pairs on one line
@@ -67,9 +67,13 @@ def _roles_of(role_text: str) -> list[str]:
     return [f for w in words for f in vocabulary()["roles"].get(w, [])]
 
 
+@cache
+def _label_table() -> dict[str, list[str]]:
+    return {k.lower(): v for k, v in vocabulary()["labels"].items()}
+
+
 def _label_fields(label: str) -> list[str]:
-    table = {k.lower(): v for k, v in vocabulary()["labels"].items()}
-    return table[label.lower()]
+    return _label_table()[label.lower()]
 
 
 def _glue_allowed(label: str, value: str) -> bool:
@@ -155,7 +159,7 @@ def classify(paragraph: str) -> Line:
     """Classify one tail paragraph (decorative asterisks aside)."""
     text = paragraph.strip("* ")
     if len(text) > MAX_CREDIT_LEN or not text:
-        return Line(text, "other")
+        return Line(paragraph, "other")
     if _patterns()["role_only"].match(text):
         return Line(text, "role", _roles_of(text.rstrip(":")))
     for parse in (parse_label, parse_pairs, parse_role_last, parse_unit):

@@ -3,13 +3,15 @@
 Rule- and table-based, offline: the tables live in ``data/`` (provinces, agencies,
 titles, positions); these functions only match them. Precision comes first: a province
 name that is also an ordinary word (ตาก, เลย, แพร่ in เผยแพร่) counts only with a
-จังหวัด/จ. prefix or inside an area-office name, and a bare name must sit on a word
-boundary (PyThaiNLP's offline ``newmm`` segmenter decides the right edge).
+จังหวัด/จ. prefix, inside an area-office name or in a list of provinces; any other bare
+name must stand on a word boundary (PyThaiNLP's offline ``newmm`` segmenter decides the
+right edge) and not inside a school's or university's name.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
@@ -47,7 +49,7 @@ def alternation(words) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
-def dedupe(items: list) -> list:
+def dedupe(items: Iterable) -> list:
     return list(dict.fromkeys(items))
 
 
@@ -227,10 +229,16 @@ def _not_a_name(title: str, first: str) -> bool:
     for key, words in table("titles")["not_names"].items():
         if not title.endswith(key):
             continue
-        for word in words:
-            if first == word.rstrip("$") if word.endswith("$") else first.startswith(word):
-                return True
+        if any(_matches(first, word) for word in words):
+            return True
     return False
+
+
+def _matches(first: str, word: str) -> bool:
+    """``ก$`` matches only the whole word ก (นายก); other entries match as a prefix."""
+    if word.endswith("$"):
+        return first == word[:-1]
+    return first.startswith(word)
 
 
 def _inside_word(text: str, start: int, title: str) -> bool:
@@ -248,6 +256,7 @@ def _inside_word(text: str, start: int, title: str) -> bool:
 
 
 def is_surname(word: str | None) -> bool:
+    """A plausible surname: present, not overlong, not a verb or post (กล่าว, รัฐมนตรี)."""
     if not word or len(word) > 25:
         return False
     return not word.startswith(tuple(table("titles")["not_surnames"]))
