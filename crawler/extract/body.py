@@ -32,7 +32,7 @@ DROP_TAGS = ("script", "style", "noscript", "form", "nav", "aside", "iframe", "b
 CHROME_RE = re.compile(
     r"share|social|related|sharedaddy|jp-relatedposts|post-navigation|nav-links|breadcrumb|"
     r"comment|widget|sidebar|menu|advert|banner|view-?count|counter|visitor|tags?-?links|"
-    r"post-tags|entry-meta|entry-footer|print",
+    r"post-tags|entry-meta|entry-footer|print|footer|copyright",
     re.I,
 )
 BLOCK_TAGS = {

@@ -10,6 +10,7 @@ from collections import Counter
 
 from lxml.html import HtmlElement
 
+from crawler.discovery import listings
 from crawler.extract import body, media, metadata
 from crawler.extract.html import parse
 from crawler.extract.urls import absolute, canonical_url, netloc
@@ -30,6 +31,7 @@ MIN_BODY_CHARS = 80
 MIN_TITLE = 4  # characters: "EDUCA 2019" is a real headline
 DATE_WINDOW = 400  # characters after the title searched for a byline date
 LISTING = "listing page"
+MIN_LISTING_ITEMS = 5
 # WordPress marks non-article pages in <body class>; single posts carry "single".
 LISTING_BODY_CLASSES = {"archive", "category", "tag", "home", "blog", "search", "page-template"}
 
@@ -192,13 +194,22 @@ def is_listing_page(tree: HtmlElement, node: HtmlElement | None) -> bool:
         return False
     if body_classes & LISTING_BODY_CLASSES or len(tree.xpath("//article")) >= 3:
         return True
-    return node is not None and link_density(node) > 0.5
+    return mostly_headlines(tree, node)
 
 
-def link_density(node: HtmlElement) -> float:
-    text = len(" ".join(node.text_content().split()))
-    linked = sum(len(" ".join(a.text_content().split())) for a in node.iter("a"))
-    return linked / text if text else 1.0
+def mostly_headlines(tree: HtmlElement, node: HtmlElement | None) -> bool:
+    """Five or more links to items, with more linked text than running text beside them."""
+    url = tree.getroottree().docinfo.URL or ""
+    items = set(listings.article_links(tree, url, {netloc(url)}))
+    if len(items) < MIN_LISTING_ITEMS:
+        return False
+    text = body.node_text(body.strip_chrome(node)) if node is not None else ""
+    linked = sum(
+        len(" ".join(a.text_content().split()))
+        for a in tree.iter("a")
+        if canonical_url(absolute(url, a.get("href")) or url) in items
+    )
+    return linked > len(" ".join(text.split())) - linked
 
 
 def looks_like_article(article: Article) -> tuple[bool, str]:
