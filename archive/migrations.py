@@ -8,11 +8,12 @@ Never edit a released migration: add a new one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlite_utils
 
 from archive import search
+from crawler.thai.dates import academic_term, fiscal_year
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
 
@@ -117,6 +118,43 @@ def _initial(db: sqlite_utils.Database) -> None:
 @migration("0002_search_index")
 def _search_index(db: sqlite_utils.Database) -> None:
     search.create_index(db)
+
+
+@migration("0003_thai_fields")
+def _thai_fields(db: sqlite_utils.Database) -> None:
+    """Credits as columns, Thai calendar fields, and the entities named in each article."""
+    articles = db["articles"]
+    for column in ("reporter", "photographer", "publisher", "credit_source"):
+        articles.add_column(column, str)
+    for column in ("fiscal_year", "academic_year", "academic_term"):
+        articles.add_column(column, int)
+    for column in ("provinces", "agencies", "people"):  # JSON arrays, for array facets
+        articles.add_column(column, str)
+    links = {
+        "article_provinces": {"province": str},
+        "article_agencies": {"agency": str, "abbreviation": str},
+        "article_people": {"person": str, "title": str, "position": str},
+    }
+    for name, columns in links.items():
+        key = next(iter(columns))
+        db[name].create(
+            {"article_id": str, **columns},
+            pk=("article_id", key),
+            foreign_keys=[("article_id", "articles", "id")],
+        )
+        db[name].create_index([key])
+    articles.create_index(["fiscal_year"])
+    for row in list(db.query("select id, published_at from articles")):
+        articles.update(row["id"], calendar_fields(row["published_at"]))
+
+
+def calendar_fields(published_at: str | None) -> dict:
+    """Thai fiscal year (Oct-Sep, BE) and school year/term of a publication date."""
+    if not published_at:
+        return {"fiscal_year": None, "academic_year": None, "academic_term": None}
+    day = date.fromisoformat(published_at[:10])
+    year, term = academic_term(day)
+    return {"fiscal_year": fiscal_year(day), "academic_year": year, "academic_term": term}
 
 
 def applied(db: sqlite_utils.Database) -> set[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import search
-from archive.migrations import migrate
+from archive.migrations import calendar_fields, migrate
 from crawler.items import Article
 
 
@@ -102,7 +102,7 @@ def content_hash(article: Article) -> str:
 
 def _article_row(article: Article, digest: str, now: str) -> dict:
     published_date = article.published_at[:10] if article.published_at else None
-    return {
+    row = {
         "id": article_id(article.url),
         "url": article.url,
         "source": article.source,
@@ -125,6 +125,20 @@ def _article_row(article: Article, digest: str, now: str) -> dict:
         "fetched_at": article.fetched_at or now,
         "last_seen_at": now,
         "updated_at": now,
+    }
+    return row | calendar_fields(published_date) | _credit_and_entity_columns(article)
+
+
+def _credit_and_entity_columns(article: Article) -> dict:
+    credits, entities = article.credits, article.entities or {}
+    return {
+        "reporter": credits.reporter,
+        "photographer": credits.photographer,
+        "publisher": credits.publisher,
+        "credit_source": credits.source,
+        "provinces": _json_or_none(entities.get("provinces")),
+        "agencies": _json_or_none([a["canonical"] for a in entities.get("agencies", [])]),
+        "people": _json_or_none([p["name"] for p in entities.get("people", [])]),
     }
 
 
@@ -154,9 +168,13 @@ def save_article(db: sqlite_utils.Database, article: Article) -> str:
     return "updated" if existing else "new"
 
 
+LINKS = ("images", "attachments", "article_provinces", "article_agencies", "article_people")
+
+
 def _replace_children(db: sqlite_utils.Database, aid: str, article: Article) -> None:
-    db["images"].delete_where("article_id = ?", [aid])
-    db["attachments"].delete_where("article_id = ?", [aid])
+    for table in LINKS:
+        db[table].delete_where("article_id = ?", [aid])
+    _insert_entities(db, aid, article.entities or {})
     images = {i.url: i for i in article.images}  # a page may repeat an image
     db["images"].insert_all(
         {"article_id": aid, "position": n, "url": i.url, "caption": i.caption}
@@ -166,6 +184,31 @@ def _replace_children(db: sqlite_utils.Database, aid: str, article: Article) -> 
     db["attachments"].insert_all(
         {"article_id": aid, "position": n, "url": a.url, "title": a.title, "kind": a.kind}
         for n, a in enumerate(files.values())
+    )
+
+
+def _insert_entities(db: sqlite_utils.Database, aid: str, entities: dict) -> None:
+    db["article_provinces"].insert_all(
+        ({"article_id": aid, "province": p} for p in entities.get("provinces", [])), ignore=True
+    )
+    db["article_agencies"].insert_all(
+        (
+            {"article_id": aid, "agency": a["canonical"], "abbreviation": a.get("abbreviation")}
+            for a in entities.get("agencies", [])
+        ),
+        ignore=True,
+    )
+    db["article_people"].insert_all(
+        (
+            {
+                "article_id": aid,
+                "person": p["name"],
+                "title": p.get("title"),
+                "position": p.get("position"),
+            }
+            for p in entities.get("people", [])
+        ),
+        ignore=True,
     )
 
 

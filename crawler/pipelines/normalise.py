@@ -1,9 +1,11 @@
-"""Normalise every text field of an Article with the one Thai normalisation function."""
+"""Normalise every text field of an Article with the one Thai normalisation function, and
+name the provinces, agencies and people it mentions (both pure, shared with `edunews extract`)."""
 
 from __future__ import annotations
 
 from crawler.extract.urls import canonical_url
 from crawler.items import Article
+from crawler.thai.entities import extract_entities
 from crawler.thai.text import normalize_text, normalize_title
 
 
@@ -16,6 +18,7 @@ def normalise_article(article: Article) -> Article:
         image.caption = normalize_title(image.caption) if image.caption else None
     for attachment in article.attachments:
         attachment.title = normalize_title(attachment.title) if attachment.title else None
+    article.entities = extract_entities(f"{article.title or ''}\n{article.body_text or ''}")
     return article
 
 
