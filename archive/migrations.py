@@ -148,6 +148,70 @@ def _thai_fields(db: sqlite_utils.Database) -> None:
         articles.update(row["id"], calendar_fields(row["published_at"]))
 
 
+@migration("0004_history")
+def _history(db: sqlite_utils.Database) -> None:
+    """Raw captures (WARC records), every version of an article, takedowns, failures."""
+    db["captures"].create(
+        {
+            "id": int,
+            "url": str,
+            "source": str,
+            "run_id": int,
+            "fetched_at": str,
+            "status": int,
+            "content_type": str,
+            "record_type": str,  # response | revisit
+            "payload_digest": str,
+            "warc_file": str,  # relative to the WARC directory
+            "warc_offset": int,
+            "warc_length": int,
+        },
+        pk="id",
+    )
+    db["captures"].create_index(["url", "fetched_at"])
+    db["article_versions"].create(
+        {
+            "article_id": str,
+            "version": int,
+            "fetched_at": str,
+            "title": str,
+            "body_text": str,
+            "published_at": str,
+            "modified_at": str,
+            "event_date": str,
+            "content_hash": str,
+            "capture_id": int,
+        },
+        pk=("article_id", "version"),
+        foreign_keys=[("article_id", "articles", "id"), ("capture_id", "captures", "id")],
+    )
+    articles = db["articles"]
+    articles.add_column("version", int)
+    articles.add_column("capture_id", int)
+    articles.add_column("removed_at", str)  # first seen gone (404/410, or redirected away)
+    articles.add_column("removed_reason", str)
+    db["crawl_errors"].create(
+        {"run_id": int, "source": str, "url": str, "kind": str, "reason": str, "at": str},
+    )
+    db["crawl_errors"].create_index(["run_id", "source"])
+    for row in list(db.query("select * from articles")):
+        articles.update(row["id"], {"version": 1})
+        db["article_versions"].insert(
+            {k: row[k] for k in VERSIONED} | {"version": 1, "article_id": row["id"]}
+        )
+
+
+VERSIONED = (
+    "fetched_at",
+    "title",
+    "body_text",
+    "published_at",
+    "modified_at",
+    "event_date",
+    "content_hash",
+)
+
+
 def calendar_fields(published_at: str | None) -> dict:
     """Thai fiscal year (Oct-Sep, BE) and school year/term of a publication date."""
     if not published_at:

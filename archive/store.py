@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import search
-from archive.migrations import calendar_fields, migrate
+from archive.migrations import VERSIONED, calendar_fields, migrate
 from crawler.items import Article
 
 
@@ -147,25 +147,87 @@ def _json_or_none(value) -> str | None:
 
 
 def save_article(db: sqlite_utils.Database, article: Article) -> str:
-    """Store one article; returns "new", "updated" or "unchanged"."""
+    """Store one article; returns "new", "updated" or "unchanged".
+
+    Every new or changed content becomes a numbered row of ``article_versions`` pointing at
+    its raw capture; the ``articles`` row always shows the latest version.
+    """
     now = now_iso()
     digest = content_hash(article)
     aid = article_id(article.url)
-    existing = db.execute("select content_hash, rowid from articles where id = ?", [aid]).fetchone()
+    existing = db.execute(
+        "select content_hash, version from articles where id = ?", [aid]
+    ).fetchone()
     with db.conn:
         if existing and existing[0] == digest:
-            db["articles"].update(aid, {"last_seen_at": now, "fetched_at": article.fetched_at})
+            db["articles"].update(aid, _seen(article, now))
             return "unchanged"
-        row = _article_row(article, digest, now)
+        version = (existing[1] or 1) + 1 if existing else 1
+        row = _article_row(article, digest, now) | {"version": version, "removed_at": None}
+        row["removed_reason"] = None
         if existing:
             db["articles"].update(aid, row)
         else:
-            row["first_seen_at"] = now
-            db["articles"].insert(row)
+            db["articles"].insert(row | {"first_seen_at": now})
+        db["article_versions"].insert(
+            {k: row[k] for k in VERSIONED}
+            | {"article_id": aid, "version": version}
+            | {"capture_id": article.capture_id}
+        )
         _replace_children(db, aid, article)
         rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
         search.index_article(db, rowid, article.title, article.body_text)
     return "updated" if existing else "new"
+
+
+def _seen(article: Article, now: str) -> dict:
+    """An unchanged re-fetch: seen again (and live again, if it had been marked removed)."""
+    return {
+        "last_seen_at": now,
+        "fetched_at": article.fetched_at,
+        "removed_at": None,
+        "removed_reason": None,
+    }
+
+
+def mark_removed(db: sqlite_utils.Database, url: str, reason: str) -> bool:
+    """Mark a stored article as gone, keeping its content; True if it was live until now."""
+    aid = article_id(url)
+    with db.conn:
+        cursor = db.execute(
+            "update articles set removed_at = ?, removed_reason = ? "
+            "where id = ? and removed_at is null",
+            [now_iso(), reason, aid],
+        )
+    return cursor.rowcount > 0
+
+
+def known_urls(db: sqlite_utils.Database, source: str) -> dict[str, str | None]:
+    """url -> modified_at of every live article of a source (for incremental crawls)."""
+    sql = "select url, modified_at from articles where source = ? and removed_at is null"
+    return dict(db.execute(sql, [source]).fetchall())
+
+
+def record_capture(db: sqlite_utils.Database, capture: dict) -> int:
+    with db.conn:
+        return db["captures"].insert(capture).last_pk
+
+
+def last_capture(db: sqlite_utils.Database, url: str) -> dict | None:
+    rows = db.query(
+        "select * from captures where url = ? and record_type = 'response' "
+        "order by id desc limit 1",
+        [url],
+    )
+    return next(iter(rows), None)
+
+
+def record_error(db, run_id: int, source: str, url: str, kind: str, reason: str) -> None:
+    with db.conn:
+        db["crawl_errors"].insert(
+            {"run_id": run_id, "source": source, "url": url, "kind": kind, "reason": reason}
+            | {"at": now_iso()}
+        )
 
 
 LINKS = ("images", "attachments", "article_provinces", "article_agencies", "article_people")

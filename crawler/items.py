@@ -58,6 +58,7 @@ class Article:
     # Named in the text (crawler.thai.entities): {"provinces": [...], "agencies": [{canonical,
     # abbreviation}], "people": [{name, title, position}]}
     entities: dict = field(default_factory=dict)
+    capture_id: int | None = None  # the raw capture (captures.id) this version was read from
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:

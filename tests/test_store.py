@@ -136,3 +136,27 @@ def test_uncreatable_directory(tmp_path):
     blocker.write_text("x")
     with pytest.raises(store.ArchiveError, match="cannot create directory"):
         store.open_db(blocker / "sub" / "a.db")
+
+
+def test_versions_are_kept_and_unchanged_adds_none(db):
+    store.save_article(db, make_article())
+    store.save_article(db, make_article())
+    store.save_article(db, make_article(title="หัวข้อแก้ไขครั้งที่หนึ่ง"))
+    store.save_article(db, make_article(body_text="เนื้อหาใหม่ทั้งหมดของข่าวนี้"))
+    versions = list(db.query("select version, title from article_versions order by version"))
+    assert [v["version"] for v in versions] == [1, 2, 3]
+    assert versions[0]["title"] == "เลขาธิการ กพฐ. เปิดการประชุม"
+    row = next(db["articles"].rows)
+    assert row["version"] == 3 and row["body_text"] == "เนื้อหาใหม่ทั้งหมดของข่าวนี้"
+
+
+def test_removal_keeps_content_and_a_return_clears_it(db):
+    article = make_article()
+    store.save_article(db, article)
+    assert store.mark_removed(db, article.url, "HTTP 404")
+    assert not store.mark_removed(db, article.url, "HTTP 404")  # first time gone is kept
+    row = next(db["articles"].rows)
+    assert row["removed_at"] and row["removed_reason"] == "HTTP 404" and row["body_text"]
+    assert store.known_urls(db, "obec") == {}
+    store.save_article(db, article)
+    assert next(db["articles"].rows)["removed_at"] is None
