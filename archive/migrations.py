@@ -201,6 +201,16 @@ def _history(db: sqlite_utils.Database) -> None:
         )
 
 
+@migration("0005_incremental")
+def _incremental(db: sqlite_utils.Database) -> None:
+    """HTTP validators for conditional GET, and what each run cost per source."""
+    db["http_validators"].create(
+        {"url": str, "etag": str, "last_modified": str, "updated_at": str}, pk="url"
+    )
+    db["crawl_run_sources"].add_column("bytes", int)
+    db["crawl_run_sources"].add_column("removed", int)
+
+
 VERSIONED = (
     "fetched_at",
     "title",

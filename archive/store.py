@@ -19,6 +19,7 @@ import sqlite_utils
 
 from archive import search
 from archive.migrations import VERSIONED, calendar_fields, migrate
+from crawler.extract.urls import url_key
 from crawler.items import Article
 
 
@@ -63,7 +64,8 @@ def _check_writable_dir(directory: Path | None) -> None:
 
 
 def article_id(url: str) -> str:
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+    """Stable id: http/https, www., trailing slashes and percent-encoding do not matter."""
+    return hashlib.sha1(url_key(url).encode("utf-8")).hexdigest()[:16]
 
 
 def upsert_sources(db: sqlite_utils.Database, sources: Iterable) -> None:
@@ -208,6 +210,41 @@ def known_urls(db: sqlite_utils.Database, source: str) -> dict[str, str | None]:
     return dict(db.execute(sql, [source]).fetchall())
 
 
+def known_articles(db: sqlite_utils.Database, source: str) -> list[dict]:
+    """The live articles of a source, least recently seen first (for incremental crawls)."""
+    sql = (
+        "select url, modified_at, fetched_at, last_seen_at from articles "
+        "where source = ? and removed_at is null order by last_seen_at, id"
+    )
+    return list(db.query(sql, [source]))
+
+
+def last_discovery(db: sqlite_utils.Database) -> dict[str, str]:
+    return dict(db.execute("select id, discovery from sources where discovery is not null"))
+
+
+def touch(db: sqlite_utils.Database, url: str) -> bool:
+    """Seen again without a re-fetch (listed unchanged, or 304): True if stored."""
+    with db.conn:
+        cursor = db.execute(
+            "update articles set last_seen_at = ?, removed_at = null, removed_reason = null "
+            "where id = ?",
+            [now_iso(), article_id(url)],
+        )
+    return cursor.rowcount > 0
+
+
+def validators(db: sqlite_utils.Database, url: str) -> dict | None:
+    rows = db.query("select etag, last_modified from http_validators where url = ?", [url])
+    return next(iter(rows), None)
+
+
+def save_validators(db, url: str, etag: str | None, last_modified: str | None) -> None:
+    row = {"url": url, "etag": etag, "last_modified": last_modified, "updated_at": now_iso()}
+    with db.conn:
+        db["http_validators"].upsert(row, pk="url")
+
+
 def record_capture(db: sqlite_utils.Database, capture: dict) -> int:
     with db.conn:
         return db["captures"].insert(capture).last_pk
@@ -286,7 +323,7 @@ def start_run(db: sqlite_utils.Database, settings: dict | None = None) -> int:
     return table.last_pk
 
 
-COUNTS = ("pages", "articles", "new", "updated", "unchanged", "errors")
+COUNTS = ("pages", "bytes", "articles", "new", "updated", "unchanged", "removed", "errors")
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, per_source: dict[str, dict], status: str):
@@ -300,5 +337,6 @@ def finish_run(db: sqlite_utils.Database, run_id: int, per_source: dict[str, dic
             if counts.get("discovery"):
                 db["sources"].update(source, {"discovery": counts["discovery"]})
         totals = {k: sum(c.get(k, 0) for c in per_source.values()) for k in COUNTS}
-        totals.pop("articles")
+        for key in ("articles", "bytes", "removed"):
+            totals.pop(key)
         db["crawl_runs"].update(run_id, {"finished_at": now_iso(), "status": status, **totals})

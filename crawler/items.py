@@ -63,3 +63,20 @@ class Article:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class Seen:
+    """A stored article found again without fetching it (listed unchanged, or HTTP 304)."""
+
+    url: str
+    source: str
+
+
+@dataclass
+class Removed:
+    """A stored article that is gone: 404/410, or its URL now redirects elsewhere."""
+
+    url: str
+    source: str
+    reason: str

@@ -22,6 +22,11 @@ EDUNEWS_SOURCES = os.environ.get("EDUNEWS_SOURCES", "")  # empty: the bundled re
 EDUNEWS_ONLY = ""  # comma-separated source ids; set by `edunews crawl --only` or `-a only=`
 EDUNEWS_MAX_LISTING_PAGES = 50  # per source per run, for paginated HTML listings and feeds
 EDUNEWS_MAX_API_PAGES = 50  # WordPress REST API pages (100 posts each) per source per run
+# Re-crawls fetch only what is new or changed; each run also re-checks this many stored
+# articles per source (least recently seen first, with conditional GET) to catch silent edits
+# and takedowns on sites whose feeds and listings do not say what changed.
+EDUNEWS_INCREMENTAL = True
+EDUNEWS_RECHECK = 5
 
 # Politeness.
 ROBOTSTXT_OBEY = True
@@ -51,6 +56,8 @@ LOG_LEVEL = os.environ.get("EDUNEWS_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
-    # After the retry middleware (550) so each retried attempt is counted once as a page.
-    "crawler.middlewares.SourceStatsMiddleware": 560,
+    # Conditional GET headers are added late, after other request middlewares ran.
+    "crawler.middlewares.ConditionalGetMiddleware": 580,
+    # Counts every attempt (retries included) and the bytes on the wire (before 590 decompresses).
+    "crawler.middlewares.SourceStatsMiddleware": 600,
 }

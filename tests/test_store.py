@@ -160,3 +160,17 @@ def test_removal_keeps_content_and_a_return_clears_it(db):
     assert store.known_urls(db, "obec") == {}
     store.save_article(db, article)
     assert next(db["articles"].rows)["removed_at"] is None
+
+
+def test_one_article_whatever_the_url_form(db):
+    forms = [
+        "https://www.example.go.th/2019/08/22/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7/",
+        "http://example.go.th/2019/08/22/%e0%b8%82%e0%b9%88%e0%b8%b2%e0%b8%a7",
+        "https://www.example.go.th/2019/08/22/ข่าว/?utm_source=line",
+    ]
+    assert len({store.article_id(u) for u in forms}) == 1
+    for url in forms:
+        store.save_article(db, make_article(url=url))
+    assert db["articles"].count == 1
+    assert store.article_id("https://x.go.th/n?id=1&b=2") == store.article_id("https://x.go.th/n?b=2&id=1")
+    assert store.article_id("https://x.go.th/n?id=1") != store.article_id("https://x.go.th/n?id=2")

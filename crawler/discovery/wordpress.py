@@ -22,7 +22,10 @@ class NotWordPress(ValueError):
 
 
 def posts_url(api_root: str, page: int = 1, per_page: int = PER_PAGE) -> str:
-    params = urlencode({"per_page": per_page, "page": page, "_fields": FIELDS})
+    """A page of posts, most recently modified first: a re-crawl stops at the first page of
+    posts it already holds unchanged, and an edited old post comes up front."""
+    params = {"per_page": per_page, "page": page, "orderby": "modified", "order": "desc"}
+    params = urlencode(params | {"_fields": FIELDS})
     if "rest_route=" in api_root:  # sites without pretty permalinks: ?rest_route=/
         return f"{api_root.rstrip('/')}/wp/v2/posts&{params}"
     return f"{api_root}wp/v2/posts?{params}"
@@ -54,6 +57,11 @@ def post_date(post: dict, key: str):
     gmt = post.get(f"{key}_gmt")
     parsed = parse_machine_date(gmt + "Z") if gmt and not gmt.endswith("Z") else None
     return parsed or (parse_machine_date(post[key]) if post.get(key) else None)
+
+
+def modified_iso(post: dict) -> str | None:
+    modified = post_date(post, "modified")
+    return modified.iso() if modified else None
 
 
 def article_from_post(post: dict, source: str, fetched_at: str | None = None) -> Article:

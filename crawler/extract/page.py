@@ -6,6 +6,7 @@ Pure: no Scrapy, no network. ``extract_article(url, html)`` is a complete test i
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 
 from lxml.html import HtmlElement
@@ -32,6 +33,11 @@ MIN_TITLE = 4  # characters: "EDUCA 2019" is a real headline
 DATE_WINDOW = 400  # characters after the title searched for a byline date
 LISTING = "listing page"
 MIN_LISTING_ITEMS = 5
+NOT_FOUND = "not found page"
+# Old sites answer a deleted item with 200 and a message (a "soft 404").
+SOFT_404 = re.compile(
+    r"ไม่พบ(ข้อมูล|ข่าว|หน้า)|ไม่มีข้อมูล|ข้อมูลถูกลบ|page not found|not found|^404\b|error 404", re.I
+)
 # WordPress marks non-article pages in <body class>; single posts carry "single".
 LISTING_BODY_CLASSES = {"archive", "category", "tag", "home", "blog", "search", "page-template"}
 
@@ -216,6 +222,8 @@ def looks_like_article(article: Article) -> tuple[bool, str]:
     """Whether to store the page; the reason names what is missing."""
     if LISTING in article.warnings:
         return False, LISTING
+    if article.title and SOFT_404.search(article.title):
+        return False, NOT_FOUND
     if not article.title:
         return False, "no title"
     if not article.body_text or len(article.body_text) < MIN_BODY_CHARS:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that only track where a click came from.
 TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_", "_ga", "igshid", "share", "ref")
@@ -24,6 +24,16 @@ def canonical_url(url: str) -> str:
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)
     ]
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
+
+
+def url_key(url: str) -> str:
+    """The identity of a page, whatever form its URL took: no scheme, no ``www.``, one
+    percent-encoding, no trailing slash, sorted query. Two URLs with one key are one article."""
+    parts = urlsplit(canonical_url(url))
+    host = parts.netloc.removeprefix("www.")
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~").rstrip("/") or "/"
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return f"{host}{path}?{query}" if query else f"{host}{path}"
 
 
 def absolute(base: str, href: str | None) -> str | None:

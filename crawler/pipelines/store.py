@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from archive import store
-from crawler.items import Article
+from crawler.items import Article, Removed, Seen
 
 
 class StorePipeline:
@@ -30,21 +30,32 @@ class StorePipeline:
         self.crawler.stats.set_value("edunews/run_id", self.run_id)
 
     def process_item(self, item, spider=None):
-        if not isinstance(item, Article):
+        if isinstance(item, Seen):
+            outcome = "unchanged" if store.touch(self.db, item.url) else "unknown"
+        elif isinstance(item, Removed):
+            outcome = "removed" if store.mark_removed(self.db, item.url, item.reason) else "gone"
+        elif isinstance(item, Article):
+            outcome = store.save_article(self.db, item)
+        else:
             return item
-        outcome = store.save_article(self.db, item)
-        self.outcomes[item.source][outcome] += 1
-        self.crawler.stats.inc_value(f"source/{item.source}/{outcome}")
+        self.count(item.source, outcome)
         return item
+
+    def count(self, source: str, outcome: str) -> None:
+        self.outcomes[source][outcome] += 1
+        self.crawler.stats.inc_value(f"source/{source}/{outcome}")
 
     def close_spider(self, spider=None):
         spider = spider or self.crawler.spider
         report = spider.source_report()
+        for source, url, kind, reason in spider.errors:
+            store.record_error(self.db, self.run_id, source, url, kind, reason)
         for source, counts in report.items():
             done = self.outcomes[source]
             counts.update(done)
-            counts["articles"] = sum(done.values())
-            if counts["status"] != "failed" and counts["candidates"] and not counts["articles"]:
+            counts["articles"] = sum(done[k] for k in ("new", "updated", "unchanged"))
+            stored = done["new"] + done["updated"]
+            if counts["status"] != "failed" and counts["candidates"] and not stored:
                 counts["status"] = "failed"
                 counts["reason"] = f"none of {counts['candidates']} discovered pages was stored"
         reason = self.crawler.stats.get_value("finish_reason") or "finished"

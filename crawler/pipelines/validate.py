@@ -27,12 +27,13 @@ def problems(article: Article) -> list[str]:
 
 
 class ValidatePipeline:
-    def __init__(self, stats):
-        self.stats = stats
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler)
 
     def process_item(self, item, spider=None):
         if not isinstance(item, Article):
@@ -40,6 +41,8 @@ class ValidatePipeline:
         found = problems(item)
         if found:
             self.stats.inc_value(f"source/{item.source}/errors/invalid")
+            spider = spider or self.crawler.spider
+            spider.errors.append((item.source, item.url, "invalid", "; ".join(found)))
             raise DropItem(f"{item.url}: {'; '.join(found)}")
         if not item.published_at:
             self.stats.inc_value(f"source/{item.source}/warnings/no_date")

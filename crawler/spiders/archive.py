@@ -16,11 +16,14 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from archive import store
 from crawler.discovery import detect, feeds, listings, sitemaps, wordpress
 from crawler.extract.html import parse
-from crawler.extract.page import extract_article, looks_like_article
-from crawler.extract.urls import canonical_url
+from crawler.extract.page import NOT_FOUND, extract_article, looks_like_article
+from crawler.extract.urls import canonical_url, url_key
+from crawler.items import Removed, Seen
 from crawler.sources import Source, load_sources, select
+from crawler.thai.dates import parse_machine_date
 
 
 @dataclass
@@ -39,13 +42,27 @@ class SourceState:
     api_root: str = ""
     feed_url: str = ""
     sitemap_queue: list[str] = field(default_factory=list)
+    known: dict[str, dict] = field(default_factory=dict)  # url_key -> stored article facts
+    previous: str | None = None  # the discovery method that worked last run
+
+    def is_known(self, url: str, modified: str | None = None) -> bool:
+        """Stored already, and (when the site says when it last changed) not changed since."""
+        facts = self.known.get(url_key(url))
+        if facts is None:
+            return False
+        return modified is None or (facts["modified_at"] or "") >= modified
 
 
-def plan(kind: str, found: detect.Detected) -> list[str]:
+def plan(kind: str, found: detect.Detected, previous: str | None = None) -> list[str]:
+    """Methods to try, in order; the one that worked last run goes first (no wasted probes)."""
     if kind != "auto":
         return [kind]
     methods = ["wordpress"] if found.is_wordpress else []
-    return [*methods, "feed", "sitemap", "listing"]
+    methods += ["feed", "sitemap", "listing"]
+    if previous in methods:
+        methods.remove(previous)
+        methods.insert(0, previous)
+    return methods
 
 
 def reason_of(failure) -> str:
@@ -76,7 +93,21 @@ class ArchiveSpider(scrapy.Spider):
         spider.max_listing_pages = crawler.settings.getint("EDUNEWS_MAX_LISTING_PAGES", 50)
         spider.max_api_pages = crawler.settings.getint("EDUNEWS_MAX_API_PAGES", 50)
         spider.date_stats = Counter()
+        spider.recheck = crawler.settings.getint("EDUNEWS_RECHECK", 5)
+        spider.errors = []  # (source, url, kind, reason), written to the run record at the end
+        if crawler.settings.getbool("EDUNEWS_INCREMENTAL", True):
+            spider.load_history(crawler.settings.get("EDUNEWS_DB"))
         return spider
+
+    def load_history(self, db_path: str) -> None:
+        """What earlier runs stored: the basis of an incremental crawl (read-only here)."""
+        db = store.open_db(db_path)
+        previous = store.last_discovery(db)
+        for sid, state in self.states.items():
+            rows = store.known_articles(db, sid)
+            state.known = {url_key(r["url"]): r for r in rows}
+            state.previous = previous.get(sid)
+        db.close()
 
     # -- helpers ---------------------------------------------------------------------------
     def request(self, url, callback, state: SourceState, errback=None, **meta) -> scrapy.Request:
@@ -85,6 +116,10 @@ class ArchiveSpider(scrapy.Spider):
 
     def count(self, state: SourceState, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"source/{state.source.id}/{key}", n)
+
+    def record_error(self, state: SourceState, url: str, kind: str, reason: str) -> None:
+        self.count(state, f"errors/{kind}")
+        self.errors.append((state.source.id, url, kind, reason))
 
     def state_of(self, response_or_failure) -> SourceState:
         request = getattr(response_or_failure, "request", None)
@@ -111,13 +146,22 @@ class ArchiveSpider(scrapy.Spider):
             return
         state.home_response = response
         state.home = detect.detect(parse(response.text, response.url), response.url)
-        state.methods = plan(state.source.kind, state.home)
+        state.methods = plan(state.source.kind, state.home, state.previous)
+        yield from self.rechecks(state)
         yield from self.next_method(state, response)
+
+    def rechecks(self, state: SourceState):
+        """Re-fetch the least recently seen stored articles, conditionally: catches silent
+        edits and takedowns that feeds and listings do not announce."""
+        for facts in list(state.known.values())[: self.recheck]:
+            yield self.article_request(
+                state, facts["url"], "recheck", conditional=True, expected=facts["url"]
+            )
 
     def home_failed(self, failure):
         state = self.state_of(failure)
         state.failure = f"homepage unreachable ({reason_of(failure)})"
-        self.count(state, "errors/fetch")
+        self.record_error(state, failure.request.url, "fetch", reason_of(failure))
         self.logger.warning("%s: %s", state.source.id, state.failure)
 
     def next_method(self, state: SourceState, home: Response | None = None):
@@ -135,6 +179,16 @@ class ArchiveSpider(scrapy.Spider):
         state.tried.append(f"{method}: {why}")
         self.logger.info("%s: %s discovery failed: %s", state.source.id, method, why)
         yield from self.next_method(state)
+
+    def settle(self, state: SourceState, method: str) -> None:
+        """The method works (its index answered, even if with nothing new)."""
+        if not state.method:
+            state.method = method
+            self.logger.info("%s: discovering articles via %s", state.source.id, method)
+
+    def seen(self, state: SourceState, url: str):
+        self.count(state, "seen_unchanged")
+        return Seen(url=url, source=state.source.id)
 
     def found(self, state: SourceState, method: str, n: int) -> None:
         if n and not state.method:
@@ -168,20 +222,24 @@ class ArchiveSpider(scrapy.Spider):
         if page == 1 and not posts:
             yield from self.method_failed(state, "wordpress", "no posts")
             return
-        self.found(state, "wordpress", len(posts))
-        for post in posts:
+        self.settle(state, "wordpress")
+        fresh = [p for p in posts if not state.is_known(p["link"], wordpress.modified_iso(p))]
+        self.found(state, "wordpress", len(fresh))
+        for post in posts:  # the API gives full content: unchanged posts only touch last_seen
             yield from self.post_item(state, post)
         headers = {k.decode(): v[0].decode() for k, v in response.headers.items()}
-        if page == 1:
-            last = min(wordpress.total_pages(headers), self.max_api_pages)
+        last = min(wordpress.total_pages(headers), self.max_api_pages)
+        if not state.known and page == 1:  # first crawl: every page at once
             for n in range(2, last + 1):
                 yield self.api_page(state, n)
+        elif state.known and fresh and page < last:  # newest-modified first: stop at known
+            yield self.api_page(state, page + 1)
 
     def post_item(self, state: SourceState, post: dict):
         try:
             yield wordpress.article_from_post(post, state.source.id, self.now())
         except Exception as exc:  # one bad post must not stop the source
-            self.count(state, "errors/extract")
+            self.record_error(state, str(post.get("link")), "extract", reason_of(exc))
             self.logger.warning(
                 "%s: cannot read post %s: %s", state.source.id, post.get("link"), exc
             )
@@ -191,7 +249,7 @@ class ArchiveSpider(scrapy.Spider):
         if page == 1:
             yield from self.method_failed(state, "wordpress", reason_of(failure))
         else:
-            self.count(state, "errors/fetch")
+            self.record_error(state, failure.request.url, "fetch", reason_of(failure))
 
     # -- RSS / Atom ---------------------------------------------------------------------------
     def start_feed(self, state: SourceState, home=None):
@@ -202,10 +260,15 @@ class ArchiveSpider(scrapy.Spider):
 
     def feed_page(self, state: SourceState, page: int) -> scrapy.Request:
         url = feeds.page_url(state.feed_url, page)
-        return self.request(url, self.parse_feed, state, errback=self.feed_failed, page=page)
+        return self.request(
+            url, self.parse_feed, state, errback=self.feed_failed, page=page, conditional=page == 1
+        )
 
     def parse_feed(self, response: Response):
         state, page = self.state_of(response), response.meta["page"]
+        if response.status == 304:  # the feed has not changed since the last run
+            self.settle(state, "feed")
+            return
         try:
             entries = feeds.parse_feed(response.body, response.url)
         except feeds.NotAFeed as exc:
@@ -215,11 +278,15 @@ class ArchiveSpider(scrapy.Spider):
         if page == 1 and not entries:
             yield from self.method_failed(state, "feed", "empty feed")
             return
-        new = [e for e in entries if e.url]
-        self.found(state, "feed", len(new))
-        for entry in new:
-            yield self.article_request(state, entry.url, "feed", feed_date=entry.published)
-        if new and page < self.max_listing_pages:
+        self.settle(state, "feed")
+        fresh = [e for e in entries if not state.is_known(e.url)]
+        self.found(state, "feed", len(fresh))
+        for entry in entries:
+            if entry in fresh:
+                yield self.article_request(state, entry.url, "feed", feed_date=entry.published)
+            else:
+                yield self.seen(state, entry.url)
+        if fresh and page < self.max_listing_pages:  # a page of known entries: older are known
             yield self.feed_page(state, page + 1)
 
     def feed_failed(self, failure):
@@ -266,22 +333,39 @@ class ArchiveSpider(scrapy.Spider):
             if root:
                 yield from self.next_sitemap(state)
             return
+        if response.status == 304:
+            self.settle(state, "sitemap")
+            return
         if kind == "sitemapindex":
             for entry in entries:
                 yield self.request(
                     entry.url, self.parse_sitemap, state, errback=self.sitemap_failed
                 )
             return
-        self.found(state, "sitemap", len(entries))
+        self.settle(state, "sitemap")
+        fresh = [e for e in entries if self.sitemap_entry_changed(state, e)]
+        self.found(state, "sitemap", len(fresh))
         for entry in entries:
-            yield self.article_request(state, entry.url, "sitemap")
+            if entry in fresh:
+                yield self.article_request(state, entry.url, "sitemap")
+            else:
+                yield self.seen(state, entry.url)
+
+    def sitemap_entry_changed(self, state: SourceState, entry) -> bool:
+        """New, or its <lastmod> is later than our last fetch of it."""
+        facts = state.known.get(url_key(entry.url))
+        if facts is None:
+            return True
+        lastmod = parse_machine_date(entry.lastmod) if entry.lastmod else None
+        fetched = facts["fetched_at"] and datetime.fromisoformat(facts["fetched_at"])
+        return bool(lastmod and fetched and lastmod.start > fetched)
 
     def sitemap_failed(self, failure):
         state = self.state_of(failure)
         if failure.request.meta.get("root"):
             yield from self.next_sitemap(state)
         else:
-            self.count(state, "errors/fetch")
+            self.record_error(state, failure.request.url, "fetch", reason_of(failure))
 
     # -- paginated HTML listings --------------------------------------------------------------
     def start_listing(self, state: SourceState, home=None):
@@ -304,11 +388,10 @@ class ArchiveSpider(scrapy.Spider):
         if not pages and not links:
             yield from self.method_failed(state, "listing", "no listing or article links")
             return
-        self.found(state, "listing", len(links))
-        for url in links:
-            yield self.article_request(state, url, "listing")
-        for url in pages:
-            yield self.listing_request(state, url)
+        fresh = yield from self.listed(state, links)
+        if fresh or not state.known or not links:
+            for url in pages:
+                yield self.listing_request(state, url)
 
     def listing_request(self, state: SourceState, url: str) -> scrapy.Request:
         return self.request(url, self.parse_listing, state, errback=self.listing_failed)
@@ -318,24 +401,41 @@ class ArchiveSpider(scrapy.Spider):
         state.listing_pages += 1
         tree = parse(response.text, response.url)
         links = listings.article_links(tree, response.url, state.source.hosts)
-        self.found(state, "listing", len(links))
-        for url in links:
-            yield self.article_request(state, url, "listing")
-        if state.listing_pages < self.max_listing_pages:
+        fresh = yield from self.listed(state, links)
+        more = fresh or not state.known  # a page of known articles: older pages are known too
+        if more and state.listing_pages < self.max_listing_pages:
             for url in listings.next_pages(tree, response.url, state.source.hosts):
                 yield self.listing_request(state, url)
 
+    def listed(self, state: SourceState, links: list[str]):
+        """Fetch the unknown article links of a listing; returns how many there were."""
+        fresh = [url for url in links if not state.is_known(url)]
+        self.found(state, "listing", len(fresh))
+        if links:
+            self.settle(state, "listing")
+        for url in links:
+            if url in fresh:
+                yield self.article_request(state, url, "listing")
+            else:
+                yield self.seen(state, url)
+        return len(fresh)
+
     def listing_failed(self, failure):
-        self.count(self.state_of(failure), "errors/fetch")
+        self.record_error(self.state_of(failure), failure.request.url, "fetch", reason_of(failure))
 
     # -- article pages ---------------------------------------------------------------------
     def article_request(self, state: SourceState, url: str, via: str, **meta) -> scrapy.Request:
+        """An article page; ``expected`` marks a re-check of a stored article."""
         return self.request(
             url, self.parse_article, state, errback=self.article_failed, via=via, **meta
         )
 
     def parse_article(self, response: Response):
         state = self.state_of(response)
+        expected = response.meta.get("expected")
+        if response.status == 304:
+            yield self.seen(state, expected or response.url)
+            return
         if not isinstance(response, TextResponse):
             self.count(state, "skipped/not_html")
             return
@@ -348,25 +448,45 @@ class ArchiveSpider(scrapy.Spider):
                 stats=self.date_stats,
             )
         except Exception as exc:  # count, log, go on: one broken page must not stop a crawl
-            self.count(state, "errors/extract")
+            self.record_error(state, response.url, "extract", reason_of(exc))
             self.logger.warning(
                 "%s: extraction failed for %s: %s", state.source.id, response.url, exc
             )
             return
         ok, why = looks_like_article(article)
+        if expected and why == NOT_FOUND:
+            yield self.removed(state, expected, f"soft 404: {article.title}")
+            return
+        if expected and url_key(article.url) != url_key(expected):
+            yield self.removed(state, expected, f"redirected to {response.url}")
+            if not ok:
+                return
         if not ok:
             self.count(state, f"skipped/{why.replace(' ', '_')}")
             self.logger.debug("%s: not stored (%s): %s", state.source.id, why, response.url)
             return
         article.discovered_via = response.meta.get("via")
+        article.capture_id = response.meta.get("capture_id")
         if not article.published_at and response.meta.get("feed_date"):
             article.published_at, article.date_source = response.meta["feed_date"], "feed"
         yield article
 
+    def removed(self, state: SourceState, url: str, reason: str) -> Removed:
+        self.count(state, "removed")
+        self.logger.info("%s: gone: %s (%s)", state.source.id, url, reason)
+        return Removed(url=url, source=state.source.id, reason=reason)
+
     def article_failed(self, failure):
-        state = self.state_of(failure)
-        self.count(state, "errors/fetch")
-        self.logger.warning("%s: %s: %s", state.source.id, failure.request.url, reason_of(failure))
+        """A 404/410 of a stored article is a takedown; transient errors never are."""
+        state, url = self.state_of(failure), failure.request.url
+        exc = failure.value
+        status = exc.response.status if isinstance(exc, HttpError) else None
+        expected = failure.request.meta.get("expected")
+        if status in (404, 410) and (expected or state.is_known(url)):
+            yield self.removed(state, expected or url, f"HTTP {status}")
+            return
+        self.record_error(state, url, "fetch", reason_of(failure))
+        self.logger.warning("%s: %s: %s", state.source.id, url, reason_of(failure))
 
     # -- the run's outcome per source ---------------------------------------------------------
     def source_report(self) -> dict[str, dict]:
@@ -388,4 +508,5 @@ class ArchiveSpider(scrapy.Spider):
             "pages": stats.get(prefix + "pages", 0),
             "errors": errors,
             "candidates": state.candidates,
+            "bytes": stats.get(prefix + "bytes", 0),
         }

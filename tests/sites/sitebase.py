@@ -123,9 +123,10 @@ class Site:
         corpus_id: str | None = None,
     ) -> dict:
         when = (published or now_bangkok()).astimezone(BANGKOK)
-        record = {"corpus_id": corpus_id or f"added-{self.name}-{len(self.requests)}-{when:%H%M%S}"}
+        number = self.catalogue.next_post_id()
+        record = {"corpus_id": corpus_id or f"added-{self.name}-{number}"}
         record |= {"title": title, "body": body, "date": when.date().isoformat()}
-        post = self.new_post(record | {"published": when}, self.catalogue.next_post_id())
+        post = self.new_post(record | {"published": when}, number)
         return self.gold_for(self.catalogue.put(post))
 
     def edit(self, corpus_id: str, title=None, body=None, modified: datetime | None = None) -> dict:

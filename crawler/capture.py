@@ -1,0 +1,132 @@
+"""Raw captures: every response fetched for a source, with its request, into WARC files.
+
+A downloader middleware placed above HttpCompressionMiddleware (590) and RedirectMiddleware
+(600): Scrapy calls process_response in decreasing order, so this one sees the bytes as they
+came off the wire (still gzip/br encoded) and the 3xx responses before they are followed.
+Each capture is recorded in the ``captures`` table (through ``archive.store``) and its id put
+in ``request.meta["capture_id"]`` so the article built from it can point at it.
+
+Only requests carrying ``meta["source"]`` are captured; the robots.txt that Scrapy's
+RobotsTxtMiddleware fetches for itself carries none and is not archived.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from importlib.metadata import version
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from archive import store, warc
+
+logger = logging.getLogger(__name__)
+
+
+def header_pairs(headers) -> list[tuple[str, str]]:
+    """Scrapy Headers (bytes, multi-valued) as (name, value) text pairs, in order."""
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]
+
+
+def exchange_of(request, response) -> warc.Exchange:
+    ip = getattr(response, "ip_address", None)
+    return warc.Exchange(
+        url=response.url,
+        status=response.status,
+        response_headers=header_pairs(response.headers),
+        body=response.body,
+        fetched_at=datetime.now(UTC),
+        method=request.method,
+        request_headers=header_pairs(request.headers),
+        request_body=request.body or b"",
+        protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+        ip_address=str(ip) if ip else None,
+    )
+
+
+def earlier_capture(previous: dict | None, exchange: warc.Exchange, digest: str):
+    """The response capture a revisit would refer to: same payload, or a 304 answer."""
+    if previous is None:
+        return None
+    if exchange.status == 304 or previous["payload_digest"] == digest:
+        return warc.Earlier(previous["url"], datetime.fromisoformat(previous["fetched_at"]))
+    return None
+
+
+def warcinfo(settings) -> dict:
+    return {
+        "software": f"edunews (Scrapy {scrapy.__version__}, warcio {version('warcio')})",
+        "isPartOf": settings.get("BOT_NAME", "edunews"),
+        "operator": settings.get("EDUNEWS_CONTACT_URL"),
+        "http-header-user-agent": settings.get("USER_AGENT"),
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+    }
+
+
+class CaptureMiddleware:
+    def __init__(self, writer: warc.RotatingWarcWriter, db, stats):
+        self.writer = writer
+        self.db = db
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("EDUNEWS_WARC_ENABLED", True):
+            raise NotConfigured("WARC capture is off (EDUNEWS_WARC_ENABLED)")
+        db_path = settings.get("EDUNEWS_DB")
+        writer = warc.RotatingWarcWriter(
+            warc.warc_dir_for(db_path, settings.get("EDUNEWS_WARC_DIR") or None),
+            settings.getint("EDUNEWS_WARC_MAX_BYTES", warc.DEFAULT_MAX_BYTES),
+            info=warcinfo(settings),
+        )
+        middleware = cls(writer, store.open_db(db_path), crawler.stats)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request, response, spider=None):
+        source = request.meta.get("source")
+        if not source:
+            return response
+        try:
+            request.meta["capture_id"] = self.capture(source, exchange_of(request, response))
+        except Exception as exc:  # a full disk must not stop the crawl: count and say so
+            self.stats.inc_value("edunews/captures/errors")
+            logger.error("cannot archive %s: %s: %s", response.url, type(exc).__name__, exc)
+        return response
+
+    def capture(self, source: str, exchange: warc.Exchange) -> int:
+        digest = warc.payload_digest(exchange.body)
+        previous = store.last_capture(self.db, exchange.url)
+        earlier = earlier_capture(previous, exchange, digest)
+        written = self.writer.write(exchange, earlier)
+        self.stats.inc_value(f"edunews/captures/{written.record_type}")
+        return store.record_capture(self.db, self.row(source, exchange, written, previous, digest))
+
+    def row(self, source, exchange, written: warc.Written, previous, digest: str) -> dict:
+        if written.record_type == "revisit":  # a 304 carries no payload: it vouches for the last
+            digest = previous["payload_digest"]
+        return {
+            "url": exchange.url,
+            "source": source,
+            "run_id": self.stats.get_value("edunews/run_id"),
+            "fetched_at": exchange.fetched_at.isoformat(),
+            "status": exchange.status,
+            "content_type": exchange.header("Content-Type"),
+            "record_type": written.record_type,
+            "payload_digest": digest,
+            "warc_file": written.warc_file,
+            "warc_offset": written.warc_offset,
+            "warc_length": written.warc_length,
+        }
+
+    def close(self, spider=None) -> None:
+        self.writer.close()
+        self.db.close()

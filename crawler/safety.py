@@ -1,0 +1,329 @@
+"""Safety for unattended crawls: downloader middlewares and one extension.
+
+- ``HostGuard``: only http(s), only the source's own hosts, no private addresses reached from
+  a public site (the SSRF case), before Scrapy's own offsite filter runs.
+- ``PageBudget``: at most ``EDUNEWS_MAX_PAGES_PER_SOURCE`` pages per source per run.
+- ``RetryAfter``: waits what a 429/503 ``Retry-After`` asks (capped) before the retry.
+- ``failure_kind``: the crawl_errors kind of a failed request (blocked rules carry theirs);
+  the spider's errbacks record failures, ``FailureRecorder`` what never reaches an errback
+  (redirect loops dropped by the duplicate filter, certificate problems).
+- ``TlsCheck``: the crawl does not verify certificates (Scrapy's default), so this extension
+  checks each https homepage once and records the problem as ``source/<id>/tls/<problem>``.
+
+Every decision is also a Scrapy stat under ``source/<id>/...`` so the log shows it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import reactor, task, threads
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+ALLOWED_SCHEMES = ("http", "https")
+MAX_RECORDED_ERRORS = 5000  # per run: a site gone mad must not fill the database
+# OpenSSL verify codes -> the problem names stored as stats and crawl_errors reasons.
+TLS_PROBLEMS = {
+    10: "expired",
+    9: "not_yet_valid",
+    18: "self_signed",
+    19: "self_signed_chain",
+    20: "untrusted_issuer",
+    21: "untrusted_issuer",
+    62: "hostname_mismatch",
+}
+# IgnoreRequest messages of Scrapy's own middlewares -> crawl_errors kinds.
+IGNORED_KINDS = (("robots.txt", "robots"), ("redirections", "redirect"), ("offsite", "offsite"))
+
+
+class Blocked(IgnoreRequest):
+    """A request refused by a safety rule; ``kind`` names the rule."""
+
+    def __init__(self, kind: str, reason: str):
+        super().__init__(reason)
+        self.kind = kind
+
+
+# -- pure helpers ------------------------------------------------------------------------------
+def host_key(netloc_or_url: str, scheme: str = "http") -> str:
+    """``host[:port]`` lowercased, without a default port and without a leading ``www.``."""
+    parts = urlsplit(netloc_or_url if "//" in netloc_or_url else f"{scheme}://{netloc_or_url}")
+    host = (parts.hostname or "").removeprefix("www.")
+    port = parts.port
+    if port is None or port == DEFAULT_PORTS.get(parts.scheme):
+        return host
+    return f"{host}:{port}"
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+    )
+
+
+def resolve(host: str) -> list[str]:
+    """Addresses of a host name (an IP literal resolves to itself); [] when unknown."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    try:
+        return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+    except (OSError, UnicodeError):
+        return []
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def source_of(crawler, request):
+    """The registry Source of a request, or None for requests outside any source."""
+    sid = request.meta.get("source")
+    states = getattr(crawler.spider, "states", {}) if crawler.spider else {}
+    state = states.get(sid)
+    return state.source if state else None
+
+
+def failure_kind(exception) -> str:
+    """The crawl_errors kind of a failed request's exception (for the spider's errbacks)."""
+    if isinstance(exception, Blocked):
+        return exception.kind
+    text = str(exception)
+    if isinstance(exception, IgnoreRequest):
+        for word, kind in IGNORED_KINDS:
+            if word in text:
+                return kind
+        return "ignored"
+    if isinstance(exception, HttpError):
+        return "http"
+    name = exception.__class__.__name__
+    return "timeout" if "Timeout" in name else "fetch"
+
+
+# -- failure recording -------------------------------------------------------------------------
+class FailureRecorder:
+    """Collects (source, url, kind, reason) during a run; writes crawl_errors rows at the end.
+
+    One per crawler (``recorder_for``); the rows are written after the pipelines closed, when
+    the run id is known (``edunews/run_id`` stat set by the store pipeline)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.rows: list[tuple[str, str, str, str]] = []
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
+
+    def add(self, source: str | None, url: str, kind: str, reason: str) -> None:
+        if not source:
+            return
+        self.crawler.stats.inc_value(f"source/{source}/failures/{kind}")
+        if len(self.rows) < MAX_RECORDED_ERRORS:
+            self.rows.append((source, url, kind, reason[:300]))
+
+    def request_dropped(self, request, spider=None):
+        """The duplicate filter dropping a redirect back to where it came from: a loop."""
+        if request.url in request.meta.get("redirect_urls", []):
+            self.add(request.meta.get("source"), request.url, "redirect", "redirect loop")
+
+    def spider_closed(self, spider=None, reason=None):
+        run_id = self.crawler.stats.get_value("edunews/run_id")
+        path = self.crawler.settings.get("EDUNEWS_DB")
+        if run_id is None or not path or not self.rows:
+            return
+        from archive import store  # the one writer
+
+        db = store.open_db(path)
+        try:
+            for source, url, kind, why in self.rows:
+                store.record_error(db, run_id, source, url, kind, why)
+        finally:
+            db.close()
+
+
+def recorder_for(crawler) -> FailureRecorder:
+    if getattr(crawler, "_edunews_failures", None) is None:
+        crawler._edunews_failures = FailureRecorder(crawler)
+    return crawler._edunews_failures
+
+
+# -- middlewares -------------------------------------------------------------------------------
+class HostGuard:
+    """Refuse what a public crawler must never fetch. Runs before Scrapy's OffsiteMiddleware
+    (priority 50) so redirects are checked too, port included, and the reason is recorded.
+
+    A source whose homepage is itself on a private or loopback address (a local test site, an
+    intranet mirror) may fetch private addresses; ``EDUNEWS_ASSUME_PUBLIC`` lists host names to
+    treat as public anyway, so tests can model a public site on 127.0.0.1."""
+
+    def __init__(self, crawler, assume_public: list[str]):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        recorder_for(crawler)  # redirect loops are recorded whenever the guard is on
+        self.assume_public = {h.lower() for h in assume_public}
+        self._public: dict[str, bool] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.getlist("EDUNEWS_ASSUME_PUBLIC"))
+
+    def process_request(self, request, spider=None):
+        source = source_of(self.crawler, request)
+        if source is None:
+            return None
+        try:
+            self.check(request.url, source)
+        except Blocked as exc:
+            self.stats.inc_value(f"source/{source.id}/blocked/{exc.kind}")
+            raise
+        return None
+
+    def check(self, url: str, source) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ALLOWED_SCHEMES:
+            raise Blocked("scheme", f"{parts.scheme or 'no'} scheme is never fetched")
+        host = parts.hostname or ""
+        if not self.host_is_public(host) and self.host_is_public(urlsplit(source.url).hostname):
+            raise Blocked("private", f"{host} is a private or loopback address")
+        allowed = {host_key(h) for h in source.hosts}
+        if host_key(url) not in allowed:
+            raise Blocked("offsite", f"{parts.netloc} is not one of the source's hosts")
+
+    def host_is_public(self, host: str | None) -> bool:
+        host = (host or "").lower()
+        if host in self.assume_public:
+            return True
+        if host not in self._public:  # resolved once per host and run
+            addresses = resolve(host)
+            self._public[host] = bool(addresses) and all(is_public(a) for a in addresses)
+        return self._public[host]
+
+
+class PageBudget:
+    """At most N requests per source per run (retries are not counted again)."""
+
+    def __init__(self, crawler, limit: int):
+        self.crawler = crawler
+        self.limit = limit
+        self.counts: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        limit = crawler.settings.getint("EDUNEWS_MAX_PAGES_PER_SOURCE", 0)
+        if limit <= 0:
+            raise NotConfigured
+        return cls(crawler, limit)
+
+    def process_request(self, request, spider=None):
+        sid = request.meta.get("source")
+        if not sid or request.meta.get("retry_times"):
+            return None
+        self.counts[sid] = self.counts.get(sid, 0) + 1
+        if self.counts[sid] <= self.limit:
+            return None
+        self.crawler.stats.inc_value(f"source/{sid}/dropped/page_budget")
+        raise Blocked("budget", f"page budget of {self.limit} reached")
+
+
+class RetryAfter:
+    """Honour ``Retry-After`` on 429 and 503: wait (at most EDUNEWS_RETRY_AFTER_MAX seconds)
+    before handing the response to the retry middleware. Register it above 550 (retry) so it
+    sees the response first; the wait holds one of the host's slots, which is the point."""
+
+    STATUSES = (429, 503)
+
+    def __init__(self, crawler, cap: float):
+        self.crawler = crawler
+        self.cap = cap
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.getfloat("EDUNEWS_RETRY_AFTER_MAX", 120.0))
+
+    async def process_response(self, request, response, spider=None):
+        if response.status not in self.STATUSES:
+            return response
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait is None:
+            return response
+        sid = request.meta.get("source", "-")
+        if wait > self.cap:  # come back next run rather than hold a slot for that long
+            self.crawler.stats.inc_value(f"source/{sid}/retry_after/too_long")
+            request.meta["dont_retry"] = True
+            return response
+        self.crawler.stats.inc_value(f"source/{sid}/retry_after/waited")
+        await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
+        return response
+
+
+# -- certificate check -------------------------------------------------------------------------
+def certificate_problem(host: str, port: int = 443, timeout: float = 5.0) -> str | None:
+    """None when the certificate verifies; else a short problem name. Unreachable is None:
+    the crawl itself reports a host it cannot reach."""
+    context = ssl.create_default_context()
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=host):
+                return None
+    except ssl.SSLCertVerificationError as exc:
+        return TLS_PROBLEMS.get(exc.verify_code, f"verify_error_{exc.verify_code}")
+    except ssl.SSLError:
+        return "tls_error"
+    except OSError:
+        return None
+
+
+class TlsCheck:
+    """Check each https source's certificate once per run, in threads, before crawling."""
+
+    def __init__(self, crawler, timeout: float):
+        self.crawler = crawler
+        self.timeout = timeout
+        self.failures = recorder_for(crawler)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("EDUNEWS_TLS_CHECK", True):
+            raise NotConfigured
+        return cls(crawler, crawler.settings.getfloat("EDUNEWS_TLS_CHECK_TIMEOUT", 5.0))
+
+    async def spider_opened(self, spider=None):
+        spider = spider or self.crawler.spider
+        sources = [s for s in getattr(spider, "sources", []) if s.url.startswith("https:")]
+        for source in sources:  # few sources; each check is bounded by the timeout
+            parts = urlsplit(source.url)
+            problem = await maybe_deferred_to_future(
+                threads.deferToThread(
+                    certificate_problem, parts.hostname, parts.port or 443, self.timeout
+                )
+            )
+            if problem:
+                self.crawler.stats.set_value(f"source/{source.id}/tls/{problem}", 1)
+                self.failures.add(source.id, source.url, "tls", problem)
