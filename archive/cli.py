@@ -118,6 +118,20 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_reprocess(args) -> int:
+    from archive import reprocess, warc
+
+    db_path = args.db or default_db()
+    store.open_db(db_path, create=False).close()  # a missing file is a one-line error
+    db = store.open_db(db_path)  # migrated: the captures table may be new
+    if args.source and not db["articles"].count_where("source = ?", [args.source]):
+        raise UsageError(f"no stored articles of source {args.source!r}")
+    configured = args.warc_dir or project_settings().get("EDUNEWS_WARC_DIR")
+    counts = reprocess.reprocess(db, warc.warc_dir_for(db_path, configured), source=args.source)
+    print(reprocess.summary(counts), file=sys.stderr)
+    return 1 if counts["failed"] else 0
+
+
 def default_db() -> str:
     return project_settings().get("EDUNEWS_DB")
 
@@ -142,6 +156,11 @@ def parser() -> argparse.ArgumentParser:
     ext.add_argument("target", metavar="FILE_OR_URL")
     ext.add_argument("--url", help="the URL a saved file came from")
     ext.set_defaults(func=cmd_extract)
+    rep = sub.add_parser("reprocess", help="re-extract stored articles from their WARC captures")
+    rep.add_argument("--db")
+    rep.add_argument("--source", help="only this source id")
+    rep.add_argument("--warc-dir", help="default: $EDUNEWS_WARC_DIR or warc/ next to the database")
+    rep.set_defaults(func=cmd_reprocess)
     srv = sub.add_parser("serve", help="serve the archive with Datasette")
     srv.add_argument("--db")
     srv.add_argument("--host", default="127.0.0.1")

@@ -166,6 +166,7 @@ def save_article(db: sqlite_utils.Database, article: Article) -> str:
             return "unchanged"
         version = (existing[1] or 1) + 1 if existing else 1
         row = _article_row(article, digest, now) | {"version": version, "removed_at": None}
+        row["capture_id"] = article.capture_id
         row["removed_reason"] = None
         if existing:
             db["articles"].update(aid, row)

@@ -58,6 +58,15 @@ FEED_EXPORT_ENCODING = "utf-8"
 DOWNLOADER_MIDDLEWARES = {
     # Conditional GET headers are added late, after other request middlewares ran.
     "crawler.middlewares.ConditionalGetMiddleware": 580,
-    # Counts every attempt (retries included) and the bytes on the wire (before 590 decompresses).
-    "crawler.middlewares.SourceStatsMiddleware": 600,
+    # Counts every attempt (retries and redirects included) and the bytes on the wire: above
+    # RedirectMiddleware (600) and HttpCompressionMiddleware (590), whose process_response
+    # runs after (the order is decreasing).
+    "crawler.middlewares.SourceStatsMiddleware": 610,
+    # Above those too, so captures hold the wire bytes (still encoded) and 3xx responses.
+    "crawler.capture.CaptureMiddleware": 650,
 }
+
+# Raw captures: every response fetched for a source, with its request, in rotating gzip WARC.
+EDUNEWS_WARC_ENABLED = True
+EDUNEWS_WARC_DIR = os.environ.get("EDUNEWS_WARC_DIR", "")  # empty: warc/ next to EDUNEWS_DB
+EDUNEWS_WARC_MAX_BYTES = 100 * 1024 * 1024

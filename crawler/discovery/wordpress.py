@@ -21,10 +21,13 @@ class NotWordPress(ValueError):
     """The response is not a WordPress posts listing."""
 
 
-def posts_url(api_root: str, page: int = 1, per_page: int = PER_PAGE) -> str:
+def posts_url(api_root: str, page: int = 1, per_page: int = PER_PAGE, since: str | None = None):
     """A page of posts, most recently modified first: a re-crawl stops at the first page of
-    posts it already holds unchanged, and an edited old post comes up front."""
+    posts it already holds unchanged, and an edited old post comes up front. ``since`` (ISO)
+    asks for posts modified after it only (WordPress 5.7+; older versions ignore it)."""
     params = {"per_page": per_page, "page": page, "orderby": "modified", "order": "desc"}
+    if since:
+        params["modified_after"] = since
     params = urlencode(params | {"_fields": FIELDS})
     if "rest_route=" in api_root:  # sites without pretty permalinks: ?rest_route=/
         return f"{api_root.rstrip('/')}/wp/v2/posts&{params}"

@@ -43,7 +43,17 @@ class SourceState:
     feed_url: str = ""
     sitemap_queue: list[str] = field(default_factory=list)
     known: dict[str, dict] = field(default_factory=dict)  # url_key -> stored article facts
+    listed: set[str] = field(default_factory=set)  # url_keys met in indexes during this run
     previous: str | None = None  # the discovery method that worked last run
+
+    def first_listing(self, url: str) -> bool:
+        """True the first time this run's indexes list ``url`` (a feed that ignores
+        ``?paged=N`` serves the same entries on every page)."""
+        key = url_key(url)
+        if key in self.listed:
+            return False
+        self.listed.add(key)
+        return True
 
     def is_known(self, url: str, modified: str | None = None) -> bool:
         """Stored already, and (when the site says when it last changed) not changed since."""
@@ -208,8 +218,13 @@ class ArchiveSpider(scrapy.Spider):
         yield self.api_page(state, 1)
 
     def api_page(self, state: SourceState, page: int) -> scrapy.Request:
-        url = wordpress.posts_url(state.api_root, page)
+        url = wordpress.posts_url(state.api_root, page, since=self.latest_modified(state))
         return self.request(url, self.parse_api, state, errback=self.api_failed, page=page)
+
+    def latest_modified(self, state: SourceState) -> str | None:
+        """On a re-crawl, ask the API only for posts modified since the newest one stored."""
+        stamps = [f["modified_at"] for f in state.known.values() if f["modified_at"]]
+        return max(stamps) if stamps else None
 
     def parse_api(self, response: Response):
         state, page = self.state_of(response), response.meta["page"]
@@ -219,14 +234,14 @@ class ArchiveSpider(scrapy.Spider):
             if page == 1:
                 yield from self.method_failed(state, "wordpress", str(exc))
             return
-        if page == 1 and not posts:
+        if page == 1 and not posts and not state.known:
             yield from self.method_failed(state, "wordpress", "no posts")
             return
         self.settle(state, "wordpress")
         fresh = [p for p in posts if not state.is_known(p["link"], wordpress.modified_iso(p))]
         self.found(state, "wordpress", len(fresh))
         for post in posts:  # the API gives full content: unchanged posts only touch last_seen
-            yield from self.post_item(state, post)
+            yield from self.post_item(state, post, response.meta.get("capture_id"))
         headers = {k.decode(): v[0].decode() for k, v in response.headers.items()}
         last = min(wordpress.total_pages(headers), self.max_api_pages)
         if not state.known and page == 1:  # first crawl: every page at once
@@ -235,9 +250,11 @@ class ArchiveSpider(scrapy.Spider):
         elif state.known and fresh and page < last:  # newest-modified first: stop at known
             yield self.api_page(state, page + 1)
 
-    def post_item(self, state: SourceState, post: dict):
+    def post_item(self, state: SourceState, post: dict, capture_id: int | None = None):
         try:
-            yield wordpress.article_from_post(post, state.source.id, self.now())
+            article = wordpress.article_from_post(post, state.source.id, self.now())
+            article.capture_id = capture_id
+            yield article
         except Exception as exc:  # one bad post must not stop the source
             self.record_error(state, str(post.get("link")), "extract", reason_of(exc))
             self.logger.warning(
@@ -279,6 +296,7 @@ class ArchiveSpider(scrapy.Spider):
             yield from self.method_failed(state, "feed", "empty feed")
             return
         self.settle(state, "feed")
+        entries = [e for e in entries if state.first_listing(e.url)]
         fresh = [e for e in entries if not state.is_known(e.url)]
         self.found(state, "feed", len(fresh))
         for entry in entries:
@@ -402,13 +420,14 @@ class ArchiveSpider(scrapy.Spider):
         tree = parse(response.text, response.url)
         links = listings.article_links(tree, response.url, state.source.hosts)
         fresh = yield from self.listed(state, links)
-        more = fresh or not state.known  # a page of known articles: older pages are known too
+        more = fresh or not (state.known or state.listed)  # only known links: older are known
         if more and state.listing_pages < self.max_listing_pages:
             for url in listings.next_pages(tree, response.url, state.source.hosts):
                 yield self.listing_request(state, url)
 
     def listed(self, state: SourceState, links: list[str]):
         """Fetch the unknown article links of a listing; returns how many there were."""
+        links = [url for url in links if state.first_listing(url)]
         fresh = [url for url in links if not state.is_known(url)]
         self.found(state, "listing", len(fresh))
         if links:

@@ -1,0 +1,290 @@
+"""Raw captures as WARC/1.1: a rotating writer (gzip per record) and a reader of one record.
+
+Scrapy-free. The crawler's capture middleware turns each request/response into an
+``Exchange``; ``archive.reprocess`` reads a record back from its file and offset, as stored in
+the ``captures`` table. One gzip member per record lets a reader seek straight to it.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+try:  # brotli is optional in Scrapy too: it only asks for `br` when brotli is installed
+    import brotli
+except ImportError:  # pragma: no cover
+    brotli = None
+
+WARC_VERSION = "1.1"
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+PREFIX = "edunews"
+IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+# Scrapy's download handler has already undone chunked framing: the body we store is the
+# de-chunked entity. Keeping "Transfer-Encoding: chunked" would make every WARC reader try to
+# de-chunk it again and fail, so framing headers are dropped (Content-Encoding is kept).
+FRAMING_HEADERS = frozenset({"transfer-encoding"})
+
+
+@dataclass
+class Exchange:
+    """One HTTP request and the response as received on the wire (body still encoded)."""
+
+    url: str
+    status: int
+    response_headers: list[tuple[str, str]]
+    body: bytes
+    fetched_at: datetime
+    method: str = "GET"
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    request_body: bytes = b""
+    protocol: str = "HTTP/1.1"
+    ip_address: str | None = None
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.response_headers if k.lower() == name.lower()), None)
+
+
+@dataclass
+class Earlier:
+    """The earlier `response` capture a revisit record refers to."""
+
+    url: str
+    fetched_at: datetime
+
+
+@dataclass
+class Written:
+    warc_file: str  # relative to the WARC directory
+    warc_offset: int
+    warc_length: int
+    record_type: str  # response | revisit
+
+
+@dataclass
+class Stored:
+    """A response (or revisit) record read back: HTTP status, headers and raw payload."""
+
+    url: str
+    record_type: str
+    status: int
+    headers: StatusAndHeaders
+    payload: bytes  # as on the wire: still Content-Encoded
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get_header(name)
+
+
+# -- small pure helpers -------------------------------------------------------------------
+def warc_dir_for(db_path: str | Path, configured: str | Path | None = None) -> Path:
+    """The configured directory, or `warc/` next to the database file."""
+    return Path(configured) if configured else Path(db_path).resolve().parent / "warc"
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest warcio writes: sha1, base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def warc_date(moment: datetime) -> str:
+    return datetime_to_iso_date(moment.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+
+
+def file_name(stamp: datetime, serial: int) -> str:
+    return f"{PREFIX}-{stamp.astimezone(UTC):%Y%m%dT%H%M%SZ}-{serial:05d}.warc.gz"
+
+
+def status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+def response_http_headers(exchange: Exchange) -> StatusAndHeaders:
+    headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in FRAMING_HEADERS]
+    return StatusAndHeaders(status_line(exchange.status), headers, protocol=exchange.protocol)
+
+
+def request_http_headers(exchange: Exchange) -> StatusAndHeaders:
+    """The request line and headers; Host is added by the HTTP client, so add it here too."""
+    parts = urlsplit(exchange.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = list(exchange.request_headers)
+    if not any(k.lower() == "host" for k, _ in headers):
+        headers.insert(0, ("Host", parts.netloc))
+    line = f"{exchange.method} {target} {exchange.protocol}"
+    return StatusAndHeaders(line, headers, is_http_request=True)
+
+
+# -- writing --------------------------------------------------------------------------------
+class RotatingWarcWriter:
+    """Appends request/response pairs to `edunews-<start>-<serial>.warc.gz` files in a
+    directory, starting a new file (with its own warcinfo record) once one exceeds max_bytes."""
+
+    def __init__(self, directory: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, info=None):
+        self.directory = Path(directory)
+        self.max_bytes = max_bytes
+        self.info = dict(info or {})
+        self.started = datetime.now(UTC)
+        self.serial = 0
+        self.name: str | None = None
+        self.file = None
+        self.writer: WARCWriter | None = None
+
+    def write(self, exchange: Exchange, earlier: Earlier | None = None) -> Written:
+        """Write the response (a revisit when `earlier` is given) and then its request."""
+        if self.file is None:
+            self._open()
+        main = self._main_record(exchange, earlier)
+        offset, length = self._append(main)
+        self._append(self._request_record(exchange, main))
+        written = Written(self.name, offset, length, main.rec_type)
+        if self.file.tell() > self.max_bytes:
+            self.close()
+        return written
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        self.file = self.writer = None
+
+    def _open(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        while True:  # never append to a file of another run that started in the same second
+            self.serial += 1
+            self.name = file_name(self.started, self.serial)
+            try:
+                self.file = open(self.directory / self.name, "xb")
+                break
+            except FileExistsError:
+                continue
+        self.writer = WARCWriter(self.file, gzip=True, warc_version=WARC_VERSION)
+        info = {"format": "WARC File Format 1.1", **self.info}
+        self.writer.write_record(self.writer.create_warcinfo_record(self.name, info))
+
+    def _append(self, record) -> tuple[int, int]:
+        offset = self.file.tell()
+        self.writer.write_record(record)
+        return offset, self.file.tell() - offset
+
+    def _warc_headers(self, exchange: Exchange) -> dict[str, str]:
+        headers = {"WARC-Date": warc_date(exchange.fetched_at)}
+        if exchange.ip_address:
+            headers["WARC-IP-Address"] = exchange.ip_address
+        return headers
+
+    def _main_record(self, exchange: Exchange, earlier: Earlier | None):
+        http = response_http_headers(exchange)
+        if earlier is None:
+            return self.writer.create_warc_record(
+                exchange.url,
+                "response",
+                payload=BytesIO(exchange.body),
+                length=len(exchange.body),
+                http_headers=http,
+                warc_headers_dict=self._warc_headers(exchange),
+            )
+        return self._revisit(exchange, earlier, http)
+
+    def _revisit(self, exchange: Exchange, earlier: Earlier, http: StatusAndHeaders):
+        """Identical payload: the digest says so. A 304 says so itself (no payload to hash)."""
+        refers = {
+            "WARC-Refers-To-Target-URI": earlier.url,
+            "WARC-Refers-To-Date": warc_date(earlier.fetched_at),
+        }
+        if exchange.status != 304:
+            return self.writer.create_revisit_record(
+                exchange.url,
+                payload_digest(exchange.body),
+                refers["WARC-Refers-To-Target-URI"],
+                refers["WARC-Refers-To-Date"],
+                http_headers=http,
+                warc_headers_dict=self._warc_headers(exchange),
+            )
+        headers = self._warc_headers(exchange) | {"WARC-Profile": NOT_MODIFIED} | refers
+        return self.writer.create_warc_record(
+            exchange.url, "revisit", http_headers=http, warc_headers_dict=headers
+        )
+
+    def _request_record(self, exchange: Exchange, response):
+        headers = {
+            "WARC-Date": response.rec_headers.get_header("WARC-Date"),
+            "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+        }
+        return self.writer.create_warc_record(
+            exchange.url,
+            "request",
+            payload=BytesIO(exchange.request_body),
+            length=len(exchange.request_body),
+            http_headers=request_http_headers(exchange),
+            warc_headers_dict=headers,
+        )
+
+
+# -- reading --------------------------------------------------------------------------------
+def read_record(path: str | Path, offset: int) -> Stored:
+    """The record starting at `offset` (a capture's warc_offset); raises FileNotFoundError."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        record = next(iter(ArchiveIterator(fh)), None)
+        if record is None or record.http_headers is None:
+            raise ValueError(f"no HTTP record at {path}:{offset}")
+        return Stored(
+            url=record.rec_headers.get_header("WARC-Target-URI"),
+            record_type=record.rec_type,
+            status=int(record.http_headers.get_statuscode()),
+            headers=record.http_headers,
+            payload=record.raw_stream.read(),
+        )
+
+
+def _gunzip(data: bytes) -> bytes:
+    return gzip.decompress(data)
+
+
+def _inflate(data: bytes) -> bytes:
+    """HTTP "deflate" is meant to be zlib-wrapped; some servers send raw deflate."""
+    try:
+        return zlib.decompress(data)
+    except zlib.error:
+        return zlib.decompress(data, -zlib.MAX_WBITS)
+
+
+def _unbrotli(data: bytes) -> bytes:
+    if brotli is None:  # pragma: no cover
+        raise ValueError("Content-Encoding br needs the brotli package")
+    return brotli.decompress(data)
+
+
+DECODERS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": _gunzip,
+    "x-gzip": _gunzip,
+    "deflate": _inflate,
+    "br": _unbrotli,
+    "identity": lambda data: data,
+}
+
+
+def decode_content(payload: bytes, content_encoding: str | None) -> bytes:
+    """Undo Content-Encoding (codings listed in the order applied, so undone in reverse)."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):
+        if coding not in DECODERS:
+            raise ValueError(f"unsupported Content-Encoding: {coding}")
+        payload = DECODERS[coding](payload)
+    return payload

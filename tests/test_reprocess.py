@@ -1,0 +1,193 @@
+"""Reprocess: re-extract the archive from its WARC captures, without the network."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from archive import reprocess, store, warc
+from crawler.discovery.wordpress import article_from_post
+from crawler.pipelines import normalise
+from crawler.pipelines.normalise import normalise_article
+from tests.conftest import FAST, edunews
+from tests.sites.server import SampleSites
+from tests.test_capture import GzipSite, capture_args
+
+MARK = " [ฉบับปรับปรุง]"
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """One crawl of the sample sites and the gzip site, with capture on: (db, warc dir)."""
+    root = tmp_path_factory.mktemp("reprocess")
+    db = root / "archive.db"
+    with SampleSites() as sites, GzipSite() as gzip_site:
+        registry = root / "sources.yaml"
+        registry.write_text(sites.sources_yaml() + gzip_site.registry_entry(), encoding="utf-8")
+        args = ("crawl", "--sources", str(registry), "--db", str(db), *FAST)
+        result = edunews(*args, *capture_args(10_000_000))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return db, root / "warc"
+
+
+@pytest.fixture
+def archive(crawled, tmp_path):
+    """A private copy of the crawled database (the WARC files are only read)."""
+    db_path, warc_dir = crawled
+    shutil.copy(db_path, tmp_path / "archive.db")
+    db = store.open_db(tmp_path / "archive.db")
+    yield db, warc_dir
+    db.close()
+
+
+@pytest.fixture
+def improved_titles(monkeypatch):
+    """A changed extractor, in-process: every title gets a suffix."""
+    original = normalise.normalize_title
+    monkeypatch.setattr(normalise, "normalize_title", lambda text: original(text) + MARK)
+
+
+def rows(db, sql, params=()):
+    return list(db.query(sql, params))
+
+
+def captured_articles(db) -> int:
+    sql = (
+        "select count(*) from articles a join article_versions v "
+        "on v.article_id = a.id and v.version = a.version where v.capture_id is not null"
+    )
+    return db.execute(sql).fetchone()[0]
+
+
+def test_reprocess_reproduces_every_captured_article(archive):
+    db, warc_dir = archive
+    before = rows(db, "select * from articles order by id")
+    counts = reprocess.reprocess(db, warc_dir)
+    total, captured = len(before), captured_articles(db)
+    assert captured >= 76  # every article read from an HTML page, gzip-encoded ones too
+    assert counts == Counter(unchanged=captured, missing_capture=total - captured)
+    assert rows(db, "select * from articles order by id") == before  # not even last_seen_at
+
+
+def test_an_extractor_change_becomes_a_new_version_of_each_article(archive, improved_titles):
+    db, warc_dir = archive
+    captured = captured_articles(db)
+    counts = reprocess.reprocess(db, warc_dir)
+    assert counts["updated"] == captured and counts["failed"] == 0 and counts["new"] == 0
+    versions = rows(
+        db,
+        "select a.title, a.fetched_at, v1.capture_id c1, v2.capture_id c2, v2.title t2, "
+        "a.discovered_via, v1.fetched_at f1 from articles a "
+        "join article_versions v1 on v1.article_id = a.id and v1.version = 1 "
+        "join article_versions v2 on v2.article_id = a.id and v2.version = 2",
+    )
+    assert len(versions) == captured
+    for v in versions:
+        assert v["title"].endswith(MARK) and v["t2"] == v["title"]
+        assert v["c2"] == v["c1"]  # the new version was read from the same capture
+        assert v["fetched_at"] == v["f1"] and v["discovered_via"]  # history kept
+    assert reprocess.reprocess(db, warc_dir)["unchanged"] == captured  # idempotent
+
+
+def test_gzip_encoded_captures_are_decoded(archive, improved_titles):
+    db, warc_dir = archive
+    counts = reprocess.reprocess(db, warc_dir, source="sample-gzip")
+    assert counts == Counter(updated=2)
+    titles = [
+        r["title"] for r in rows(db, "select title from articles where source = ?", ["sample-gzip"])
+    ]
+    assert sorted(titles) == [f"ข่าวทดสอบการบีบอัดฉบับที่ {n}{MARK}" for n in (1, 2)]
+
+
+def test_one_source_only(archive, improved_titles):
+    db, warc_dir = archive
+    counts = reprocess.reprocess(db, warc_dir, source="sample-legacy")
+    legacy = db.execute("select count(*) from articles where source = 'sample-legacy'").fetchone()
+    assert counts == Counter(updated=legacy[0])
+    assert db.execute("select count(*) from articles where version > 1").fetchone()[0] == legacy[0]
+
+
+def test_missing_warc_files_are_counted_not_fatal(archive, tmp_path):
+    db, _ = archive
+    counts = reprocess.reprocess(db, tmp_path / "no-such-dir")
+    assert counts == Counter(missing_capture=db["articles"].count)
+
+
+def test_a_removed_article_stays_removed(archive, improved_titles):
+    db, warc_dir = archive
+    url = rows(db, "select url from articles where source = 'sample-feedonly' limit 1")[0]["url"]
+    store.mark_removed(db, url, "HTTP 404")
+    reprocess.reprocess(db, warc_dir, source="sample-feedonly")
+    (row,) = rows(db, "select title, removed_reason from articles where url = ?", [url])
+    assert row["title"].endswith(MARK) and row["removed_reason"] == "HTTP 404"
+
+
+# -- a WordPress REST API capture, and a revisit, written and read without a crawl ------------
+def api_post(n: int, base: str) -> dict:
+    body = "<p>" + "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐานประกาศผลการประเมินโรงเรียน " * 3 + "</p>"
+    return {
+        "id": n,
+        "link": f"{base}/{n}/",
+        "date": f"2024-06-0{n}T09:00:00",
+        "date_gmt": f"2024-06-0{n}T02:00:00",
+        "modified": f"2024-06-0{n}T09:00:00",
+        "modified_gmt": f"2024-06-0{n}T02:00:00",
+        "title": {"rendered": f"ประกาศผลการประเมินฉบับที่ {n}"},
+        "content": {"rendered": body},
+    }
+
+
+def record_api_page(db, writer, url: str, posts: list[dict], when, earlier=None) -> int:
+    wire = gzip.compress(json.dumps(posts, ensure_ascii=False).encode("utf-8"))
+    headers = [("Content-Type", "application/json; charset=UTF-8"), ("Content-Encoding", "gzip")]
+    exchange = warc.Exchange(url, 200, headers, wire, when)
+    written = writer.write(exchange, earlier)
+    row = {
+        "url": url,
+        "source": "wp",
+        "fetched_at": when.isoformat(),
+        "status": 200,
+        "content_type": headers[0][1],
+        "record_type": written.record_type,
+        "payload_digest": warc.payload_digest(wire),
+        "warc_file": written.warc_file,
+        "warc_offset": written.warc_offset,
+        "warc_length": written.warc_length,
+    }
+    return store.record_capture(db, row)
+
+
+def test_api_page_capture_and_revisit_of_it(tmp_path, monkeypatch):
+    db = store.open_db(tmp_path / "a.db")
+    db["sources"].insert({"id": "wp", "name": "ทดสอบ", "url": "http://127.0.0.1/"})
+    writer = warc.RotatingWarcWriter(tmp_path / "warc")
+    api = "http://127.0.0.1/wp-json/wp/v2/posts?page=1"
+    posts = [api_post(n, "http://127.0.0.1/news") for n in (1, 2, 3)]
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    response_id = record_api_page(db, writer, api, posts, first)
+    later = first + timedelta(days=1)
+    revisit_id = record_api_page(db, writer, api, posts, later, warc.Earlier(api, first))
+    writer.close()
+    capture_ids = {1: response_id, 2: revisit_id, 3: revisit_id}
+    for post in posts:
+        article = normalise_article(article_from_post(post, "wp", first.isoformat()))
+        article.capture_id = capture_ids[post["id"]]
+        assert store.save_article(db, article) == "new"
+    assert rows(db, "select record_type from captures")[1]["record_type"] == "revisit"
+    assert reprocess.reprocess(db, tmp_path / "warc") == Counter(unchanged=3)
+    original = normalise.normalize_title
+    monkeypatch.setattr(normalise, "normalize_title", lambda text: original(text) + MARK)
+    assert reprocess.reprocess(db, tmp_path / "warc") == Counter(updated=3)
+    titles = sorted(r["title"] for r in rows(db, "select title from articles"))
+    assert titles == [f"ประกาศผลการประเมินฉบับที่ {n}{MARK}" for n in (1, 2, 3)]
+
+
+def test_summary_names_every_outcome():
+    line = reprocess.summary(Counter(updated=2, failed=1))
+    assert line.startswith("0 new, 2 updated, 0 unchanged, 0 missing capture")
+    assert line.endswith("1 failed")
