@@ -211,6 +211,19 @@ def _incremental(db: sqlite_utils.Database) -> None:
     db["crawl_run_sources"].add_column("removed", int)
 
 
+@migration("0006_stories")
+def _stories(db: sqlite_utils.Database) -> None:
+    """Syndicated copies of one release grouped as a story (archive/stories.py)."""
+    db["article_signatures"].create(
+        {"article_id": str, "minhash": bytes},
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["stories"].create({"id": str, "size": int, "first_published_at": str}, pk="id")
+    db["articles"].add_column("story_id", str)
+    db["articles"].create_index(["story_id"])
+
+
 VERSIONED = (
     "fetched_at",
     "title",

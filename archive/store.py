@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive import search
+from archive import search, stories
 from archive.migrations import VERSIONED, calendar_fields, migrate
 from crawler.extract.urls import url_key
 from crawler.items import Article
@@ -180,6 +180,8 @@ def save_article(db: sqlite_utils.Database, article: Article) -> str:
         _replace_children(db, aid, article)
         rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
         search.index_article(db, rowid, article.title, article.body_text)
+        minhash = stories.signature(article.title, article.body_text)
+        db["article_signatures"].upsert({"article_id": aid, "minhash": minhash}, pk="article_id")
     return "updated" if existing else "new"
 
 
@@ -269,6 +271,11 @@ def record_error(db, run_id: int, source: str, url: str, kind: str, reason: str)
 
 
 LINKS = ("images", "attachments", "article_provinces", "article_agencies", "article_people")
+
+
+def group_stories(db: sqlite_utils.Database) -> int:
+    """Regroup syndicated copies after a run; returns the number of multi-article stories."""
+    return stories.assign(db)
 
 
 def _replace_children(db: sqlite_utils.Database, aid: str, article: Article) -> None:

@@ -61,4 +61,6 @@ class StorePipeline:
         reason = self.crawler.stats.get_value("finish_reason") or "finished"
         status = "finished" if reason == "finished" else f"interrupted ({reason})"
         store.finish_run(self.db, self.run_id, report, status)
+        if any(done["new"] or done["updated"] for done in self.outcomes.values()):
+            store.group_stories(self.db)
         self.db.close()
