@@ -172,5 +172,7 @@ def test_one_article_whatever_the_url_form(db):
     for url in forms:
         store.save_article(db, make_article(url=url))
     assert db["articles"].count == 1
-    assert store.article_id("https://x.go.th/n?id=1&b=2") == store.article_id("https://x.go.th/n?b=2&id=1")
+    assert store.article_id("https://x.go.th/n?id=1&b=2") == store.article_id(
+        "https://x.go.th/n?b=2&id=1"
+    )
     assert store.article_id("https://x.go.th/n?id=1") != store.article_id("https://x.go.th/n?id=2")
