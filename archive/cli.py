@@ -132,6 +132,17 @@ def cmd_reprocess(args) -> int:
     return 1 if counts["failed"] else 0
 
 
+def cmd_status(args) -> int:
+    from archive import status
+
+    db = store.open_db(args.db or default_db(), create=False)
+    health = status.source_health(db)
+    db.close()
+    text = json.dumps(health, ensure_ascii=False, indent=2) if args.json else None
+    print(text or status.render_text(health), end="" if text is None else "\n")
+    return 1 if any(h["verdict"] == "failing" for h in health) else 0
+
+
 def default_db() -> str:
     return project_settings().get("EDUNEWS_DB")
 
@@ -161,6 +172,10 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--source", help="only this source id")
     rep.add_argument("--warc-dir", help="default: $EDUNEWS_WARC_DIR or warc/ next to the database")
     rep.set_defaults(func=cmd_reprocess)
+    st = sub.add_parser("status", help="health of each source from the run records")
+    st.add_argument("--db")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_status)
     srv = sub.add_parser("serve", help="serve the archive with Datasette")
     srv.add_argument("--db")
     srv.add_argument("--host", default="127.0.0.1")

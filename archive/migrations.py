@@ -224,6 +224,15 @@ def _stories(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["story_id"])
 
 
+@migration("0007_listing_indexes")
+def _listing_indexes(db: sqlite_utils.Database) -> None:
+    """Newest-first pages in Datasette's tie-broken order; a month facet read from an index
+    (the publication plugin uses the fast path when it sees these index names)."""
+    db.execute("drop index if exists idx_articles_published_at")
+    db.execute("create index idx_articles_published_at_id on articles(published_at desc, id)")
+    db["articles"].create_index(["month"])
+
+
 VERSIONED = (
     "fetched_at",
     "title",

@@ -42,7 +42,7 @@ TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* M*'"
 # across a space or punctuation (which a substring search would not match either).
 RUN_BREAK = "\u3007"
 
-# bm25 weights for (grams, words): a whole-word hit counts several times a letter-pair hit.
+# bm25 weights for (grams, words): a whole-word hit counts several times a letter-gram hit.
 RANK = "bm25(1.0, 8.0)"
 
 CREATE_SQL = [

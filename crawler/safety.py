@@ -26,7 +26,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor, task, threads
+from twisted.internet import task, threads
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 ALLOWED_SCHEMES = ("http", "https")
@@ -62,6 +62,17 @@ def host_key(netloc_or_url: str, scheme: str = "http") -> str:
     if port is None or port == DEFAULT_PORTS.get(parts.scheme):
         return host
     return f"{host}:{port}"
+
+
+def on_hosts(key: str, allowed: set[str]) -> bool:
+    """``host[:port]`` is one of ``allowed`` or a subdomain of one (as Scrapy's offsite filter
+    allows), on the same port."""
+    host, _, port = key.partition(":")
+    for item in allowed:
+        other, _, other_port = item.partition(":")
+        if port == other_port and (host == other or host.endswith("." + other)):
+            return True
+    return False
 
 
 def is_public(address: str) -> bool:
@@ -115,14 +126,14 @@ def failure_kind(exception) -> str:
     """The crawl_errors kind of a failed request's exception (for the spider's errbacks)."""
     if isinstance(exception, Blocked):
         return exception.kind
+    if isinstance(exception, HttpError):  # an IgnoreRequest too: test it first
+        return "http"
     text = str(exception)
     if isinstance(exception, IgnoreRequest):
         for word, kind in IGNORED_KINDS:
             if word in text:
                 return kind
         return "ignored"
-    if isinstance(exception, HttpError):
-        return "http"
     name = exception.__class__.__name__
     return "timeout" if "Timeout" in name else "fetch"
 
@@ -211,8 +222,7 @@ class HostGuard:
         host = parts.hostname or ""
         if not self.host_is_public(host) and self.host_is_public(urlsplit(source.url).hostname):
             raise Blocked("private", f"{host} is a private or loopback address")
-        allowed = {host_key(h) for h in source.hosts}
-        if host_key(url) not in allowed:
+        if not on_hosts(host_key(url), {host_key(h) for h in source.hosts}):
             raise Blocked("offsite", f"{parts.netloc} is not one of the source's hosts")
 
     def host_is_public(self, host: str | None) -> bool:
@@ -278,6 +288,8 @@ class RetryAfter:
             request.meta["dont_retry"] = True
             return response
         self.crawler.stats.inc_value(f"source/{sid}/retry_after/waited")
+        from twisted.internet import reactor  # at call time: importing it installs a reactor
+
         await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
         return response
 

@@ -42,7 +42,13 @@ RETRY_TIMES = 2
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
-REDIRECT_MAX_TIMES = 10
+REDIRECT_MAX_TIMES = 5
+# Unattended-crawl safety (crawler/safety.py, docs/operations.md).
+EDUNEWS_MAX_PAGES_PER_SOURCE = 2000  # 0 turns the budget off
+EDUNEWS_RETRY_AFTER_MAX = 120.0  # seconds; a longer Retry-After is not retried this run
+EDUNEWS_ASSUME_PUBLIC = []  # host names HostGuard treats as public (tests only)
+EDUNEWS_TLS_CHECK = True
+EXTENSIONS = {"crawler.safety.TlsCheck": 500}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
@@ -56,6 +62,11 @@ LOG_LEVEL = os.environ.get("EDUNEWS_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Before OffsiteMiddleware (50): scheme, own hosts with port, private addresses; redirects too.
+    "crawler.safety.HostGuard": 40,
+    "crawler.safety.PageBudget": 45,
+    # Above RetryMiddleware (550): sees a 429/503 first and waits Retry-After before the retry.
+    "crawler.safety.RetryAfter": 555,
     # Conditional GET headers are added late, after other request middlewares ran.
     "crawler.middlewares.ConditionalGetMiddleware": 580,
     # Counts every attempt (retries and redirects included) and the bytes on the wire: above

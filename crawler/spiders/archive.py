@@ -18,10 +18,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive import store
 from crawler.discovery import detect, feeds, listings, sitemaps, wordpress
-from crawler.extract.html import parse
+from crawler.extract.html import parse, response_text
 from crawler.extract.page import NOT_FOUND, extract_article, looks_like_article
 from crawler.extract.urls import canonical_url, url_key
 from crawler.items import Removed, Seen
+from crawler.safety import failure_kind
 from crawler.sources import Source, load_sources, select
 from crawler.thai.dates import parse_machine_date
 
@@ -155,7 +156,7 @@ class ArchiveSpider(scrapy.Spider):
             state.failure = "homepage is not HTML"
             return
         state.home_response = response
-        state.home = detect.detect(parse(response.text, response.url), response.url)
+        state.home = detect.detect(parse(response_text(response), response.url), response.url)
         state.methods = plan(state.source.kind, state.home, state.previous)
         yield from self.rechecks(state)
         yield from self.next_method(state, response)
@@ -171,7 +172,9 @@ class ArchiveSpider(scrapy.Spider):
     def home_failed(self, failure):
         state = self.state_of(failure)
         state.failure = f"homepage unreachable ({reason_of(failure)})"
-        self.record_error(state, failure.request.url, "fetch", reason_of(failure))
+        self.record_error(
+            state, failure.request.url, failure_kind(failure.value), reason_of(failure)
+        )
         self.logger.warning("%s: %s", state.source.id, state.failure)
 
     def next_method(self, state: SourceState, home: Response | None = None):
@@ -229,7 +232,7 @@ class ArchiveSpider(scrapy.Spider):
     def parse_api(self, response: Response):
         state, page = self.state_of(response), response.meta["page"]
         try:
-            posts = wordpress.parse_posts(response.text)
+            posts = wordpress.parse_posts(response_text(response))
         except (wordpress.NotWordPress, AttributeError) as exc:
             if page == 1:
                 yield from self.method_failed(state, "wordpress", str(exc))
@@ -266,7 +269,9 @@ class ArchiveSpider(scrapy.Spider):
         if page == 1:
             yield from self.method_failed(state, "wordpress", reason_of(failure))
         else:
-            self.record_error(state, failure.request.url, "fetch", reason_of(failure))
+            self.record_error(
+                state, failure.request.url, failure_kind(failure.value), reason_of(failure)
+            )
 
     # -- RSS / Atom ---------------------------------------------------------------------------
     def start_feed(self, state: SourceState, home=None):
@@ -383,7 +388,9 @@ class ArchiveSpider(scrapy.Spider):
         if failure.request.meta.get("root"):
             yield from self.next_sitemap(state)
         else:
-            self.record_error(state, failure.request.url, "fetch", reason_of(failure))
+            self.record_error(
+                state, failure.request.url, failure_kind(failure.value), reason_of(failure)
+            )
 
     # -- paginated HTML listings --------------------------------------------------------------
     def start_listing(self, state: SourceState, home=None):
@@ -398,7 +405,7 @@ class ArchiveSpider(scrapy.Spider):
 
     def listing_home(self, state: SourceState, response: TextResponse):
         """The homepage itself may list articles; its news menu links lead to listings."""
-        tree = parse(response.text, response.url)
+        tree = parse(response_text(response), response.url)
         hosts = state.source.hosts
         pages = listings.listing_candidates(tree, response.url, hosts)
         pages += listings.next_pages(tree, response.url, hosts)  # the homepage may be page 1
@@ -417,7 +424,7 @@ class ArchiveSpider(scrapy.Spider):
     def parse_listing(self, response: Response):
         state = self.state_of(response)
         state.listing_pages += 1
-        tree = parse(response.text, response.url)
+        tree = parse(response_text(response), response.url)
         links = listings.article_links(tree, response.url, state.source.hosts)
         fresh = yield from self.listed(state, links)
         more = fresh or not (state.known or state.listed)  # only known links: older are known
@@ -440,7 +447,10 @@ class ArchiveSpider(scrapy.Spider):
         return len(fresh)
 
     def listing_failed(self, failure):
-        self.record_error(self.state_of(failure), failure.request.url, "fetch", reason_of(failure))
+        state = self.state_of(failure)
+        self.record_error(
+            state, failure.request.url, failure_kind(failure.value), reason_of(failure)
+        )
 
     # -- article pages ---------------------------------------------------------------------
     def article_request(self, state: SourceState, url: str, via: str, **meta) -> scrapy.Request:
@@ -461,7 +471,7 @@ class ArchiveSpider(scrapy.Spider):
         try:
             article = extract_article(
                 response.url,
-                response.text,
+                response_text(response),
                 source=state.source.id,
                 fetched_at=self.now(),
                 stats=self.date_stats,
@@ -504,7 +514,7 @@ class ArchiveSpider(scrapy.Spider):
         if status in (404, 410) and (expected or state.is_known(url)):
             yield self.removed(state, expected or url, f"HTTP {status}")
             return
-        self.record_error(state, url, "fetch", reason_of(failure))
+        self.record_error(state, url, failure_kind(exc), reason_of(failure))
         self.logger.warning("%s: %s: %s", state.source.id, url, reason_of(failure))
 
     # -- the run's outcome per source ---------------------------------------------------------

@@ -6,6 +6,7 @@ import threading
 from datetime import datetime
 from http.server import ThreadingHTTPServer
 
+from .faulty import Elsewhere, FaultySite
 from .feedonly import FeedOnlySite
 from .httpbase import SiteHandler
 from .legacy import LegacySite
@@ -18,6 +19,8 @@ SITE_CLASSES: dict[str, type[Site]] = {
     "legacy": LegacySite,
     "feedonly": FeedOnlySite,
 }
+# Started only when named: not part of the demo or the default test crawl.
+EXTRA_SITES: dict[str, type[Site]] = {"faulty": FaultySite, "elsewhere": Elsewhere}
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -40,11 +43,12 @@ class SampleSites:
 
     def __init__(self, sites: list[str] | None = None, host: str = "127.0.0.1", verbose=False):
         names = list(SITE_CLASSES) if sites is None else list(sites)
-        unknown = [n for n in names if n not in SITE_CLASSES]
+        known = SITE_CLASSES | EXTRA_SITES
+        unknown = [n for n in names if n not in known]
         if unknown:
-            raise ValueError(f"unknown sample site(s) {unknown}; known: {list(SITE_CLASSES)}")
+            raise ValueError(f"unknown sample site(s) {unknown}; known: {list(known)}")
         self.host, self.verbose = host, verbose
-        self.sites: dict[str, Site] = {name: SITE_CLASSES[name]() for name in names}
+        self.sites: dict[str, Site] = {name: known[name]() for name in names}
         self.urls: dict[str, str] = {}
         self._servers: list[tuple[QuietServer, threading.Thread]] = []
 
@@ -54,9 +58,8 @@ class SampleSites:
 
     def start(self) -> SampleSites:
         for name, site in self.sites.items():
-            handler = type(
-                f"{name}Handler", (SiteHandler,), {"site": site, "verbose": self.verbose}
-            )
+            base = getattr(site, "handler", SiteHandler)
+            handler = type(f"{name}Handler", (base,), {"site": site, "verbose": self.verbose})
             server = QuietServer((self.host, 0), handler)
             site.base = f"http://{self.host}:{server.server_address[1]}/"
             self.urls[name] = site.base

@@ -6,7 +6,14 @@ Loaded from the config directory's plugins/ folder; the search logic itself live
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import sqlite3
+import threading
+from collections import OrderedDict
+from functools import partial
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
@@ -17,12 +24,81 @@ from archive import search
 
 BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only when it starts with this
 
-# Where each searchable page puts the match: the table by rowid, the view on its index column.
-MATCHING_ROWIDS = f"select rowid from {search.INDEX} where {search.INDEX} match :edunews_q"
-SEARCH_WHERE = {
-    "articles": f"rowid in ({MATCHING_ROWIDS})",
-    search.VIEW: "search_index match :edunews_q",
-}
+# Where each searchable page puts the match. The table filters on rowids that
+# edunews_matches() computes once per query and database state: Datasette runs the page's
+# query, its count and each facet separately, and matching a long Thai phrase is the costly
+# part. The view needs the MATCH itself for its relevance column.
+MATCHING_ROWIDS = f"select rowid from {search.INDEX} where {search.INDEX} match ?"
+ROWIDS = "rowid in (select value from json_each(edunews_matches(:edunews_q)))"
+VIEW_WHERE = "search_index match :edunews_q"
+# With "+", SQLite cannot drive the query by the rowid list: the newest-first page walks an
+# index on (published_at desc, id) and stops after one page, already in the tie-broken order
+# that Datasette's later pages use, and counts and facets scan small indexes. That needs the
+# indexes of the "fast schema" (proposed migration): without an index on month, the facet
+# would read month from every row, walking each body's overflow pages (month comes after
+# body_text), and with the plain published_at index page one breaks ties differently.
+FAST_SCHEMA_HAS = {"idx_articles_month", "idx_articles_published_at_id"}
+FAST_SCHEMA_LACKS = "idx_articles_published_at"
+ARTICLE_INDEXES = "select name from pragma_index_list('articles')"
+
+
+async def fast_schema(db) -> bool:
+    names = {row[0] for row in await db.execute(ARTICLE_INDEXES)}
+    return FAST_SCHEMA_HAS <= names and FAST_SCHEMA_LACKS not in names
+
+
+MATCHES_KEPT = 16
+_matches: OrderedDict = OrderedDict()
+_matches_lock = threading.Lock()
+
+
+def file_state(path: str) -> tuple:
+    """Changes whenever a transaction commits: WAL mode writes the -wal file first."""
+    states = []
+    for name in (path, path + "-wal"):
+        try:
+            stat = os.stat(name)
+            states.append((stat.st_mtime_ns, stat.st_size))
+        except FileNotFoundError:
+            states.append(None)
+    return tuple(states)
+
+
+def search_rowids(path: str, expression: str) -> list[int]:
+    conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        return [row[0] for row in conn.execute(MATCHING_ROWIDS, [expression])]
+    finally:
+        conn.close()
+
+
+def matching_rowids(path: str, expression: str) -> str:
+    """JSON list of the rowids matching ``expression``, remembered per database state."""
+    key = (path, expression, file_state(path))
+    with _matches_lock:
+        if key in _matches:
+            _matches.move_to_end(key)
+            return _matches[key]
+    found = json.dumps(search_rowids(path, expression))
+    with _matches_lock:
+        _matches[key] = found
+        while len(_matches) > MATCHES_KEPT:
+            _matches.popitem(last=False)
+    return found
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    db = datasette.databases.get(database)
+    if db is not None and db.path:
+        matches = partial(matching_rowids, str(db.path))
+        conn.create_function("edunews_matches", 1, matches, deterministic=True)
+
+
+async def search_where(db, table: str) -> str:
+    if table == search.VIEW:
+        return VIEW_WHERE
+    return f"+{ROWIDS}" if await fast_schema(db) else ROWIDS
 
 
 def search_arguments(query: str, where: str) -> FilterArguments:
@@ -38,16 +114,17 @@ def search_arguments(query: str, where: str) -> FilterArguments:
 # without a detectable FTS table; the later extra_context wins, so ours must come last.
 @hookimpl(trylast=True)
 def filters_from_request(request, database, table, datasette):
-    if table not in SEARCH_WHERE:
+    if table not in ("articles", search.VIEW):
         return None
 
     async def inner():
-        if not await datasette.get_database(database).table_exists(search.INDEX):
+        db = datasette.get_database(database)
+        if not await db.table_exists(search.INDEX):
             return None
         query = (request.args.get("_search") or "").strip()
         if not query:
             return FilterArguments([], extra_context={"supports_search": True})
-        return search_arguments(query, SEARCH_WHERE[table])
+        return search_arguments(query, await search_where(db, table))
 
     return inner
 
@@ -93,9 +170,10 @@ def bom_wrapper(app):
 
 # Datasette 0.65 adds the primary key as a tie-breaker to ORDER BY only from page two on, so
 # with the default sort (published_at desc: many articles share a date) page two skips or
-# repeats rows tied with the end of page one. Starting page one from a cursor above every
-# date gives it the same tie-broken order. A streamed CSV may not carry a cursor, so it is
-# streamed in primary-key order instead, which pages exactly.
+# repeats rows tied with the end of page one. Unless the fast schema's index gives page one
+# that order anyway, page one starts from a cursor above every date, which makes Datasette
+# break ties the same way. A streamed CSV may not carry a cursor, so it is streamed in
+# primary-key order instead, which pages exactly.
 ARTICLES_LIST = re.compile(r"/[^/]+/articles(?:\.json|\.csv)?")
 FIRST_PAGE = "9999,"
 OWN_ORDER = {"_sort", "_sort_desc", "_sort_by_desc"}
@@ -113,10 +191,19 @@ def tie_broken_query(path: str, query_string: bytes) -> bytes:
     return urlencode([*kept, extra]).encode("ascii")
 
 
-def tie_break_wrapper(app):
+async def needs_tie_break(datasette, path: str) -> bool:
+    db = datasette.databases.get(path.split("/")[1])
+    return db is not None and not await fast_schema(db)
+
+
+def tie_break_wrapper(app, datasette):
     async def with_tie_break(scope, receive, send):
         path = scope.get("path", "")
-        if scope["type"] == "http" and ARTICLES_LIST.fullmatch(path):
+        if (
+            scope["type"] == "http"
+            and ARTICLES_LIST.fullmatch(path)
+            and await needs_tie_break(datasette, path)
+        ):
             query = tie_broken_query(path, scope.get("query_string", b""))
             scope = {**scope, "query_string": query}
         await app(scope, receive, send)
@@ -126,4 +213,4 @@ def tie_break_wrapper(app):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return lambda app: bom_wrapper(tie_break_wrapper(app))
+    return lambda app: bom_wrapper(tie_break_wrapper(app, datasette))

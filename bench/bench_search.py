@@ -1,0 +1,275 @@
+"""Search benchmark: recall and precision against a substring scan, latency through Datasette.
+
+    python bench/bench_search.py [--corpus PATH] [--articles 100000] [--cache DIR]
+
+Builds (once, cached under --cache) a database of the shared corpus and one of about 100,000
+articles made by replicating corpus articles under varied URLs, both through
+``archive.store.save_article`` (the real write path). Prints a table per measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from archive import publish, search, store  # noqa: E402
+from crawler.items import Article  # noqa: E402
+from crawler.thai.text import searchable_text  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ROOT / "tests" / "data" / "search-queries.txt"
+CORPUS = Path("/work/shared/corpus/thaigov-education.jsonl")
+SOURCES = ("thaigov", "obec", "vec", "ohec")
+
+
+# Article indexes for the latency run. "proposed": the migration suggested to the lead, which
+# lets the search plugin filter with "+rowid" (see archive/datasette/plugins/edunews.py).
+SCHEMAS = {
+    "current": [
+        "drop index if exists idx_articles_published_at_id",
+        "drop index if exists idx_articles_month",
+        "create index if not exists idx_articles_published_at on articles(published_at)",
+    ],
+    "proposed": [
+        "drop index if exists idx_articles_published_at",
+        "create index if not exists idx_articles_published_at_id"
+        " on articles(published_at desc, id)",
+        "create index if not exists idx_articles_month on articles(month)",
+    ],
+}
+
+
+def load_corpus(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_queries(path: Path = QUERIES) -> list[str]:
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def replica(record: dict, copy: int) -> Article:
+    """Copy ``copy`` of a corpus record: its own URL, source and year (4-year steps keep 29 Feb)."""
+    year = int(record["date"][:4]) - 4 * (copy % 4)
+    url = record["source_url"] + (f"?copy={copy}" if copy else "")
+    return Article(
+        url=url,
+        source=SOURCES[copy % len(SOURCES)],
+        title=record["title"],
+        body_text=record["body"],
+        published_at=f"{year}{record['date'][4:]}",
+    )
+
+
+def cached_documents():
+    """Tokenise each distinct text once: replicas share text, and newmm dominates build time."""
+    original, memo = search.document, {}
+
+    def document(title, body):
+        key = (title, body)
+        if key not in memo:
+            memo[key] = original(title, body)
+        return memo[key]
+
+    return document
+
+
+def build(path: Path, records: list[dict], total: int) -> Path:
+    if path.exists():
+        return path
+    partial = path.with_suffix(".partial")
+    for leftover in partial.parent.glob(partial.name + "*"):
+        leftover.unlink()
+    db = store.open_db(partial)
+    db.execute("PRAGMA synchronous = OFF")  # a throwaway benchmark file: speed over durability
+    sources = [
+        SimpleNamespace(id=s, name=s, name_en=s, url="", kind="auto", hints={}) for s in SOURCES
+    ]
+    store.upsert_sources(db, sources)
+    search.document = cached_documents()
+    started = time.perf_counter()
+    for n in range(total):
+        copy, index = divmod(n, len(records))
+        store.save_article(db, replica(records[index], copy))
+        if n and n % 10000 == 0:
+            print(f"  built {n:,} articles in {time.perf_counter() - started:.0f} s", flush=True)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    partial.rename(path)
+    return path
+
+
+# -- accuracy --------------------------------------------------------------------------------
+
+
+def scan_matches(texts: dict[int, str], query: str) -> set[int]:
+    """The ground truth: articles whose searchable text contains every term as a substring."""
+    terms = [searchable_text(t).lower() for t in query.split()]
+    return {rowid for rowid, text in texts.items() if all(t in text for t in terms)}
+
+
+def index_matches(db, query: str) -> set[int]:
+    sql = f"select rowid from {search.INDEX} where {search.INDEX} match ?"
+    return {row[0] for row in db.execute(sql, [search.match_expression(query)])}
+
+
+def accuracy(db, queries: list[str]) -> list[tuple[str, int, int, int]]:
+    rows = db.execute("select rowid, title, body_text from articles").fetchall()
+    texts = {r[0]: searchable_text("\n".join(filter(None, r[1:]))).lower() for r in rows}
+    table = []
+    for query in queries:
+        truth, found = scan_matches(texts, query), index_matches(db, query)
+        table.append((query, len(truth), len(found), len(truth & found)))
+    return table
+
+
+def print_accuracy(table) -> None:
+    truth = sum(t for _, t, _, _ in table)
+    found = sum(f for _, _, f, _ in table)
+    hits = sum(h for _, _, _, h in table)
+    misses = [q for q, t, _, h in table if h < t]
+    extra = [q for q, _, f, h in table if f > h]
+    print(f"queries: {len(table)}   substring matches: {truth:,}   index matches: {found:,}")
+    print(f"recall:    {hits / truth:.4f}   (queries missing any: {misses or 'none'})")
+    print(f"precision: {hits / found:.4f}   (queries with extra rows: {extra or 'none'})")
+
+
+# -- size and latency ------------------------------------------------------------------------
+
+
+def sizes(db) -> tuple[int, int, int]:
+    """Bytes of indexed text, of the FTS index, and of the pending-old-text table."""
+    text = db.execute(
+        "select sum(length(cast(coalesce(title, '') || coalesce(body_text, '') as blob)))"
+        " from articles"
+    ).fetchone()[0]
+    pages = "select coalesce(sum(pgsize), 0) from dbstat where name like ?"
+    index = db.execute(pages, [search.INDEX + "%"]).fetchone()[0]
+    pending = db.execute(pages, [search.PENDING]).fetchone()[0]
+    return text, index - pending, pending
+
+
+def grams_only_size(db) -> int:
+    """Size of an index holding the grams column alone, built aside in memory."""
+    aside = sqlite3.connect(":memory:")
+    aside.execute(
+        f"create virtual table g using fts5(grams, content='', tokenize=\"{search.TOKENIZER}\")"
+    )
+    rows = db.execute("select rowid, title, body_text from articles")
+    aside.executemany(
+        "insert into g(rowid, grams) values (?, ?)",
+        ((rowid, search.grams("\n".join(filter(None, [t, b])))) for rowid, t, b in rows),
+    )
+    return aside.execute("select sum(pgsize) from dbstat where name like 'g%'").fetchone()[0]
+
+
+def indexing_ms(db, sample: int = 200) -> tuple[float, float]:
+    """Milliseconds per article to compute the grams column and the newmm words column."""
+    rows = db.execute("select title, body_text from articles limit ?", [sample]).fetchall()
+    texts = ["\n".join(filter(None, r)) for r in rows]
+    costs = []
+    for column in (search.grams, search.words):
+        started = time.perf_counter()
+        for text in texts:
+            column(text)
+        costs.append((time.perf_counter() - started) * 1000 / len(texts))
+    return costs[0], costs[1]
+
+
+def url(page: str, query: str) -> str:
+    return f"/edunews/{page}?_search={quote(query)}"
+
+
+async def timings(db_path: Path, queries: list[str], page: str, rounds: int) -> list[float]:
+    ds = publish.datasette_app(db_path)
+    await ds.client.get(url(page, queries[0]))  # warm-up: startup, schema, page cache
+    times = []
+    for _ in range(rounds):
+        for query in queries:
+            started = time.perf_counter()
+            response = await ds.client.get(url(page, query))
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (query, response.status_code)
+    return times
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def print_latency(label: str, times: list[float], queries: list[str]) -> None:
+    print(
+        f"{label:<44} n={len(times):<4} median {statistics.median(times):7.1f} ms"
+        f"   p95 {percentile(times, 0.95):7.1f} ms   max {max(times):7.1f} ms"
+    )
+    repeated = queries * (len(times) // len(queries))
+    slowest = sorted(zip(times, repeated, strict=True), reverse=True)[:4]
+    print("    slowest: " + ", ".join(f"{q} {t:.0f} ms" for t, q in slowest))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/edunews-bench"))
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--schema",
+        choices=sorted(SCHEMAS),
+        default="current",
+        help="indexes on articles for the latency run: as migrated, or the proposed migration",
+    )
+    args = parser.parse_args(argv)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    records, queries = load_corpus(args.corpus), load_queries()
+
+    started = time.perf_counter()
+    version = hashlib.sha1(Path(search.__file__).read_bytes()).hexdigest()[:8]  # index format
+    small = build(args.cache / f"corpus-{version}.db", records, len(records))
+    big = build(args.cache / f"articles-{args.articles}-{version}.db", records, args.articles)
+    print(f"databases ready in {time.perf_counter() - started:.0f} s\n")
+
+    db = store.open_db(small, create=False)
+    print(f"== accuracy: {len(records):,} corpus articles ==")
+    print_accuracy(accuracy(db, queries))
+
+    grams_only = grams_only_size(db)
+    grams_ms, words_ms = indexing_ms(db)
+    text, index, _ = sizes(db)
+    print("\n== cost of the newmm words column (corpus) ==")
+    print(f"index with grams only {grams_only / 1e6:,.1f} MB ({grams_only / text:.2f}x text);")
+    print(
+        f"words add {(index - grams_only) / 1e6:,.1f} MB ({(index - grams_only) / text:.2f}x text)"
+    )
+    print(f"per article: grams {grams_ms:.1f} ms, newmm words {words_ms:.1f} ms")
+
+    for label, path in (("corpus", small), (f"{args.articles:,} articles", big)):
+        text, index, pending = sizes(store.open_db(path, create=False))
+        print(f"\n== size: {label} ==")
+        ratio = index / text
+        print(f"text {text / 1e6:,.1f} MB   index {index / 1e6:,.1f} MB   ratio {ratio:.2f}x")
+
+    with sqlite3.connect(big) as conn:
+        for sql in SCHEMAS[args.schema]:
+            conn.execute(sql)
+    print(f"\n== latency through Datasette: {args.articles:,} articles, {args.schema} schema ==")
+    for page in ("articles.json", "articles", "article_search.json"):
+        times = asyncio.run(timings(big, queries, page, args.rounds))
+        print_latency(f"/edunews/{page}?_search=", times, queries)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Thai full-text search: substring recall, whole-word ranking, digits, re-indexing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archive import search, store
+from crawler.items import Article
+from crawler.sources import Source
+from crawler.thai.text import searchable_text
+
+DATA = Path(__file__).parent / "data"
+
+# Hand-made articles whose matches are known exactly: key -> (title, body).
+CRAFTED = {
+    "whole": ("ผลการสอบ O-NET ปีการศึกษา ๒๕๖๗", "นักเรียนทั่วประเทศร่วมกิจกรรม\nศธ. ประกาศผลวันนี้"),
+    # Four times the letters of สอบ, never the word: plain letter-pair bm25 would rank it first.
+    "inside": ("ตรวจสอบงบประมาณ", "สตง. ตรวจสอบ ตรวจสอบการใช้งบประมาณ ปี 2567\nผู้ตรวจสอบรายงาน"),
+    "latin": ("Thailand 4.0 กับ STEM Education", "โครงการ Stem ศึกษาในโรงเรียน"),
+    "boundary": ("ประชุมที่เชียงใหม่", "ศึกษาธิการจังหวัดเชียงใหม่ประชุมครูทั้งจังหวัด"),
+}
+SAME_DAY = "2019-08-22"  # ties in the default sort: pages must still be complete
+
+
+def url(key: str) -> str:
+    return f"https://www.example.go.th/news/{key}"
+
+
+def sample_articles() -> list[Article]:
+    with (DATA / "search-sample.jsonl").open(encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    return [
+        Article(
+            url=r["source_url"],
+            source="thaigov",
+            title=r["title"],
+            body_text=r["body"],
+            published_at=r["date"],
+        )
+        for r in records
+    ]
+
+
+def crafted_articles() -> list[Article]:
+    return [
+        Article(url=url(key), source="thaigov", title=title, body_text=body, published_at=SAME_DAY)
+        for key, (title, body) in CRAFTED.items()
+    ]
+
+
+def build(path: Path):
+    db = store.open_db(path)
+    store.upsert_sources(db, [Source(id="thaigov", name="ทำเนียบรัฐบาล", url="https://x.go.th/")])
+    for article in crafted_articles() + sample_articles():
+        store.save_article(db, article)
+    return db
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    db = build(tmp_path_factory.mktemp("search") / "archive.db")
+    yield db
+    db.close()
+
+
+def found(db, query: str) -> set[str]:
+    expression = search.match_expression(query)
+    if not expression:  # nothing searchable: the Datasette plugin returns no rows
+        return set()
+    sql = (
+        "select url from articles where rowid in"
+        f" (select rowid from {search.INDEX} where {search.INDEX} match ?)"
+    )
+    return {row[0] for row in db.execute(sql, [expression])}
+
+
+def crafted_found(db, query: str) -> set[str]:
+    return {key for key in CRAFTED if url(key) in found(db, query)}
+
+
+def ranked(db, query: str) -> list[str]:
+    sql = f"select url from {search.VIEW} where search_index match ? order by relevance"
+    return [row[0] for row in db.execute(sql, [search.match_expression(query)])]
+
+
+def scan(db, query: str) -> set[str]:
+    """The ground truth: every term is a substring of the searchable text."""
+    terms = [searchable_text(t).lower() for t in query.split()]
+    rows = db.execute("select url, title, body_text from articles").fetchall()
+    texts = {u: searchable_text(f"{t}\n{b}").lower() for u, t, b in rows}
+    return {u for u, text in texts.items() if all(term in text for term in terms)}
+
+
+def test_grams_give_every_character_a_token():
+    assert search.grams("ครูใหญ่ ศธ.") == "ครู รูใ ูให ใหญ หญ่ ญ่ ่ ศธ ธ"
+    assert search.term_grams("ครูใหญ่") == (["ครู", "รูใ", "ูให", "ใหญ", "หญ่"], False)
+    assert search.term_grams("ศธ") == (["ศธ"], True)  # a prefix: ศธ inside ศธ.xxx too
+    assert search.term_grams("ม.ค.") == (["ม", "ค"], False)
+    assert search.runs("Thailand 4.0") == ["thailand", "4", "0"]
+
+
+def test_two_character_words(db):
+    assert crafted_found(db, "ปี") == {"whole", "inside"}
+    assert crafted_found(db, "ศธ") == {"whole"}
+    assert crafted_found(db, "งบ") == {"inside"}
+
+
+def test_query_across_word_boundaries(db):
+    assert crafted_found(db, "ธิการจังหวัดเชียง") == {"boundary"}
+    assert crafted_found(db, "ใหม่ประชุมครู") == {"boundary"}
+
+
+def test_thai_and_arabic_digits_find_each_other(db):
+    assert crafted_found(db, "2567") == {"whole", "inside"}
+    assert crafted_found(db, "๒๕๖๗") == {"whole", "inside"}
+
+
+def test_latin_is_case_insensitive(db):
+    for query in ("stem", "STEM", "Stem", "THAILAND 4.0"):
+        assert crafted_found(db, query) == {"latin"}, query
+
+
+def test_space_separated_terms_are_anded(db):
+    assert crafted_found(db, "ครู เชียงใหม่") == {"boundary"}
+    assert crafted_found(db, "ครู สตง") == set()
+
+
+def test_single_character_and_punctuation(db):
+    assert "inside" in crafted_found(db, "ต")
+    assert search.match_expression("... -- !!") == ""
+
+
+def test_fts_syntax_in_queries_is_inert(db):
+    for query in ('"', "ครู OR", "NEAR(ครู", "ครู*", "a:b", "^ครู"):
+        found(db, query)  # must not raise an FTS5 syntax error
+
+
+def test_whole_word_ranks_above_word_inside_longer_word(db):
+    order = ranked(db, "สอบ")
+    assert order.index(url("whole")) < order.index(url("inside"))
+
+
+def test_recall_matches_substring_scan_for_query_set(db):
+    queries = [q for q in (DATA / "search-queries.txt").read_text("utf-8").splitlines()]
+    queries = [q for q in queries if q.strip() and not q.startswith("#")]
+    assert len(queries) >= 50
+    for query in queries:
+        truth = scan(db, query)
+        assert truth <= found(db, query), query
+        if all(search.runs(t) == [searchable_text(t).lower()] for t in query.split()):
+            assert found(db, query) == truth, query  # exact when no punctuation is involved
+
+
+def test_update_reindexes_the_same_row(tmp_path):
+    db = build(tmp_path / "archive.db")
+    edited = Article(url=url("latin"), source="thaigov", title="ข่าวแก้ไข", body_text="ภูเก็ตใหม่")
+    assert store.save_article(db, edited) == "updated"
+    assert crafted_found(db, "stem") == set()
+    assert crafted_found(db, "ภูเก็ตใหม่") == {"latin"}
+    assert db.execute(f"select count(*) from {search.PENDING}").fetchone()[0] == 0
+    db.execute(f"insert into {search.INDEX}({search.INDEX}) values ('integrity-check')")
+    assert store.save_article(db, edited) == "unchanged"
+    assert crafted_found(db, "ภูเก็ตใหม่") == {"latin"}
+
+
+def test_rebuild_restores_the_same_results(tmp_path):
+    db = build(tmp_path / "archive.db")
+    before = found(db, "โรงเรียน")
+    assert search.rebuild(db) == db["articles"].count
+    assert found(db, "โรงเรียน") == before
