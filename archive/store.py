@@ -222,6 +222,17 @@ def known_articles(db: sqlite_utils.Database, source: str) -> list[dict]:
     return list(db.query(sql, [source]))
 
 
+def completed_sources(db: sqlite_utils.Database) -> set[str]:
+    """Sources the latest run crawled to its end (a killed or interrupted run: none)."""
+    latest = next(
+        iter(db.query("select id, status from crawl_runs order by id desc limit 1")), None
+    )
+    if not latest or latest["status"] != "finished":
+        return set()
+    sql = "select source from crawl_run_sources where run_id = ? and status != 'failed'"
+    return {row[0] for row in db.execute(sql, [latest["id"]])}
+
+
 def last_discovery(db: sqlite_utils.Database) -> dict[str, str]:
     return dict(db.execute("select id, discovery from sources where discovery is not null"))
 
@@ -320,7 +331,12 @@ def _insert_entities(db: sqlite_utils.Database, aid: str, entities: dict) -> Non
 
 
 def start_run(db: sqlite_utils.Database, settings: dict | None = None) -> int:
+    """A new run record; runs left "running" by a killed process are marked so."""
     with db.conn:
+        db.execute(
+            "update crawl_runs set status = 'interrupted (no end recorded)' "
+            "where status = 'running'"
+        )
         table = db["crawl_runs"].insert(
             {
                 "started_at": now_iso(),

@@ -46,6 +46,10 @@ class SourceState:
     known: dict[str, dict] = field(default_factory=dict)  # url_key -> stored article facts
     listed: set[str] = field(default_factory=set)  # url_keys met in indexes during this run
     previous: str | None = None  # the discovery method that worked last run
+    # The last run crawled this source to the end: a page holding only known articles then
+    # means the rest is known too. After an interrupted run, indexes are walked in full
+    # (known article pages are still not fetched again).
+    trust_known: bool = False
 
     def first_listing(self, url: str) -> bool:
         """True the first time this run's indexes list ``url`` (a feed that ignores
@@ -114,10 +118,12 @@ class ArchiveSpider(scrapy.Spider):
         """What earlier runs stored: the basis of an incremental crawl (read-only here)."""
         db = store.open_db(db_path)
         previous = store.last_discovery(db)
+        complete = store.completed_sources(db)
         for sid, state in self.states.items():
             rows = store.known_articles(db, sid)
             state.known = {url_key(r["url"]): r for r in rows}
             state.previous = previous.get(sid)
+            state.trust_known = sid in complete
         db.close()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -226,6 +232,8 @@ class ArchiveSpider(scrapy.Spider):
 
     def latest_modified(self, state: SourceState) -> str | None:
         """On a re-crawl, ask the API only for posts modified since the newest one stored."""
+        if not state.trust_known:
+            return None
         stamps = [f["modified_at"] for f in state.known.values() if f["modified_at"]]
         return max(stamps) if stamps else None
 
@@ -247,10 +255,10 @@ class ArchiveSpider(scrapy.Spider):
             yield from self.post_item(state, post, response.meta.get("capture_id"))
         headers = {k.decode(): v[0].decode() for k, v in response.headers.items()}
         last = min(wordpress.total_pages(headers), self.max_api_pages)
-        if not state.known and page == 1:  # first crawl: every page at once
+        if not state.trust_known and page == 1:  # first or resumed crawl: every page at once
             for n in range(2, last + 1):
                 yield self.api_page(state, n)
-        elif state.known and fresh and page < last:  # newest-modified first: stop at known
+        elif state.trust_known and fresh and page < last:  # newest-modified first: stop at known
             yield self.api_page(state, page + 1)
 
     def post_item(self, state: SourceState, post: dict, capture_id: int | None = None):
@@ -283,7 +291,12 @@ class ArchiveSpider(scrapy.Spider):
     def feed_page(self, state: SourceState, page: int) -> scrapy.Request:
         url = feeds.page_url(state.feed_url, page)
         return self.request(
-            url, self.parse_feed, state, errback=self.feed_failed, page=page, conditional=page == 1
+            url,
+            self.parse_feed,
+            state,
+            errback=self.feed_failed,
+            page=page,
+            conditional=page == 1 and state.trust_known,
         )
 
     def parse_feed(self, response: Response):
@@ -309,7 +322,8 @@ class ArchiveSpider(scrapy.Spider):
                 yield self.article_request(state, entry.url, "feed", feed_date=entry.published)
             else:
                 yield self.seen(state, entry.url)
-        if fresh and page < self.max_listing_pages:  # a page of known entries: older are known
+        more = fresh or (entries and not state.trust_known)  # known entries: older are known
+        if more and page < self.max_listing_pages:
             yield self.feed_page(state, page + 1)
 
     def feed_failed(self, failure):
@@ -414,7 +428,7 @@ class ArchiveSpider(scrapy.Spider):
             yield from self.method_failed(state, "listing", "no listing or article links")
             return
         fresh = yield from self.listed(state, links)
-        if fresh or not state.known or not links:
+        if fresh or not state.trust_known or not links:
             for url in pages:
                 yield self.listing_request(state, url)
 
@@ -427,7 +441,7 @@ class ArchiveSpider(scrapy.Spider):
         tree = parse(response_text(response), response.url)
         links = listings.article_links(tree, response.url, state.source.hosts)
         fresh = yield from self.listed(state, links)
-        more = fresh or not (state.known or state.listed)  # only known links: older are known
+        more = fresh or not state.trust_known  # a page of known links: older ones are known
         if more and state.listing_pages < self.max_listing_pages:
             for url in listings.next_pages(tree, response.url, state.source.hosts):
                 yield self.listing_request(state, url)
