@@ -50,7 +50,9 @@ def cmd_crawl(args) -> int:
     store.open_db(db_path).close()  # fail early, with one line, on a bad database path
     from crawler.spiders.archive import ArchiveSpider
 
-    process = CrawlerProcess(settings, install_root_handler=not args.quiet)
+    if args.quiet:
+        settings.set("LOG_ENABLED", False, priority="cmdline")
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(ArchiveSpider)
     process.crawl(crawler)
     process.start()
