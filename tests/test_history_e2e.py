@@ -94,3 +94,59 @@ def test_second_run_record(changing):
     for source in ("sample-wp", "sample-legacy"):
         assert run[source]["new"] == 2 and run[source]["updated"] == 1, run[source]
         assert run[source]["removed"] == 1 and run[source]["status"] == "ok"
+
+
+def test_same_article_through_api_feed_and_pages_is_one_row(tmp_path):
+    """The WordPress site crawled through its REST API, then its feed, then its sitemap (HTML
+    pages): every article keeps one id, and nothing changes but when it was last seen."""
+    with SampleSites(["wp"]) as sites:
+        db = tmp_path / "archive.db"
+        for kind in ("wordpress", "feed", "sitemap"):
+            registry = tmp_path / f"{kind}.yaml"
+            registry.write_text(
+                f"sources:\n  - {{id: wp, name: ก, url: '{sites.urls['wp']}', kind: {kind}}}\n",
+                encoding="utf-8",
+            )
+            # a full pass each time: no sampled shortcuts, every page re-read
+            result = edunews(
+                "crawl", "--sources", str(registry), "--db", str(db), *FAST,
+                "-s", "EDUNEWS_INCREMENTAL=False",
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr[-2000:]
+        gold = sites.gold("wp")
+    stored = rows(db, "select id, url, version from articles")
+    assert len(stored) == len(gold)
+    assert {r["id"] for r in stored} == {article_id(g["url"]) for g in gold}
+    assert all(r["version"] == 1 for r in stored)
+    runs = rows(db, "select new, updated, unchanged from crawl_runs order by id")
+    assert runs[0]["new"] == len(gold)
+    assert [(r["new"], r["updated"]) for r in runs[1:]] == [(0, 0), (0, 0)]
+
+
+def test_a_release_syndicated_on_three_sites_is_one_story(tmp_path):
+    release = (
+        "วันที่ 19 พฤศจิกายน 2569 รัฐมนตรีว่าการกระทรวงศึกษาธิการ มอบนโยบายการจัดการศึกษา"
+        "ให้ผู้บริหารสถานศึกษาทั่วประเทศ เน้นการอ่านออกเขียนได้ของนักเรียนชั้นประถมศึกษา\n"
+        "ที่ประชุมได้หารือแนวทางการพัฒนาครู การลดภาระงานที่ไม่จำเป็น และการใช้เทคโนโลยีในห้องเรียน"
+        "เพื่อยกระดับคุณภาพการศึกษาให้ทั่วถึงและเท่าเทียมในทุกพื้นที่ของประเทศ\n"
+    )
+    with SampleSites(["wp", "wpnoapi", "legacy"]) as sites:
+        copies = {
+            "wp": sites.add("wp", "ศธ. มอบนโยบายการจัดการศึกษา", release + "ข่าว : ศธ.360"),
+            "wpnoapi": sites.add(
+                "wpnoapi", "สพม. เผยแพร่ข่าว ศธ. มอบนโยบาย", "สพม. ขอประชาสัมพันธ์\n" + release
+            ),
+            "legacy": sites.add("legacy", "มอบนโยบายการศึกษา", release + "ภาพ/ข่าว : ศธจ."),
+        }
+        registry = tmp_path / "sources.yaml"
+        registry.write_text(sites.sources_yaml(), encoding="utf-8")
+        db = tmp_path / "archive.db"
+        result = edunews("crawl", "--sources", str(registry), "--db", str(db), *FAST)
+        assert result.returncode == 0, result.stderr[-2000:]
+    ids = {site: article_id(c["url"]) for site, c in copies.items()}
+    stories = {r["id"]: r["story_id"] for r in rows(db, "select id, story_id from articles")}
+    assert len({stories[i] for i in ids.values()}) == 1
+    (story,) = rows(db, "select * from stories where id = ?", [stories[ids["wp"]]])
+    assert story["size"] == 3
+    others = [s for key, s in stories.items() if key not in ids.values()]
+    assert len(set(others)) == len(others)  # no other article joined a story

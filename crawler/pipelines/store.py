@@ -54,8 +54,7 @@ class StorePipeline:
             done = self.outcomes[source]
             counts.update(done)
             counts["articles"] = sum(done[k] for k in ("new", "updated", "unchanged"))
-            stored = done["new"] + done["updated"]
-            if counts["status"] != "failed" and counts["candidates"] and not stored:
+            if counts["status"] != "failed" and counts["candidates"] and not counts["articles"]:
                 counts["status"] = "failed"
                 counts["reason"] = f"none of {counts['candidates']} discovered pages was stored"
         reason = self.crawler.stats.get_value("finish_reason") or "finished"
