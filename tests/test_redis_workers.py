@@ -100,13 +100,15 @@ def test_two_workers_fetch_each_page_once(redis_url, tmp_path):
                    "--until-done", "--max-seconds", "120"),
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
+        # Paced (about 7 s for the site alone) so that the second worker, a second or two
+        # slower to start, still finds work in the shared queue.
         crawl = [
             "--sources",
             str(registry),
             "-s",
-            "DOWNLOAD_DELAY=0",
+            "DOWNLOAD_DELAY=0.15",
             "-s",
-            "CONCURRENT_REQUESTS=2",
+            "CONCURRENT_REQUESTS=1",
         ]
         crawl += ["-s", "AUTOTHROTTLE_ENABLED=False"]
         workers = [
