@@ -116,7 +116,8 @@ def cmd_serve(args) -> int:
 
     db_path = args.db or default_db()
     store.open_db(db_path, create=False).close()
-    publish.serve(db_path, host=args.host, port=args.port)
+    warc_dir = project_settings().get("EDUNEWS_WARC_DIR") or None
+    publish.serve(db_path, host=args.host, port=args.port, warc_dir=warc_dir)
     return 0
 
 

@@ -4,6 +4,13 @@ The config directory (metadata.yaml, templates/, static/, plugins/) ships inside
 package, so a pip-installed ``edunews serve`` finds it next to this module. The live
 archive is being written by crawls in WAL mode, so it is opened read-only (``mode=ro``),
 never ``immutable``: Datasette sees new articles as they are committed.
+
+The public publication is read-only and bounded: no arbitrary SQL for anyone
+(``default_allow_sql`` off and ``allow_sql: false`` in metadata.yaml; the canned queries are
+the SQL on offer), every query stops after ``sql_time_limit_ms``, facets after
+``facet_time_limit_ms``, pages hold at most ``max_returned_rows``, the database file is not
+downloadable. Every response carries a Content-Security-Policy (plugins/newsroom.py), and
+/robots.txt lets search engines index the landing and article pages only.
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ CONFIG_DIR = Path(__file__).resolve().parent / "datasette"
 DATABASE = "edunews"  # fixed name: URLs and metadata do not depend on the file name
 
 SETTINGS = {
-    "sql_time_limit_ms": 3000,
+    "default_allow_sql": False,  # no arbitrary SQL for the public (metadata says so too)
+    "allow_download": False,  # the whole database is gigabytes: export per query instead
+    "sql_time_limit_ms": 2000,
     "facet_time_limit_ms": 500,
     "facet_suggest_time_limit_ms": 100,
     "suggest_facets": False,  # each suggestion re-runs the search: costly on big archives
@@ -32,23 +41,34 @@ SETTINGS = {
 }
 
 
-def datasette_app(db_path: str | os.PathLike, settings: dict | None = None) -> Datasette:
+def datasette_app(
+    db_path: str | os.PathLike,
+    settings: dict | None = None,
+    warc_dir: str | os.PathLike | None = None,
+) -> Datasette:
     """A Datasette instance serving ``db_path`` as the ``edunews`` database.
 
-    ``settings`` override ``SETTINGS`` (tests use a small max_returned_rows to page)."""
+    ``settings`` override ``SETTINGS`` (tests use a small max_returned_rows to page);
+    ``warc_dir`` holds the raw captures (default: ``warc/`` next to the database)."""
     ds = Datasette(config_dir=CONFIG_DIR, settings={**SETTINGS, **(settings or {})})
+    ds.edunews_warc_dir = warc_dir  # read by plugins/newsroom.py
     ds.remove_database("_memory")  # added because no files were passed; not ours to show
     ds.add_database(Database(ds, path=str(Path(db_path).resolve()), is_mutable=True), DATABASE)
     return ds
 
 
-def serve(db_path: str | os.PathLike, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve the archive until Ctrl-C."""
+def serve(
+    db_path: str | os.PathLike,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    warc_dir: str | os.PathLike | None = None,
+) -> None:
+    """Serve the archive until Ctrl-C (raw captures from ``warc_dir``, default warc/ beside)."""
     import uvicorn
 
     if not Path(db_path).exists():
         raise FileNotFoundError(f"database not found: {db_path}")
-    ds = datasette_app(db_path)
+    ds = datasette_app(db_path, warc_dir=warc_dir)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     print(f"Serving the archive at http://{shown}:{port}/{DATABASE}/articles (Ctrl-C to stop)")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")

@@ -37,6 +37,11 @@ VIEW_WHERE = "search_index match :edunews_q"
 # indexes of the "fast schema" (proposed migration): without an index on month, the facet
 # would read month from every row, walking each body's overflow pages (month comes after
 # body_text), and with the plain published_at index page one breaks ties differently.
+# A query matching most of the archive (ปี, กระทรวงศึกษาธิการ) filters by the rowids it does
+# NOT match instead: SQLite builds an index of the listed rowids for every query (the page,
+# the count, each facet), ~0.5 ms per thousand, so the shorter list is the cheaper filter.
+MISSING = "rowid not in (select value from json_each(edunews_misses(:edunews_q)))"
+ROWID_RANGE = "select min(rowid), max(rowid) from articles"
 FAST_SCHEMA_HAS = {"idx_articles_month", "idx_articles_published_at_id"}
 FAST_SCHEMA_LACKS = "idx_articles_published_at"
 ARTICLE_INDEXES = "select name from pragma_index_list('articles')"
@@ -47,7 +52,7 @@ async def fast_schema(db) -> bool:
     return FAST_SCHEMA_HAS <= names and FAST_SCHEMA_LACKS not in names
 
 
-MATCHES_KEPT = 16
+MATCHES_KEPT = 64  # each holds two JSON rowid lists: at most ~0.7 MB on 100,000 articles
 _matches: OrderedDict = OrderedDict()
 _matches_lock = threading.Lock()
 
@@ -64,27 +69,48 @@ def file_state(path: str) -> tuple:
     return tuple(states)
 
 
-def search_rowids(path: str, expression: str) -> list[int]:
+def search_rowids(path: str, expression: str) -> tuple[list[int], list[int]]:
+    """The rowids matching ``expression``, and the rowids of the articles that do not."""
     conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
     try:
-        return [row[0] for row in conn.execute(MATCHING_ROWIDS, [expression])]
+        found = [row[0] for row in conn.execute(MATCHING_ROWIDS, [expression])]
+        low, high = conn.execute(ROWID_RANGE).fetchone()
+        if low is None or 2 * len(found) <= high - low + 1:
+            return found, []  # the match list is the shorter one: no complement needed
+        # Rowids with no row (gaps) may sit in the list: "not in" never meets them.
+        matched = set(found)
+        return found, [r for r in range(low, high + 1) if r not in matched]
     finally:
         conn.close()
 
 
-def matching_rowids(path: str, expression: str) -> str:
-    """JSON list of the rowids matching ``expression``, remembered per database state."""
+def rowid_lists(path: str, expression: str) -> tuple[str, str]:
+    """JSON lists of matching and missing rowids, remembered per database state."""
     key = (path, expression, file_state(path))
     with _matches_lock:
         if key in _matches:
             _matches.move_to_end(key)
             return _matches[key]
-    found = json.dumps(search_rowids(path, expression))
+    found, missing = search_rowids(path, expression)
+    lists = (json.dumps(found), json.dumps(missing))
     with _matches_lock:
-        _matches[key] = found
+        _matches[key] = lists
         while len(_matches) > MATCHES_KEPT:
             _matches.popitem(last=False)
-    return found
+    return lists
+
+
+def matching_rowids(path: str, expression: str) -> str:
+    return rowid_lists(path, expression)[0]
+
+
+def missing_rowids(path: str, expression: str) -> str:
+    return rowid_lists(path, expression)[1]
+
+
+def mostly_matching(path: str, expression: str) -> bool:
+    found, missing = rowid_lists(path, expression)
+    return missing != "[]" and len(missing) < len(found)
 
 
 @hookimpl
@@ -93,12 +119,18 @@ def prepare_connection(conn, database, datasette):
     if db is not None and db.path:
         matches = partial(matching_rowids, str(db.path))
         conn.create_function("edunews_matches", 1, matches, deterministic=True)
+        misses = partial(missing_rowids, str(db.path))
+        conn.create_function("edunews_misses", 1, misses, deterministic=True)
 
 
-async def search_where(db, table: str) -> str:
+async def search_where(db, table: str, expression: str) -> str:
     if table == search.VIEW:
         return VIEW_WHERE
-    return f"+{ROWIDS}" if await fast_schema(db) else ROWIDS
+    if not await fast_schema(db):
+        return ROWIDS
+    if expression and await db.execute_fn(lambda _: mostly_matching(str(db.path), expression)):
+        return f"+{MISSING}"
+    return f"+{ROWIDS}"
 
 
 def search_arguments(query: str, where: str) -> FilterArguments:
@@ -124,7 +156,8 @@ def filters_from_request(request, database, table, datasette):
         query = (request.args.get("_search") or "").strip()
         if not query:
             return FilterArguments([], extra_context={"supports_search": True})
-        return search_arguments(query, await search_where(db, table))
+        where = await search_where(db, table, search.match_expression(query))
+        return search_arguments(query, where)
 
     return inner
 

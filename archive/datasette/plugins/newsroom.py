@@ -1,0 +1,719 @@
+"""Datasette plugin for the newsroom: landing page, article extras, facets over the entity
+tables, Thai date ranges, Atom feeds, charts, captures, version history, full CSV of canned
+queries, robots.txt and the security headers on every response.
+
+The search itself is ``edunews.py`` beside this file; the pure logic lives in ``archive``
+modules (thaiforms, snippets, citations, diff, capture_view, charts, feeds) so it is tested
+without Datasette.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlencode
+
+from datasette import hookimpl
+from datasette.facets import ArrayFacet, ColumnFacet
+from datasette.filters import FilterArguments
+from datasette.utils import path_with_added_args, path_with_removed_args
+from datasette.utils.asgi import NotFound, Response
+
+from archive import (
+    capture_view,
+    charts,
+    citations,
+    diff,
+    feeds,
+    search,
+    snippets,
+    status,
+    thaiforms,
+)
+
+DATABASE = "edunews"
+
+# -- security headers ----------------------------------------------------------------------------
+# Datasette 0.65 writes two inline scripts; they are allowed by hash, every other script must
+# come from this server. Nothing is loaded from anywhere else: crawled pages name images and
+# fonts on agency servers, and a journalist's browser must not fetch them.
+INLINE_SCRIPTS = ("DATASETTE_ALLOW_FACET = true;", "DATASETTE_ALLOW_FACET = false;")
+
+
+def script_hash(text: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self' " + " ".join(script_hash(s) for s in INLINE_SCRIPTS),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "frame-src 'self'",
+        "frame-ancestors 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "object-src 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    b"content-security-policy": CSP.encode(),
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"no-referrer",
+    b"x-frame-options": b"SAMEORIGIN",
+}
+
+
+def file_state(path: str) -> tuple:
+    """Changes whenever a transaction commits: WAL mode writes the -wal file first."""
+    states = []
+    for name in (path, path + "-wal"):
+        try:
+            stat = os.stat(name)
+            states.append((stat.st_mtime_ns, stat.st_size))
+        except FileNotFoundError:
+            states.append(None)
+    return tuple(states)
+
+
+def with_security_headers(headers: list) -> list:
+    """The response's headers plus any security header it does not set itself."""
+    present = {name.lower() for name, _ in headers}
+    extra = [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
+    return [*headers, *extra]
+
+
+# The publication is read-only: no method that could write is accepted (Datasette 0.65 also
+# answers a POST to a read-only canned query with an error page instead of a refusal).
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+async def refuse(send) -> None:
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD")]
+    await send({"type": "http.response.start", "status": 405, "headers": headers})
+    await send({"type": "http.response.body", "body": b"read-only archive\n"})
+
+
+def secured_start(message: dict) -> dict:
+    if message["type"] != "http.response.start":
+        return message
+    return {**message, "headers": with_security_headers(list(message.get("headers", [])))}
+
+
+def security_wrapper(app):
+    async def secured(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        if scope.get("method", "GET") not in READ_METHODS:
+            return await refuse(lambda m: send(secured_start(m)))
+
+        async def send_secured(message):
+            await send(secured_start(message))
+
+        await app(scope, receive, send_secured)
+
+    return secured
+
+
+# The articles listing shows cards, not a 36-column table: the HTML page asks only for the
+# columns the cards use, so Datasette does not render (and run render_cell on) 1,800 cells
+# per page. JSON, CSV and Atom keep every column.
+CARD_COLUMNS = ("title", "source", "published_at", "url", "body_text", "removed_at")
+CARD_PAGE = "/edunews/articles"
+
+
+def card_query(query_string: bytes) -> bytes:
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    if any(k in ("_col", "_nocol") for k, _ in pairs):
+        return query_string
+    return urlencode([*pairs, *(("_col", c) for c in CARD_COLUMNS)]).encode("ascii")
+
+
+def cards_wrapper(app):
+    async def with_cards(scope, receive, send):
+        if scope["type"] == "http" and scope.get("path") == CARD_PAGE:
+            scope = {**scope, "query_string": card_query(scope.get("query_string", b""))}
+        await app(scope, receive, send)
+
+    return with_cards
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return lambda app: security_wrapper(cards_wrapper(app))
+
+
+# -- robots.txt ------------------------------------------------------------------------------------
+# Decided policy: search engines may index the landing page and article pages (they link to
+# the originals); listings, searches, facets, exports, captures and histories are endless
+# or costly URL spaces and are closed to crawlers.
+ROBOTS = """\
+# edunews archive: read-only public archive of Thai education press releases.
+# Article pages and the landing page may be indexed; searches, facets, exports,
+# raw captures and histories may not (endless URL space, heavy queries).
+User-agent: *
+Allow: /$
+Allow: /edunews/articles/
+Disallow: /
+"""
+
+
+async def robots_txt():
+    return Response.text(ROBOTS)
+
+
+# -- Jinja filters -------------------------------------------------------------------------------
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    env.filters["thai_date"] = thaiforms.thai_date
+    env.filters["snippet"] = snippets.snippet
+    env.filters["highlight"] = snippets.highlight
+    env.filters["iso_day"] = lambda value: (value or "")[:10]
+    env.filters["readable_url"] = lambda url: unquote(url or "")  # Thai, not %E0%B8...
+
+
+# -- Thai date ranges and entity filters ---------------------------------------------------------
+# `_since` / `_until` accept 2567 or 2024, 2567-08, 22/8/2562, 22 ส.ค. 2562; `_until` includes
+# the whole period it names. `_province`, `_agency`, `_person` select through the entity tables
+# (indexed), not by scanning the JSON arrays stored after each body.
+ENTITY_FILTERS = {
+    "_province": ("article_provinces", "province"),
+    "_agency": ("article_agencies", "agency"),
+    "_person": ("article_people", "person"),
+}
+ENTITY_COLUMNS = {"provinces": "_province", "agencies": "_agency", "people": "_person"}
+LISTINGS = ("articles",)
+
+
+def date_range_clauses(args) -> tuple[list[str], dict, list[str]]:
+    where, params, human = [], {}, []
+    since, until = thaiforms.period(args.get("_since")), thaiforms.period(args.get("_until"))
+    if since:
+        where.append("published_at >= :edunews_since")
+        params["edunews_since"] = since[0]
+        human.append(f"published on or after {since[0]}")
+    if until:
+        where.append("published_at < :edunews_until")
+        params["edunews_until"] = until[1]
+        human.append(f"published before {until[1]}")
+    return where, params, human
+
+
+def entity_clauses(args) -> tuple[list[str], dict, list[str]]:
+    where, params, human = [], {}, []
+    for n, (arg, (table, column)) in enumerate(ENTITY_FILTERS.items()):
+        for m, value in enumerate(args.getlist(arg)):
+            name = f"edunews_e{n}_{m}"
+            where.append(f"id in (select article_id from {table} where {column} = :{name})")
+            params[name] = value
+            human.append(f'{column} is "{value}"')
+    return where, params, human
+
+
+@hookimpl(specname="filters_from_request")
+def newsroom_filters(request, database, table, datasette):
+    if table not in LISTINGS:
+        return None
+    where, params, human = date_range_clauses(request.args)
+    more = entity_clauses(request.args)
+    context = {
+        "edunews_since": request.args.get("_since", ""),
+        "edunews_until": request.args.get("_until", ""),
+    }
+    return FilterArguments(where + more[0], params | more[1], human + more[2], context)
+
+
+# -- facets over the entity tables ---------------------------------------------------------------
+class LinkedFacet(ArrayFacet):
+    """Facet an entity array (provinces, agencies, people) through its indexed link table.
+
+    `_facet_linked=provinces`; a value toggles `_province=...`."""
+
+    type = "linked"
+
+    async def suggest(self):
+        return []
+
+    def facet_sql(self, column: str, limit: int) -> str:
+        table, key = ENTITY_FILTERS[ENTITY_COLUMNS[column]]
+        return (
+            f"select {key} as value, count(*) as count from {table} "
+            f"where article_id in (select id from ({self.sql})) "
+            f"group by {key} order by count(*) desc, {key} limit {limit}"
+        )
+
+    def value_row(self, column: str, row, pairs) -> dict:
+        arg, value = ENTITY_COLUMNS[column], str(row["value"])
+        selected = (arg, value) in pairs
+        change = path_with_removed_args if selected else path_with_added_args
+        path = change(self.request, {arg: value})
+        return {
+            "value": value,
+            "label": value,
+            "count": row["count"],
+            "toggle_url": self.ds.absolute_url(self.request, path),
+            "selected": selected,
+        }
+
+    async def one(self, column: str, source: str, size: int) -> dict:
+        found = await self.ds.execute(
+            self.database,
+            self.facet_sql(column, size + 1),
+            self.params,
+            truncate=False,
+            custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+        )
+        pairs = self.get_querystring_pairs()
+        toggle = path_with_removed_args(self.request, {"_facet_linked": column})
+        return {
+            "name": column,
+            "type": self.type,
+            "results": [self.value_row(column, r, pairs) for r in found.rows[:size]],
+            "hideable": source != "metadata",
+            "toggle_url": self.ds.urls.path(toggle),
+            "truncated": len(found.rows) > size,
+        }
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        for found in self.get_configs():
+            column = found["config"].get("column") or found["config"]["simple"]
+            if column not in ENTITY_COLUMNS or self.table not in LISTINGS:
+                continue
+            try:
+                results.append(await self.one(column, found["source"], self.get_facet_size()))
+            except Exception:  # QueryInterrupted: say which facet was too slow
+                timed_out.append(column)
+        return results, timed_out
+
+
+# -- fast facets of a plain search ---------------------------------------------------------------
+# A search that matches most of the archive costs ~40 ms per facet in SQL (a scan of the
+# column's index, probing each rowid against the match list). When the search is the only
+# filter, the counts come from the cached matching rowids and a per-database-state map of
+# rowid -> value read once from the column's covering index: a few ms per facet.
+PLAIN_ARGS = {
+    "_search", "_sort", "_sort_desc", "_next", "_size", "_col", "_nocol", "_facet",
+    "_facet_linked", "_facet_array", "_facet_indexed", "_facet_size", "_nocount", "_nofacet",
+    "_labels", "_shape", "_dl", "_stream", "_json", "_trace",
+}  # fmt: skip
+_column_maps: dict = {}
+
+
+def plain_search(request) -> bool:
+    keys = set(request.args.keys())
+    return bool(request.args.get("_search")) and keys <= PLAIN_ARGS
+
+
+async def column_map(db, column: str) -> dict:
+    key = (db.path, column, file_state(db.path))
+    if key not in _column_maps:
+        for old in [k for k in _column_maps if k[:2] == key[:2]]:
+            del _column_maps[old]
+        rows = await db.execute(f"select rowid, {column} from articles", custom_time_limit=5000)
+        _column_maps[key] = dict(rows.rows)
+    return _column_maps[key]
+
+
+async def matched_rowids(db, query: str) -> list[int]:
+    expression = search.match_expression(query)
+    found = await db.execute("select edunews_matches(:q)", {"q": expression})
+    return json.loads(found.first()[0])
+
+
+class IndexedFacet(ColumnFacet):
+    """A column facet (`{"indexed": "month"}` in metadata) with a fast path for searches."""
+
+    type = "indexed"
+
+    async def facet_results(self):
+        if self.table != "articles" or not plain_search(self.request):
+            results, timed_out = await super().facet_results()
+            return [r | {"type": "column"} for r in results], timed_out
+        db = self.ds.get_database(self.database)
+        rowids = await matched_rowids(db, self.request.args["_search"])
+        results = []
+        for found in self.get_configs():
+            column = found["config"].get("column") or found["config"]["simple"]
+            counts = Counter(map((await column_map(db, column)).get, rowids))
+            counts.pop(None, None)
+            results.append(await self.counted(column, counts, found["source"]))
+        return results, []
+
+    async def counted(self, column: str, counts: Counter, source: str) -> dict:
+        size = self.get_facet_size()
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: size + 1]
+        labels = await self.ds.expand_foreign_keys(
+            self.database, self.table, column, [v for v, _ in top[:size]]
+        )
+        return {
+            "name": column,
+            "type": "column",  # what it is to a reader and to JSON clients
+            "hideable": source != "metadata",
+            "toggle_url": self.ds.urls.path(
+                path_with_removed_args(self.request, {"_facet": column})
+            ),
+            "results": [self.value(column, v, n, labels) for v, n in top[:size]],
+            "truncated": len(top) > size,
+        }
+
+    def value(self, column: str, value, count: int, labels: dict) -> dict:
+        path = path_with_added_args(self.request, {column: value})
+        return {
+            "value": value,
+            "label": labels.get((column, value), value),
+            "count": count,
+            "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path)),
+            "selected": False,  # a plain search has no column filter selected
+        }
+
+
+@hookimpl
+def register_facet_classes():
+    return [LinkedFacet, IndexedFacet]
+
+
+# -- landing page --------------------------------------------------------------------------------
+# Counted from the (source, published_at) index alone: no article row is read.
+SOURCES_SQL = """
+select s.id, s.name, s.name_en, s.url, coalesce(a.articles, 0) as articles,
+       a.first_published, a.last_published
+from sources s left join (
+  select source, count(*) as articles, min(published_at) as first_published,
+         max(published_at) as last_published
+  from articles group by source
+) a on a.source = s.id
+order by articles desc, s.id
+"""
+LAST_OK_SQL = """
+select c.source, max(r.started_at) as last_ok
+from crawl_run_sources c join crawl_runs r on r.id = c.run_id
+where c.status != 'failed' and r.finished_at is not null group by c.source
+"""
+NEWEST_SQL = """
+select id, title, source, published_at from articles
+where published_at is not null order by published_at desc, id limit :n
+"""
+NEWEST = 12
+
+
+_landing: dict = {}
+
+
+async def landing(datasette) -> dict:
+    """The landing page's figures, recomputed only after a commit (a crawl writing)."""
+    db = datasette.get_database(DATABASE)
+    state = (db.path, file_state(db.path))
+    if _landing.get("state") != state:
+        _landing.update(state=state, figures=await landing_figures(db))
+    return _landing["figures"]
+
+
+async def landing_figures(db) -> dict:
+    sources = [dict(r) for r in await db.execute(SOURCES_SQL)]
+    last_ok = {r["source"]: r["last_ok"] for r in await db.execute(LAST_OK_SQL)}
+    for source in sources:
+        source["last_ok"] = last_ok.get(source["id"])
+    newest = [dict(r) for r in await db.execute(NEWEST_SQL, {"n": NEWEST})]
+    return {
+        "sources": sources,
+        "newest": newest,
+        "total": sum(s["articles"] for s in sources),
+        "names": {s["id"]: s["name"] for s in sources},
+    }
+
+
+# -- article page --------------------------------------------------------------------------------
+ARTICLE_EXTRAS = {
+    "images": "select url, caption from images where article_id = :id order by position",
+    "attachments": "select url, title, kind from attachments where article_id = :id "
+    "order by position",
+    "people": "select person, title, position from article_people where article_id = :id",
+    "versions": "select count(*) as n from article_versions where article_id = :id",
+}
+SOURCE_SQL = "select id, name, name_en from sources where id = :id"
+
+
+async def article_extras(datasette, request, article_id: str) -> dict:
+    db = datasette.get_database(DATABASE)
+    found = {}
+    for name, sql in ARTICLE_EXTRAS.items():
+        found[name] = [dict(r) for r in await db.execute(sql, {"id": article_id})]
+    found["versions"] = found["versions"][0]["n"]
+    source = await db.execute(
+        "select s.* from sources s join articles a on a.source = s.id where a.id = :id",
+        {"id": article_id},
+    )
+    found["source"] = next((dict(r) for r in source), None)
+    return found
+
+
+async def article_citations(datasette, request, article: dict) -> dict:
+    db = datasette.get_database(DATABASE)
+    source = next(iter(await db.execute(SOURCE_SQL, {"id": article["source"]})), None)
+    name = source["name"] if source else article["source"]
+    here = datasette.absolute_url(request, datasette.urls.row(DATABASE, "articles", article["id"]))
+    return citations.citations(dict(article), name, here)
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links leave the archive (no javascript: from a crawled field)."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
+
+
+# -- listings: feed and chart links, Thai dates ----------------------------------------------------
+KEEP_OUT = {"_next", "_size", "_facet", "_facet_linked", "_facet_array", "_sort", "_sort_desc"}
+KEEP_OUT |= {"_col", "_nocol"}  # exports and charts take every column
+
+
+def kept_args(request) -> list[tuple[str, str]]:
+    pairs = parse_qsl(request.query_string, keep_blank_values=True)
+    return [(k, v) for k, v in pairs if k not in KEEP_OUT]
+
+
+def listing_links(datasette, request, table: str) -> dict:
+    args = kept_args(request)
+    base = datasette.urls.table(DATABASE, table)
+    return {
+        "feed_url": f"{base}.atom?" + urlencode(args),
+        "chart_url": datasette.urls.path("/-/edunews/chart.svg?") + urlencode(args),
+        "csv_all_url": f"{base}.csv?"
+        + urlencode([*args, ("_stream", "on"), ("_size", "max"), ("_dl", "1")]),
+    }
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    async def inner():
+        found = {"edunews_safe_url": safe_url, "path_with_added_args": path_with_added_args}
+        if view_name == "index":
+            found["edunews"] = await landing(datasette)
+        if view_name == "row" and table == "articles":
+            article_id = request.url_vars["pks"]
+            found["edunews"] = await article_extras(datasette, request, article_id)
+            found["edunews_citations"] = lambda row: article_citations(datasette, request, row)
+        if view_name == "table" and table in ("articles", "article_search"):
+            found |= listing_links(datasette, request, table)
+            found["edunews_bodies"] = lambda rows: bodies(datasette, rows)
+        return found
+
+    return inner
+
+
+BODIES_SQL = "select id, body_text from articles where id in (select value from json_each(:ids))"
+
+
+async def bodies(datasette, rows) -> dict[str, str]:
+    """Bodies of one page of the relevance view (which leaves them out), for snippets."""
+    ids = json.dumps([row["id"] for row in rows])
+    found = await datasette.get_database(DATABASE).execute(BODIES_SQL, {"ids": ids})
+    return {r["id"]: r["body_text"] for r in found}
+
+
+# -- Atom feed of any listing ----------------------------------------------------------------------
+def can_render_atom(columns):
+    return feeds.NEEDED <= set(columns)
+
+
+async def render_atom(datasette, request, rows, columns, table, query_name, database):
+    title = request.args.get("_search") or table or query_name or "edunews"
+    html_path = request.path.rsplit(".atom", 1)[0] + ("?" + request.query_string)
+    body = feeds.atom_feed(
+        [dict(zip(columns, row, strict=False)) for row in rows],
+        f"edunews: {title}",
+        datasette.absolute_url(request, request.full_path),
+        datasette.absolute_url(request, html_path),
+        lambda aid: datasette.absolute_url(request, datasette.urls.row(DATABASE, "articles", aid)),
+    )
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
+@hookimpl
+def register_output_renderer(datasette):
+    return {"extension": "atom", "render": render_atom, "can_render": can_render_atom}
+
+
+# -- chart of the current search -----------------------------------------------------------------
+TAIL = re.compile(r"\s+order by .*? limit \d+(?:\s+offset \d+)?\s*$", re.I | re.S)
+CHART_SQL = (
+    "select substr(published_at, 1, 7) as month, source, count(*) as n "
+    "from ({inner}) where published_at is not null group by month, source"
+)
+
+
+async def chart_svg(request, datasette):
+    """Articles per month per source for the listing the query string describes."""
+    args = [*kept_args(request), ("_sort", "id"), ("_size", "1"), ("_nofacet", "1")]
+    args.append(("_nocount", "1"))
+    listing = await datasette.client.get("/edunews/articles.json?" + urlencode(args))
+    if listing.status_code != 200:
+        return Response.text("bad query", status=400)
+    query = listing.json()["query"]
+    inner = TAIL.sub("", query["sql"])
+    db = datasette.get_database(DATABASE)
+    found = await db.execute(CHART_SQL.format(inner=inner), query["params"])
+    title = request.args.get("_search") or "ทั้งหมด / all"
+    names = {r["id"]: r["name"] for r in await db.execute("select id, name from sources")}
+    svg = charts.svg([(r["month"], r["source"], r["n"]) for r in found], title, names)
+    return Response(svg, content_type="image/svg+xml; charset=utf-8")
+
+
+# -- raw capture, version history, source health ---------------------------------------------------
+CAPTURE_SQL = "select * from captures where id = :id"
+RESPONSE_SQL = """
+select * from captures where url = :url and record_type = 'response'
+and payload_digest = :digest and id <= :id order by id desc limit 1
+"""
+
+
+def warc_dir(datasette, db) -> Path:
+    configured = getattr(datasette, "edunews_warc_dir", None)
+    return Path(configured) if configured else Path(db.path).resolve().parent / "warc"
+
+
+async def response_capture(db, capture_id: int) -> dict:
+    """The capture, or the response record a revisit repeats."""
+    row = next(iter(await db.execute(CAPTURE_SQL, {"id": capture_id})), None)
+    if row is None:
+        raise NotFound("no such capture")
+    row = dict(row)
+    if row["record_type"] == "revisit":
+        params = {"url": row["url"], "digest": row["payload_digest"], "id": row["id"]}
+        earlier = next(iter(await db.execute(RESPONSE_SQL, params)), None)
+        row = dict(earlier) if earlier else row
+    return row
+
+
+async def capture_raw(request, datasette):
+    db = datasette.get_database(DATABASE)
+    capture = await response_capture(db, int(request.url_vars["id"]))
+    try:
+        html = capture_view.capture_html(warc_dir(datasette, db), capture)
+    except (FileNotFoundError, ValueError) as exc:
+        html = capture_view.NOT_HTML.format("missing", type(exc).__name__)
+    response = Response.html(html)
+    response.headers["Content-Security-Policy"] = capture_view.CAPTURE_CSP
+    return response
+
+
+async def capture_page(request, datasette):
+    db = datasette.get_database(DATABASE)
+    capture = await response_capture(db, int(request.url_vars["id"]))
+    articles = await db.execute(
+        "select id, title from articles where capture_id = :id or url = :url limit 5",
+        {"id": capture["id"], "url": capture["url"]},
+    )
+    context = {"capture": capture, "articles": [dict(r) for r in articles]}
+    return Response.html(
+        await datasette.render_template("edunews_capture.html", context, request=request)
+    )
+
+
+VERSIONS_SQL = """
+select version, fetched_at, title, body_text, published_at, content_hash, capture_id
+from article_versions where article_id = :id order by version
+"""
+
+
+def version_changes(versions: list[dict]) -> list[dict]:
+    """Each version after the first, with word diffs of its title and body."""
+    out = []
+    for old, new in zip(versions, versions[1:], strict=False):
+        out.append(
+            new
+            | {
+                "title_diff": diff.word_diff(old["title"], new["title"]),
+                "body_diff": diff.word_diff(old["body_text"], new["body_text"]),
+                "previous": old["version"],
+            }
+        )
+    return out
+
+
+async def history_page(request, datasette):
+    db = datasette.get_database(DATABASE)
+    article_id = request.url_vars["id"]
+    article = next(
+        iter(await db.execute("select * from articles where id = :id", {"id": article_id})), None
+    )
+    if article is None:
+        raise NotFound("no such article")
+    versions = [dict(r) for r in await db.execute(VERSIONS_SQL, {"id": article_id})]
+    context = {
+        "article": dict(article),
+        "first": versions[0] if versions else None,
+        "changes": version_changes(versions),
+    }
+    return Response.html(
+        await datasette.render_template("edunews_history.html", context, request=request)
+    )
+
+
+async def health_page(request, datasette):
+    db = datasette.get_database(DATABASE)
+    health = await db.execute_fn(lambda conn: status.source_health(conn))
+    context = {"health": health}
+    if request.path.endswith(".json"):
+        return Response.json(health, default=str)
+    return Response.html(
+        await datasette.render_template("edunews_health.html", context, request=request)
+    )
+
+
+# -- complete CSV of a canned query ----------------------------------------------------------------
+# Datasette stops a query's CSV at max_returned_rows; a newsroom wants every row.
+CSV_TIME_LIMIT_MS = 20_000
+
+
+def query_params(query: dict, request) -> dict:
+    names = query.get("params") or re.findall(r"(?<!:):(\w+)", query["sql"])
+    return {name: request.args.get(name, "") for name in names}
+
+
+def csv_text(columns: list[str], rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([list(r) for r in rows])
+    return out.getvalue()
+
+
+async def query_csv(request, datasette):
+    name = request.url_vars["query"]
+    query = await datasette.get_canned_query(DATABASE, name, request.actor)
+    if query is None:
+        raise NotFound("no such query")
+    db = datasette.get_database(DATABASE)
+    found = await db.execute(
+        query["sql"],
+        query_params(query, request),
+        truncate=False,
+        custom_time_limit=CSV_TIME_LIMIT_MS,
+    )
+    response = Response(csv_text(found.columns, found.rows), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@hookimpl
+def register_routes(datasette):
+    return [
+        (r"^/robots\.txt$", robots_txt),
+        (r"^/-/edunews/chart\.svg$", chart_svg),
+        (r"^/-/edunews/capture/(?P<id>\d+)$", capture_page),
+        (r"^/-/edunews/capture/(?P<id>\d+)/raw$", capture_raw),
+        (r"^/-/edunews/history/(?P<id>[0-9a-f]+)$", history_page),
+        (r"^/-/edunews/health(?:\.json)?$", health_page),
+        (r"^/-/edunews/query/(?P<query>\w+)\.csv$", query_csv),
+    ]

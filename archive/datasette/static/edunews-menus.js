@@ -1,0 +1,10 @@
+// Datasette's menus are <details> elements; a click anywhere else closes the open ones.
+// (Datasette ships this inline; it lives in a file here so the CSP can refuse inline scripts.)
+document.addEventListener("click", (event) => {
+  const inside = event.target.closest ? event.target.closest("details") : null;
+  for (const menu of document.querySelectorAll("details[open]")) {
+    if (menu !== inside) {
+      menu.open = false;
+    }
+  }
+});
