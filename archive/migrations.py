@@ -233,6 +233,12 @@ def _listing_indexes(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["month"])
 
 
+@migration("0008_date_warning")
+def _date_warning(db: sqlite_utils.Database) -> None:
+    """Dates written with a weekday that disagrees with the day are kept, and said so."""
+    db["articles"].add_column("date_warning", str)
+
+
 VERSIONED = (
     "fetched_at",
     "title",

@@ -123,6 +123,7 @@ def _article_row(article: Article, digest: str, now: str) -> dict:
         "content_hash": digest,
         "discovered_via": article.discovered_via,
         "date_source": article.date_source,
+        "date_warning": article.date_warning,
         "fetched_url": article.fetched_url,
         "fetched_at": article.fetched_at or now,
         "last_seen_at": now,

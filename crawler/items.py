@@ -55,6 +55,7 @@ class Article:
     fetched_url: str | None = None  # the URL actually fetched (before canonicalisation)
     discovered_via: str | None = None  # wordpress | feed | sitemap | listing | page
     date_source: str | None = None  # where published_at came from: metadata | api | visible | feed
+    date_warning: str | None = None  # e.g. the written weekday disagrees with the date
     # Named in the text (crawler.thai.entities): {"provinces": [...], "agencies": [{canonical,
     # abbreviation}], "people": [{name, title, position}]}
     entities: dict = field(default_factory=dict)

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from crawler.extract import body, media
 from crawler.extract.html import parse
+from crawler.extract.page import weekday_warning
 from crawler.extract.urls import canonical_url
 from crawler.items import Article
 from crawler.thai.credits import extract_credits
@@ -91,6 +92,7 @@ def article_from_post(post: dict, source: str, fetched_at: str | None = None) ->
         fetched_url=url,
         discovered_via="wordpress",
         date_source="api" if published else None,
+        date_warning=weekday_warning(events[0] if events else None),
     )
 
 

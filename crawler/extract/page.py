@@ -129,8 +129,19 @@ def fill_dates(article, tree, node, meta: dict, stats: Counter | None) -> None:
         published, article.date_source = event, "body"
     article.published_at = published.iso() if published else None
     article.event_date = event.date().isoformat() if event else None
+    article.date_warning = weekday_warning(published, event)
     modified = parse_machine_date(meta["modified"]) if meta.get("modified") else None
     article.modified_at = modified.iso() if modified else None
+
+
+def weekday_warning(*dates) -> str | None:
+    """Name each written weekday that does not agree with its date."""
+    wrong = [
+        f"weekday does not agree with the date: {d.text!r}"
+        for d in dates
+        if d and d.weekday_mismatch
+    ]
+    return "; ".join(dict.fromkeys(wrong)) or None
 
 
 def byline_date(tree, node, title: str | None, stats: Counter | None):
