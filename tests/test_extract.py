@@ -110,7 +110,8 @@ def test_canonical_url(url, canonical):
 
 def test_a_weekday_that_disagrees_is_kept_and_reported():
     html = PAGE.format(canonical="https://www.example.go.th/news/42").replace(
-        "วันที่ 21 สิงหาคม 2562", "วันจันทร์ที่ 21 สิงหาคม 2562"  # 21 Aug 2019 was a Wednesday
+        "วันที่ 21 สิงหาคม 2562",
+        "วันจันทร์ที่ 21 สิงหาคม 2562",  # 21 Aug 2019 was a Wednesday
     )
     article = extract_article("https://www.example.go.th/news/42", html)
     assert article.event_date == "2019-08-21"
