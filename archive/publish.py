@@ -41,6 +41,19 @@ SETTINGS = {
 }
 
 
+def file_state(path: str) -> tuple:
+    """What the plugins' result caches key on: it changes whenever a transaction commits
+    (WAL mode writes the -wal file first)."""
+    states = []
+    for name in (path, path + "-wal"):
+        try:
+            stat = os.stat(name)
+            states.append((stat.st_mtime_ns, stat.st_size))
+        except FileNotFoundError:
+            states.append(None)
+    return tuple(states)
+
+
 def datasette_app(
     db_path: str | os.PathLike,
     settings: dict | None = None,

@@ -7,7 +7,6 @@ Loaded from the config directory's plugins/ folder; the search logic itself live
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import threading
@@ -21,6 +20,7 @@ from datasette.filters import FilterArguments
 from markupsafe import Markup
 
 from archive import search
+from archive.publish import file_state
 
 BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only when it starts with this
 
@@ -55,18 +55,6 @@ async def fast_schema(db) -> bool:
 MATCHES_KEPT = 64  # each holds two JSON rowid lists: at most ~0.7 MB on 100,000 articles
 _matches: OrderedDict = OrderedDict()
 _matches_lock = threading.Lock()
-
-
-def file_state(path: str) -> tuple:
-    """Changes whenever a transaction commits: WAL mode writes the -wal file first."""
-    states = []
-    for name in (path, path + "-wal"):
-        try:
-            stat = os.stat(name)
-            states.append((stat.st_mtime_ns, stat.st_size))
-        except FileNotFoundError:
-            states.append(None)
-    return tuple(states)
 
 
 def search_rowids(path: str, expression: str) -> tuple[list[int], list[int]]:

@@ -14,7 +14,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -37,6 +36,7 @@ from archive import (
     status,
     thaiforms,
 )
+from archive.publish import file_state
 
 DATABASE = "edunews"
 
@@ -73,18 +73,6 @@ SECURITY_HEADERS = {
     b"referrer-policy": b"no-referrer",
     b"x-frame-options": b"SAMEORIGIN",
 }
-
-
-def file_state(path: str) -> tuple:
-    """Changes whenever a transaction commits: WAL mode writes the -wal file first."""
-    states = []
-    for name in (path, path + "-wal"):
-        try:
-            stat = os.stat(name)
-            states.append((stat.st_mtime_ns, stat.st_size))
-        except FileNotFoundError:
-            states.append(None)
-    return tuple(states)
 
 
 def with_security_headers(headers: list) -> list:
