@@ -83,5 +83,5 @@ def serve(
         raise FileNotFoundError(f"database not found: {db_path}")
     ds = datasette_app(db_path, warc_dir=warc_dir)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    print(f"Serving the archive at http://{shown}:{port}/{DATABASE}/articles (Ctrl-C to stop)")
+    print(f"Serving the archive at http://{shown}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")

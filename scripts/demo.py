@@ -16,6 +16,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.sites.server import SampleSites  # noqa: E402
 
+# Fixed ports keep the sample sites' URLs, and so the archived articles, the same from one demo
+# run to the next: a second run is an incremental re-crawl, not a second copy.
+PORTS = {"wp": 8101, "wpnoapi": 8102, "legacy": 8103, "feedonly": 8104}
 FAST = [
     "-s",
     "DOWNLOAD_DELAY=0",
@@ -37,7 +40,7 @@ def main() -> int:
     parser.add_argument("--port", default="8001")
     args = parser.parse_args()
     sources = ROOT / "data" / "sample-sources.yaml"
-    with SampleSites() as sites:
+    with SampleSites(ports=PORTS) as sites:
         sources.parent.mkdir(parents=True, exist_ok=True)
         sources.write_text(sites.sources_yaml(), encoding="utf-8")
         for name, url in sites.urls.items():

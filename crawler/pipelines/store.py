@@ -7,12 +7,17 @@ from collections import Counter, defaultdict
 from archive import store
 from crawler.items import Article, Removed, Seen
 
+STRENGTH = {"unknown": 0, "gone": 0, "unchanged": 1, "removed": 2, "updated": 3, "new": 4}
+
 
 class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.db_path = crawler.settings.get("EDUNEWS_DB")
         self.outcomes: dict[str, Counter] = defaultdict(Counter)
+        # An article met twice in a run (listed, then re-checked) counts once, by its
+        # strongest outcome.
+        self.per_article: dict[str, dict[str, str]] = defaultdict(dict)
         self.db = None
         self.run_id = None
 
@@ -38,12 +43,19 @@ class StorePipeline:
             outcome = store.save_article(self.db, item)
         else:
             return item
-        self.count(item.source, outcome)
+        self.count(item.source, item.url, outcome)
         return item
 
-    def count(self, source: str, outcome: str) -> None:
-        self.outcomes[source][outcome] += 1
+    def count(self, source: str, url: str, outcome: str) -> None:
         self.crawler.stats.inc_value(f"source/{source}/{outcome}")
+        seen = self.per_article[source]
+        key = store.article_id(url)
+        before = seen.get(key)
+        if before is None or STRENGTH.get(outcome, 0) > STRENGTH.get(before, 0):
+            if before:
+                self.outcomes[source][before] -= 1
+            self.outcomes[source][outcome] += 1
+            seen[key] = outcome
 
     def close_spider(self, spider=None):
         spider = spider or self.crawler.spider

@@ -41,13 +41,20 @@ def yaml_scalar(value: str) -> str:
 class SampleSites:
     """Start the sample sites (all by default) on ephemeral ports; use as a context manager."""
 
-    def __init__(self, sites: list[str] | None = None, host: str = "127.0.0.1", verbose=False):
+    def __init__(
+        self,
+        sites: list[str] | None = None,
+        host: str = "127.0.0.1",
+        verbose=False,
+        ports: dict[str, int] | None = None,
+    ):
         names = list(SITE_CLASSES) if sites is None else list(sites)
         known = SITE_CLASSES | EXTRA_SITES
         unknown = [n for n in names if n not in known]
         if unknown:
             raise ValueError(f"unknown sample site(s) {unknown}; known: {list(known)}")
         self.host, self.verbose = host, verbose
+        self.ports = ports or {}  # preferred fixed ports (the demo); ephemeral when taken
         self.sites: dict[str, Site] = {name: known[name]() for name in names}
         self.urls: dict[str, str] = {}
         self._servers: list[tuple[QuietServer, threading.Thread]] = []
@@ -60,13 +67,19 @@ class SampleSites:
         for name, site in self.sites.items():
             base = getattr(site, "handler", SiteHandler)
             handler = type(f"{name}Handler", (base,), {"site": site, "verbose": self.verbose})
-            server = QuietServer((self.host, 0), handler)
+            server = self.bind(handler, self.ports.get(name, 0))
             site.base = f"http://{self.host}:{server.server_address[1]}/"
             self.urls[name] = site.base
             thread = threading.Thread(target=server.serve_forever, name=f"site-{name}", daemon=True)
             thread.start()
             self._servers.append((server, thread))
         return self
+
+    def bind(self, handler, port: int) -> QuietServer:
+        try:
+            return QuietServer((self.host, port), handler)
+        except OSError:  # the preferred port is taken: any free one
+            return QuietServer((self.host, 0), handler)
 
     def stop(self) -> None:
         for server, thread in self._servers:
