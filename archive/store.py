@@ -208,12 +208,6 @@ def mark_removed(db: sqlite_utils.Database, url: str, reason: str) -> bool:
     return cursor.rowcount > 0
 
 
-def known_urls(db: sqlite_utils.Database, source: str) -> dict[str, str | None]:
-    """url -> modified_at of every live article of a source (for incremental crawls)."""
-    sql = "select url, modified_at from articles where source = ? and removed_at is null"
-    return dict(db.execute(sql, [source]).fetchall())
-
-
 def known_articles(db: sqlite_utils.Database, source: str) -> list[dict]:
     """The live articles of a source, least recently seen first (for incremental crawls)."""
     sql = (

@@ -157,7 +157,7 @@ def test_removal_keeps_content_and_a_return_clears_it(db):
     assert not store.mark_removed(db, article.url, "HTTP 404")  # first time gone is kept
     row = next(db["articles"].rows)
     assert row["removed_at"] and row["removed_reason"] == "HTTP 404" and row["body_text"]
-    assert store.known_urls(db, "obec") == {}
+    assert store.known_articles(db, "obec") == []
     store.save_article(db, article)
     assert next(db["articles"].rows)["removed_at"] is None
 

@@ -64,7 +64,7 @@ def extract_article(
         fetched_url=url,
         author=meta.get("author"),
     )
-    if is_listing_page(tree, node):
+    if is_listing_page(tree, text):
         article.warnings.append(LISTING)
     fill_dates(article, tree, node, meta, stats)
     fill_media(article, node, heading, url)
@@ -204,29 +204,29 @@ def article_block(node: HtmlElement, heading: HtmlElement | None) -> HtmlElement
     return node
 
 
-def is_listing_page(tree: HtmlElement, node: HtmlElement | None) -> bool:
+def is_listing_page(tree: HtmlElement, text: str | None) -> bool:
     """Category, tag, home and paginated listing pages: many entries, mostly links."""
     body_classes = set(" ".join(tree.xpath("//body/@class")).split())
     if "single" in body_classes or "single-post" in body_classes:
         return False
     if body_classes & LISTING_BODY_CLASSES or len(tree.xpath("//article")) >= 3:
         return True
-    return mostly_headlines(tree, node)
+    return mostly_headlines(tree, text)
 
 
-def mostly_headlines(tree: HtmlElement, node: HtmlElement | None) -> bool:
-    """Five or more links to items, with more linked text than running text beside them."""
+def mostly_headlines(tree: HtmlElement, text: str | None) -> bool:
+    """Five or more links to items, with more linked text than running text beside them
+    (``text``: the page's extracted body, already free of chrome)."""
     url = tree.getroottree().docinfo.URL or ""
     items = set(listings.article_links(tree, url, {netloc(url)}))
     if len(items) < MIN_LISTING_ITEMS:
         return False
-    text = body.node_text(body.strip_chrome(node)) if node is not None else ""
     linked = sum(
         len(" ".join(a.text_content().split()))
         for a in tree.iter("a")
         if canonical_url(absolute(url, a.get("href")) or url) in items
     )
-    return linked > len(" ".join(text.split())) - linked
+    return linked > len(" ".join((text or "").split())) - linked
 
 
 def looks_like_article(article: Article) -> tuple[bool, str]:
