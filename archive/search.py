@@ -32,6 +32,7 @@ from crawler.thai.text import searchable_text
 INDEX = "articles_search"
 PENDING = "articles_search_old"
 VIEW = "article_search"
+MATCHING_ROWIDS = f"select rowid from {INDEX} where {INDEX} match ?"
 
 # Letters, digits and combining marks (Thai vowels and tone marks are category Mn); the FTS
 # tokenizer below keeps exactly these categories, so each gram stays one token.
@@ -165,20 +166,27 @@ def term_grams(term: str) -> tuple[list[str], bool]:
     return tokens + trigrams(last), False
 
 
-def term_expression(term: str) -> str | None:
+def term_expression(term: str, ranked: bool = False) -> str | None:
+    """The grams phrase of one term; ranked, OR its newmm words as a phrase of the words column.
+
+    The words phrase only adds to the bm25 score (a whole word ranks above the same letters
+    inside a longer word). It is added to a term that is a single run: then every article
+    it matches contains the run, so both expressions find the same articles. Filtering uses
+    the grams phrase alone, which saves matching a second phrase (~35 ms for a word in 80%
+    of 100,000 articles)."""
     tokens, prefix = term_grams(term)
     if not tokens:
         return None
     phrase = f"grams : {_quote(tokens)}{' *' if prefix else ''}"
-    whole = [w for w in words(term).split() if w]
-    if not whole:
+    if not ranked or runs(term) != [searchable_text(term).lower()]:
         return phrase
-    return f"({phrase} OR words : {_quote(whole)})"
+    return f"({phrase} OR words : {_quote(words(term).split())})"
 
 
-def match_expression(query: str) -> str:
+def match_expression(query: str, ranked: bool = False) -> str:
     """FTS5 MATCH text for a user query: space-separated terms are ANDed.
 
-    Returns "" when the query holds nothing searchable (only punctuation)."""
-    parts = [term_expression(t) for t in query.split()]
+    ``ranked`` for a query whose bm25 rank is used (the relevance view). Returns "" when the
+    query holds nothing searchable (only punctuation)."""
+    parts = [term_expression(t, ranked) for t in query.split()]
     return " AND ".join(p for p in parts if p)

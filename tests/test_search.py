@@ -83,7 +83,7 @@ def crafted_found(db, query: str) -> set[str]:
 
 def ranked(db, query: str) -> list[str]:
     sql = f"select url from {search.VIEW} where search_index match ? order by relevance"
-    return [row[0] for row in db.execute(sql, [search.match_expression(query)])]
+    return [row[0] for row in db.execute(sql, [search.match_expression(query, ranked=True)])]
 
 
 def scan(db, query: str) -> set[str]:

@@ -6,21 +6,15 @@ Loaded from the config directory's plugins/ folder; the search logic itself live
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
-import threading
-from collections import OrderedDict
 from functools import partial
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
 from markupsafe import Markup
 
-from archive import search
-from archive.publish import file_state
+from archive import matches, search
 
 BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only when it starts with this
 
@@ -28,20 +22,18 @@ BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only when it starts with t
 # edunews_matches() computes once per query and database state: Datasette runs the page's
 # query, its count and each facet separately, and matching a long Thai phrase is the costly
 # part. The view needs the MATCH itself for its relevance column.
-MATCHING_ROWIDS = f"select rowid from {search.INDEX} where {search.INDEX} match ?"
 ROWIDS = "rowid in (select value from json_each(edunews_matches(:edunews_q)))"
 VIEW_WHERE = "search_index match :edunews_q"
 # With "+", SQLite cannot drive the query by the rowid list: the newest-first page walks an
 # index on (published_at desc, id) and stops after one page, already in the tie-broken order
 # that Datasette's later pages use, and counts and facets scan small indexes. That needs the
-# indexes of the "fast schema" (proposed migration): without an index on month, the facet
+# indexes of the "fast schema" (migration 0007): without an index on month, the facet
 # would read month from every row, walking each body's overflow pages (month comes after
 # body_text), and with the plain published_at index page one breaks ties differently.
 # A query matching most of the archive (ปี, กระทรวงศึกษาธิการ) filters by the rowids it does
 # NOT match instead: SQLite builds an index of the listed rowids for every query (the page,
 # the count, each facet), ~0.5 ms per thousand, so the shorter list is the cheaper filter.
 MISSING = "rowid not in (select value from json_each(edunews_misses(:edunews_q)))"
-ROWID_RANGE = "select min(rowid), max(rowid) from articles"
 FAST_SCHEMA_HAS = {"idx_articles_month", "idx_articles_published_at_id"}
 FAST_SCHEMA_LACKS = "idx_articles_published_at"
 ARTICLE_INDEXES = "select name from pragma_index_list('articles')"
@@ -52,63 +44,22 @@ async def fast_schema(db) -> bool:
     return FAST_SCHEMA_HAS <= names and FAST_SCHEMA_LACKS not in names
 
 
-MATCHES_KEPT = 64  # each holds two JSON rowid lists: at most ~0.7 MB on 100,000 articles
-_matches: OrderedDict = OrderedDict()
-_matches_lock = threading.Lock()
-
-
-def search_rowids(path: str, expression: str) -> tuple[list[int], list[int]]:
-    """The rowids matching ``expression``, and the rowids of the articles that do not."""
-    conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
-    try:
-        found = [row[0] for row in conn.execute(MATCHING_ROWIDS, [expression])]
-        low, high = conn.execute(ROWID_RANGE).fetchone()
-        if low is None or 2 * len(found) <= high - low + 1:
-            return found, []  # the match list is the shorter one: no complement needed
-        # Rowids with no row (gaps) may sit in the list: "not in" never meets them.
-        matched = set(found)
-        return found, [r for r in range(low, high + 1) if r not in matched]
-    finally:
-        conn.close()
-
-
-def rowid_lists(path: str, expression: str) -> tuple[str, str]:
-    """JSON lists of matching and missing rowids, remembered per database state."""
-    key = (path, expression, file_state(path))
-    with _matches_lock:
-        if key in _matches:
-            _matches.move_to_end(key)
-            return _matches[key]
-    found, missing = search_rowids(path, expression)
-    lists = (json.dumps(found), json.dumps(missing))
-    with _matches_lock:
-        _matches[key] = lists
-        while len(_matches) > MATCHES_KEPT:
-            _matches.popitem(last=False)
-    return lists
-
-
 def matching_rowids(path: str, expression: str) -> str:
-    return rowid_lists(path, expression)[0]
+    return matches.match(path, expression).found_json
 
 
 def missing_rowids(path: str, expression: str) -> str:
-    return rowid_lists(path, expression)[1]
-
-
-def mostly_matching(path: str, expression: str) -> bool:
-    found, missing = rowid_lists(path, expression)
-    return missing != "[]" and len(missing) < len(found)
+    return matches.match(path, expression).missing_json
 
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
     db = datasette.databases.get(database)
     if db is not None and db.path:
-        matches = partial(matching_rowids, str(db.path))
-        conn.create_function("edunews_matches", 1, matches, deterministic=True)
-        misses = partial(missing_rowids, str(db.path))
-        conn.create_function("edunews_misses", 1, misses, deterministic=True)
+        found = partial(matching_rowids, str(db.path))
+        conn.create_function("edunews_matches", 1, found, deterministic=True)
+        missed = partial(missing_rowids, str(db.path))
+        conn.create_function("edunews_misses", 1, missed, deterministic=True)
 
 
 async def search_where(db, table: str, expression: str) -> str:
@@ -116,17 +67,19 @@ async def search_where(db, table: str, expression: str) -> str:
         return VIEW_WHERE
     if not await fast_schema(db):
         return ROWIDS
-    if expression and await db.execute_fn(lambda _: mostly_matching(str(db.path), expression)):
+    if await db.execute_fn(lambda _: matches.match(str(db.path), expression).mostly):
         return f"+{MISSING}"
     return f"+{ROWIDS}"
 
 
-def search_arguments(query: str, where: str) -> FilterArguments:
-    expression = search.match_expression(query)
+async def search_arguments(db, table: str, query: str) -> FilterArguments:
+    # The relevance view ranks by bm25, so its expression adds the whole-word phrases.
+    expression = search.match_expression(query, ranked=table == search.VIEW)
     context = {"supports_search": True, "search": query}
     description = f'search matches "{query}"'
     if not expression:  # punctuation only: nothing can match it
         return FilterArguments(["0"], {}, [description], context)
+    where = await search_where(db, table, expression)
     return FilterArguments([where], {"edunews_q": expression}, [description], context)
 
 
@@ -144,8 +97,7 @@ def filters_from_request(request, database, table, datasette):
         query = (request.args.get("_search") or "").strip()
         if not query:
             return FilterArguments([], extra_context={"supports_search": True})
-        where = await search_where(db, table, search.match_expression(query))
-        return search_arguments(query, where)
+        return await search_arguments(db, table, query)
 
     return inner
 

@@ -1,0 +1,85 @@
+"""The search results the Datasette plugins keep in memory (archive.matches)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from archive import matches, search, store
+from crawler.items import Article
+from tests.test_search import DATA, build
+
+QUERIES = [
+    q for q in (DATA / "search-queries.txt").read_text("utf-8").splitlines()
+    if q.strip() and not q.startswith("#")
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    path = tmp_path_factory.mktemp("matches") / "archive.db"
+    build(path).close()
+    return str(path)
+
+
+def sql_matches(path: str, expression: str) -> list[int]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(search.MATCHING_ROWIDS + " order by rowid", [expression])
+        return [row[0] for row in rows]
+
+
+@pytest.mark.parametrize("part_rows", [1_000_000, 7])
+def test_match_in_parts_equals_one_match(archive, monkeypatch, part_rows):
+    """Matched over rowid ranges in parallel (7 rowids per part: every core busy), or whole."""
+    monkeypatch.setattr(matches, "PART_ROWS", part_rows)
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    for query in QUERIES:
+        expression = search.match_expression(query)
+        assert matches.match(archive, expression).found.tolist() == sql_matches(
+            archive, expression
+        ), query
+
+
+def test_missing_rowids_complete_the_table(archive):
+    with sqlite3.connect(archive) as conn:
+        every = [row[0] for row in conn.execute("select rowid from articles order by rowid")]
+    found = matches.match(archive, search.match_expression("การ"))
+    assert sorted(found.found.tolist() + found.missing.tolist()) == every
+    assert found.mostly and len(found.missing) < len(found.found)
+    rare = matches.match(archive, search.match_expression("เชียงใหม่"))
+    assert not rare.mostly and 0 < len(rare.found)
+
+
+def test_ranked_expression_finds_the_same_articles(archive):
+    """Whole-word phrases only reorder: the relevance view and the listing agree."""
+    for query in QUERIES + ["สพฐ.", "O-NET", "ม.ค.", "สอบ"]:
+        plain = sql_matches(archive, search.match_expression(query))
+        assert sql_matches(archive, search.match_expression(query, ranked=True)) == plain, query
+
+
+@pytest.mark.parametrize("column", ["source", "month", "fiscal_year"])
+def test_facet_counts_equal_sql_counts(archive, column):
+    expression = search.match_expression("ครู")
+    with sqlite3.connect(archive) as conn:
+        rows = conn.execute(
+            f"select [{column}], count(*) from articles where rowid in ({search.MATCHING_ROWIDS})"
+            f" and [{column}] is not null group by [{column}]",
+            [expression],
+        )
+        expected = dict(rows.fetchall())
+    assert expected and matches.facet_counts(archive, expression, column) == expected
+
+
+def test_a_commit_gives_fresh_results(tmp_path):
+    path = tmp_path / "archive.db"
+    db = build(path)
+    expression = search.match_expression("ภูเก็ตใหม่")
+    assert len(matches.match(str(path), expression).found) == 0
+    assert matches.facet_counts(str(path), expression, "source") == {}
+    store.save_article(
+        db, Article(url="https://x.go.th/1", source="thaigov", title="ภูเก็ตใหม่", body_text="ข่าว")
+    )
+    assert len(matches.match(str(path), expression).found) == 1
+    assert matches.facet_counts(str(path), expression, "source") == {"thaigov": 1}
+    db.close()
