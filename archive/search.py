@@ -10,6 +10,8 @@ The index therefore holds two columns of pre-split text in a contentless FTS5 ta
   bigrams took twice as long to match (bench/bench_search.py), for 0.9x instead of 0.7x size.
 * ``words``: PyThaiNLP ``newmm`` words. A query word found here adds to the bm25 score, so a
   whole word (``สอบ``) ranks above the same letters inside a longer word (``ตรวจสอบ``).
+  Only ranked queries (the relevance view) carry the words phrases; filtering needs the
+  grams phrase alone, and ``archive.matches`` keeps its result per query for the plugins.
 
 Both columns come from ``searchable_text`` (Thai digits as Arabic, invisible characters
 removed) and are lower-cased, so ๒๕๖๗ finds 2567 and Latin is case-insensitive.
