@@ -110,6 +110,13 @@ def match(path: str, expression: str) -> Match:
     return result
 
 
+def forget() -> None:
+    """Drop every kept match and column (benchmarks measure matching from scratch)."""
+    with _lock:
+        _matches.clear()
+        _columns.clear()
+
+
 def _match_part(path: str, expression: str, first: int, last: int) -> np.ndarray:
     conn = _connect(path)
     try:

@@ -122,8 +122,14 @@ async def timed(ds, path: str) -> float:
     return elapsed
 
 
+WARM_UP_QUERY = "ข่าว"  # not a benchmark query: each query's first run stays a first run
+
+
 async def measure(ds, paths: list[str], rounds: int) -> list[tuple[float, str]]:
-    await ds.client.get(paths[0])  # warm-up: startup, schema, page cache
+    warm_up = paths[0]
+    if "_search=" in warm_up:
+        warm_up = warm_up.split("_search=")[0] + "_search=" + quote(WARM_UP_QUERY)
+    await ds.client.get(warm_up)  # warm-up: startup, schema, page cache
     return [(await timed(ds, path), path) for _ in range(rounds) for path in paths]
 
 
