@@ -41,14 +41,15 @@ def test_match_in_parts_equals_one_match(archive, monkeypatch, part_rows):
         ), query
 
 
-def test_missing_rowids_complete_the_table(archive):
+def test_bitmap_marks_exactly_the_matching_rowids(archive):
     with sqlite3.connect(archive) as conn:
         every = [row[0] for row in conn.execute("select rowid from articles order by rowid")]
-    found = matches.match(archive, search.match_expression("การ"))
-    assert sorted(found.found.tolist() + found.missing.tolist()) == every
-    assert found.mostly and len(found.missing) < len(found.found)
-    rare = matches.match(archive, search.match_expression("เชียงใหม่"))
-    assert not rare.mostly and 0 < len(rare.found)
+    for query in ("การ", "เชียงใหม่", "ภูเก็ตใหม่"):
+        found = matches.match(archive, search.match_expression(query))
+        bitmap = found.bitmap
+        marked = [r for r in every if bitmap[r : r + 1] == b"\x01"]
+        assert marked == found.found.tolist(), query
+        assert len(bitmap) == (int(found.found[-1]) + 1 if marked else 0)
 
 
 def test_ranked_expression_finds_the_same_articles(archive):
@@ -83,3 +84,19 @@ def test_a_commit_gives_fresh_results(tmp_path):
     assert len(matches.match(str(path), expression).found) == 1
     assert matches.facet_counts(str(path), expression, "source") == {"thaigov": 1}
     db.close()
+
+
+def test_sqlite_asks_for_the_bitmap_once_per_statement(archive):
+    """The filter's argument is constant, so SQLite evaluates the function once, not per row."""
+    calls = []
+
+    def matched(expression):
+        calls.append(expression)
+        return matches.match(archive, expression).bitmap
+
+    with sqlite3.connect(archive) as conn:
+        conn.create_function("edunews_matched", 1, matched, deterministic=True)
+        sql = f"select count(*) from articles where {matches.FILTER}"
+        count = conn.execute(sql, {"edunews_q": search.match_expression("ครู")}).fetchone()[0]
+        rows = conn.execute("select count(*) from articles").fetchone()[0]
+    assert calls == [search.match_expression("ครู")] and 0 < count < rows

@@ -18,68 +18,37 @@ from archive import matches, search
 
 BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only when it starts with this
 
-# Where each searchable page puts the match. The table filters on rowids that
-# edunews_matches() computes once per query and database state: Datasette runs the page's
-# query, its count and each facet separately, and matching a long Thai phrase is the costly
-# part. The view needs the MATCH itself for its relevance column.
-ROWIDS = "rowid in (select value from json_each(edunews_matches(:edunews_q)))"
+# Where each searchable page puts the match. The table filters on a byte per rowid that
+# edunews_matched() computes once per query and database state (archive.matches; SQLite
+# calls it once per statement: its argument is constant): Datasette runs the page's query,
+# its count and each facet separately, and matching a long Thai phrase is the costly part.
+# The filter cannot drive a query, so the newest-first page walks the index on
+# (published_at desc, id) and stops after one page, and counts scan a small index. The view
+# needs the MATCH itself for its relevance column.
 VIEW_WHERE = "search_index match :edunews_q"
-# With "+", SQLite cannot drive the query by the rowid list: the newest-first page walks an
-# index on (published_at desc, id) and stops after one page, already in the tie-broken order
-# that Datasette's later pages use, and counts and facets scan small indexes. That needs the
-# indexes of the "fast schema" (migration 0007): without an index on month, the facet
-# would read month from every row, walking each body's overflow pages (month comes after
-# body_text), and with the plain published_at index page one breaks ties differently.
-# A query matching most of the archive (ปี, กระทรวงศึกษาธิการ) filters by the rowids it does
-# NOT match instead: SQLite builds an index of the listed rowids for every query (the page,
-# the count, each facet), ~0.5 ms per thousand, so the shorter list is the cheaper filter.
-MISSING = "rowid not in (select value from json_each(edunews_misses(:edunews_q)))"
-FAST_SCHEMA_HAS = {"idx_articles_month", "idx_articles_published_at_id"}
-FAST_SCHEMA_LACKS = "idx_articles_published_at"
-ARTICLE_INDEXES = "select name from pragma_index_list('articles')"
 
 
-async def fast_schema(db) -> bool:
-    names = {row[0] for row in await db.execute(ARTICLE_INDEXES)}
-    return FAST_SCHEMA_HAS <= names and FAST_SCHEMA_LACKS not in names
-
-
-def matching_rowids(path: str, expression: str) -> str:
-    return matches.match(path, expression).found_json
-
-
-def missing_rowids(path: str, expression: str) -> str:
-    return matches.match(path, expression).missing_json
+def matched(path: str, expression: str) -> bytes:
+    return matches.match(path, expression).bitmap
 
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
     db = datasette.databases.get(database)
     if db is not None and db.path:
-        found = partial(matching_rowids, str(db.path))
-        conn.create_function("edunews_matches", 1, found, deterministic=True)
-        missed = partial(missing_rowids, str(db.path))
-        conn.create_function("edunews_misses", 1, missed, deterministic=True)
+        conn.create_function(
+            "edunews_matched", 1, partial(matched, str(db.path)), deterministic=True
+        )
 
 
-async def search_where(db, table: str, expression: str) -> str:
-    if table == search.VIEW:
-        return VIEW_WHERE
-    if not await fast_schema(db):
-        return ROWIDS
-    if await db.execute_fn(lambda _: matches.match(str(db.path), expression).mostly):
-        return f"+{MISSING}"
-    return f"+{ROWIDS}"
-
-
-async def search_arguments(db, table: str, query: str) -> FilterArguments:
+def search_arguments(table: str, query: str) -> FilterArguments:
     # The relevance view ranks by bm25, so its expression adds the whole-word phrases.
     expression = search.match_expression(query, ranked=table == search.VIEW)
     context = {"supports_search": True, "search": query}
     description = f'search matches "{query}"'
     if not expression:  # punctuation only: nothing can match it
         return FilterArguments(["0"], {}, [description], context)
-    where = await search_where(db, table, expression)
+    where = VIEW_WHERE if table == search.VIEW else matches.FILTER
     return FilterArguments([where], {"edunews_q": expression}, [description], context)
 
 
@@ -97,7 +66,7 @@ def filters_from_request(request, database, table, datasette):
         query = (request.args.get("_search") or "").strip()
         if not query:
             return FilterArguments([], extra_context={"supports_search": True})
-        return await search_arguments(db, table, query)
+        return search_arguments(table, query)
 
     return inner
 
@@ -162,6 +131,16 @@ def tie_broken_query(path: str, query_string: bytes) -> bytes:
     streamed = path.endswith(".csv") and any(k == "_stream" and v for k, v in args)
     extra = ("_sort", "id") if streamed else ("_next", FIRST_PAGE)
     return urlencode([*kept, extra]).encode("ascii")
+
+
+FAST_SCHEMA_HAS = {"idx_articles_month", "idx_articles_published_at_id"}
+FAST_SCHEMA_LACKS = "idx_articles_published_at"
+ARTICLE_INDEXES = "select name from pragma_index_list('articles')"
+
+
+async def fast_schema(db) -> bool:
+    names = {row[0] for row in await db.execute(ARTICLE_INDEXES)}
+    return FAST_SCHEMA_HAS <= names and FAST_SCHEMA_LACKS not in names
 
 
 async def needs_tie_break(datasette, path: str) -> bool:
