@@ -59,20 +59,27 @@ def replica(record: dict, copy: int) -> Article:
     )
 
 
-def cached_documents():
-    """Tokenise each distinct text once: replicas share text, and newmm dominates build time."""
-    original, memo = search.document, {}
+def memoized(function):
+    """``function(title, body)`` computed once per distinct text: replicas share text, and
+    newmm (or MinHash) dominates build time."""
+    memo = {}
 
-    def document(title, body):
+    def cached(title, body):
         key = (title, body)
         if key not in memo:
-            memo[key] = original(title, body)
+            memo[key] = function(title, body)
         return memo[key]
 
-    return document
+    return cached
 
 
-def build(path: Path, records: list[dict], total: int) -> Path:
+def source(name: str) -> SimpleNamespace:
+    return SimpleNamespace(id=name, name=name, name_en=name, url="", kind="auto", hints={})
+
+
+def build(path: Path, records: list[dict], total: int, make=None, finish=None) -> Path:
+    """An archive of ``total`` articles, copy by copy of ``records`` (``make(index, copy)``,
+    a ``replica`` by default), through the real write path; ``finish(db)`` runs last."""
     if path.exists():
         return path
     partial = path.with_suffix(".partial")
@@ -80,17 +87,17 @@ def build(path: Path, records: list[dict], total: int) -> Path:
         leftover.unlink()
     db = store.open_db(partial)
     db.execute("PRAGMA synchronous = OFF")  # a throwaway benchmark file: speed over durability
-    sources = [
-        SimpleNamespace(id=s, name=s, name_en=s, url="", kind="auto", hints={}) for s in SOURCES
-    ]
-    store.upsert_sources(db, sources)
-    search.document = cached_documents()
+    store.upsert_sources(db, [source(s) for s in SOURCES])
+    search.document = memoized(search.document)
+    make = make or (lambda index, copy: replica(records[index], copy))
     started = time.perf_counter()
     for n in range(total):
         copy, index = divmod(n, len(records))
-        store.save_article(db, replica(records[index], copy))
+        store.save_article(db, make(index, copy))
         if n and n % 10000 == 0:
             print(f"  built {n:,} articles in {time.perf_counter() - started:.0f} s", flush=True)
+    if finish:
+        finish(db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     partial.rename(path)
