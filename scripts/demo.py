@@ -7,6 +7,7 @@ archive with a real `edunews crawl` process, then serve the archive with Dataset
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,12 +34,28 @@ def edunews(*args: str) -> list[str]:
     return [sys.executable, "-m", "archive.cli", *args]
 
 
+def run(command: list[str]) -> int:
+    """Run a child process to its end. Stopping the demo stops the child too: Ctrl-C reaches
+    the whole process group, but a SIGTERM to the demo alone (kill, a supervisor) would
+    leave the server holding its port, and the next demo could not start."""
+    child = subprocess.Popen(command, cwd=ROOT)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            child.wait(timeout=30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", default=str(ROOT / "data" / "archive.db"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default="8001")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwinds: child and sites stop
     sources = ROOT / "data" / "sample-sources.yaml"
     with SampleSites(ports=PORTS) as sites:
         sources.parent.mkdir(parents=True, exist_ok=True)
@@ -46,14 +63,11 @@ def main() -> int:
         for name, url in sites.urls.items():
             print(f"sample site {name}: {url}", flush=True)
         crawl = edunews("crawl", "--sources", str(sources), "--db", args.db, "-q", *FAST)
-        status = subprocess.call(crawl, cwd=ROOT)
+        status = run(crawl)
         if status != 0:
             print(f"crawl finished with status {status} (see the lines above)", flush=True)
         serve = edunews("serve", "--db", args.db, "--host", args.host, "--port", args.port)
-        try:
-            return subprocess.call(serve, cwd=ROOT)
-        except KeyboardInterrupt:
-            return 0
+        return run(serve)
 
 
 if __name__ == "__main__":

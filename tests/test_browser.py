@@ -9,7 +9,6 @@ import csv
 import io
 import re
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive import publish
+from tests.conftest import free_port
 from tests.test_newsroom import HOSTILE, newsroom_archive
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -37,12 +37,6 @@ DESKTOP = {"width": 1280, "height": 900}
 sync_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
     pytest.skip("chromium is not installed", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,9 @@ import importlib.util
 import json
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from collections import Counter
 from contextlib import contextmanager
@@ -20,7 +18,7 @@ import pytest
 
 from archive import queue, replica
 from crawler.items import Article, Credits, Image
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port, wait_for_port
 from tests.sites.server import SampleSites
 
 REDIS = shutil.which("redis-server")
@@ -28,22 +26,6 @@ needs_redis = pytest.mark.skipif(
     REDIS is None or importlib.util.find_spec("scrapy_redis") is None,
     reason="needs Debian's redis-server and the scrapy-redis package",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
 
 
 @contextmanager
