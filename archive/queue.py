@@ -210,10 +210,10 @@ def cmd_worker(args) -> int:
 
 
 def cmd_writer(args) -> int:
-    from crawler.sources import load_sources
+    from crawler.sources import load_sources, select
 
     db = store.open_db(args.db)
-    store.upsert_sources(db, load_sources(args.sources))  # articles refer to their source
+    store.upsert_sources(db, select(load_sources(args.sources), None))  # articles refer to them
     try:
         outcomes = write(db, connect(args.redis), args.run, args.until_done, args.max_seconds)
     finally:
