@@ -16,7 +16,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive import export, store
+from archive import export, registry, store
 from crawler.extract.html import decode_html
 from crawler.extract.page import extract_article
 from crawler.pipelines.normalise import normalise_article
@@ -184,6 +184,7 @@ def parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8001)
     srv.set_defaults(func=cmd_serve)
+    registry.add_parser(sub, project_settings)  # `edunews sources [check]`
     return p
 
 
