@@ -1,0 +1,166 @@
+"""National scale: one `edunews crawl` process over hundreds of local sample agency sites.
+
+    python bench/bench_scale.py [--sites 250] [--per-site 4] [--runs 1] [--compare 50]
+
+Sites of the four sample platforms (tests/sites/fleet.py), each on its own loopback address,
+hold a few corpus articles each. The crawl runs with the shipped politeness settings
+(concurrency per host and overall) and no delay. Printed: wall time, requests (pages) per
+second, articles stored and recall, peak RSS of the crawl process, requests per site, the
+most requests any host was serving at once and the most in flight overall. ``--compare N``
+also crawls N sites, to show whether memory grows with the number of sources.
+The test suite runs a small version (tests/test_scale.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.sites.fleet import Fleet  # noqa: E402
+
+# No delay and no AutoThrottle (local sites answer at once); concurrency as shipped.
+SETTINGS = [
+    "-s", "DOWNLOAD_DELAY=0",
+    "-s", "AUTOTHROTTLE_ENABLED=False",
+    "-s", "RETRY_TIMES=1",
+    "-s", "DOWNLOAD_TIMEOUT=20",
+]  # fmt: skip
+
+
+def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict:
+    """The crawl in a child process: exit status, wall time, and that child's peak RSS."""
+    command = [sys.executable, "-m", "archive.cli", "crawl", "-q", "--sources", str(sources)]
+    command += ["--db", str(db), *SETTINGS, *extra]
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + timeout
+    while True:  # os.wait4 gives this child's own resource usage (peak RSS)
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            child.kill()
+            child.wait()
+            raise TimeoutError(f"crawl still running after {timeout} s")
+        time.sleep(0.05)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    stderr = child.stderr.read()
+    child.stderr.close()
+    return {
+        "exit": child.returncode,
+        "stderr": stderr,
+        "wall_s": time.perf_counter() - start,
+        "peak_rss_mb": usage.ru_maxrss / 1024,  # kB on Linux
+    }
+
+
+def stored_urls(db: Path) -> set[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return {row[0] for row in conn.execute("select url from articles")}
+    finally:
+        conn.close()
+
+
+def failed_sources(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        sql = "select source, reason from crawl_run_sources where status = 'failed'"
+        return [f"{source}: {reason}" for source, reason in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def crawl_fleet(
+    count: int, per_site: int, work: Path, timeout: float = 1800, extra=(), dead: int = 0
+) -> dict:
+    """Start ``count`` sites (and ``dead`` sources that refuse connections), crawl them once
+    into a fresh archive, and measure."""
+    with Fleet(count, per_site, dead=dead) as fleet:
+        sources, db = work / f"fleet-{count}.yaml", work / f"fleet-{count}.db"
+        sources.write_text(fleet.sources_yaml(), encoding="utf-8")
+        result = run_crawl(sources, db, timeout, list(extra))
+        per_site_requests = fleet.requests_per_site()
+        gold = {g["url"] for g in fleet.gold()}
+        meter = fleet.meter
+    stored = stored_urls(db) if db.exists() else set()
+    requests = sum(per_site_requests.values())
+    counts = sorted(per_site_requests.values())
+    return result | {
+        "sites": count,
+        "dead": dead,
+        "requests": requests,
+        "pages_per_s": requests / result["wall_s"],
+        "gold": len(gold),
+        "stored": len(stored),
+        "recall": len(gold & stored) / len(gold) if gold else 1.0,
+        "requests_per_site": {
+            "min": counts[0],
+            "median": statistics.median(counts),
+            "max": counts[-1],
+        },
+        "max_per_host": max(meter.peak.values(), default=0),
+        "max_in_flight": meter.total_peak,
+        "failed": failed_sources(db) if db.exists() else ["no archive"],
+    }
+
+
+def report(m: dict) -> str:
+    rps = m["requests_per_site"]
+    return "\n".join(
+        [
+            f"sites {m['sites']} (+{m['dead']} dead): exit {m['exit']}, wall {m['wall_s']:.1f} s, "
+            f"{m['requests']} requests = {m['pages_per_s']:.1f} pages/s",
+            f"  articles: {m['stored']} stored of {m['gold']} served, recall {m['recall']:.3f}",
+            f"  peak RSS of the crawl process: {m['peak_rss_mb']:.0f} MB",
+            f"  requests per site: min {rps['min']}, median {rps['median']}, max {rps['max']}",
+            f"  most requests one host served at once: {m['max_per_host']}; "
+            f"most in flight overall: {m['max_in_flight']}",
+            f"  failed sources: {len(m['failed'])}" + "".join(f"\n    {f}" for f in m["failed"]),
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sites", type=int, default=250)
+    parser.add_argument("--per-site", type=int, default=4, help="articles per site")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--compare", type=int, default=0, help="also crawl this many sites")
+    parser.add_argument("--dead", type=int, default=10, help="sources that refuse connections")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE")
+    args = parser.parse_args()
+    extra = [x for pair in args.set for x in ("-s", pair)]
+    sizes = ([args.compare] if args.compare else []) + [args.sites]
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            runs = []
+            for n in range(args.runs):
+                work = Path(tmp) / f"{size}-{n}"
+                work.mkdir()
+                runs.append(crawl_fleet(size, args.per_site, work, extra=extra, dead=args.dead))
+                print(report(runs[-1]), flush=True)
+            if args.runs > 1:
+                wall = statistics.median(r["wall_s"] for r in runs)
+                rate = statistics.median(r["pages_per_s"] for r in runs)
+                rss = statistics.median(r["peak_rss_mb"] for r in runs)
+                print(
+                    f"sites {size}: median of {args.runs} runs: wall {wall:.1f} s, "
+                    f"{rate:.1f} pages/s, peak RSS {rss:.0f} MB"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The national-scale crawl in CI size: 30 local sample sites and 3 dead sources, one
+`edunews crawl` process, the shipped per-host and global concurrency limits
+(bench/bench_scale.py runs the full 250+)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.bench_scale import crawl_fleet
+from crawler import settings
+from tests.sites.fleet import Fleet, Meter, address
+
+SITES, PER_SITE, DEAD = 30, 3, 3
+
+
+def test_shipped_settings_are_polite_at_scale():
+    assert settings.CONCURRENT_REQUESTS_PER_DOMAIN <= 2  # one or two requests per host
+    assert 0 < settings.CONCURRENT_REQUESTS <= 32  # a global limit keeps the machine usable
+    assert settings.ROBOTSTXT_OBEY
+
+
+def test_meter_counts_requests_in_flight():
+    meter = Meter()
+    meter.enter("a")
+    meter.enter("a")
+    meter.enter("b")
+    meter.leave("a")
+    meter.enter("a")
+    assert meter.peak == {"a": 2, "b": 1} and meter.total_peak == 3
+    assert len({address(n) for n in range(300)}) == 300
+
+
+def test_fleet_sites_are_distinct_hosts_of_every_platform():
+    fleet = Fleet(8, per_site=2, dead=1)
+    ids = [site.source_id for site in fleet.sites]
+    assert len(set(ids)) == 8 and {i.split("-")[0] for i in ids} == {
+        "wp",
+        "wpnoapi",
+        "legacy",
+        "feedonly",
+    }
+    assert all(len(site.catalogue.newest_first()) == 2 for site in fleet.sites)
+    assert "dead-000" in fleet.sources_yaml()
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory):
+    work = tmp_path_factory.mktemp("scale")
+    return crawl_fleet(SITES, PER_SITE, work, timeout=280, dead=DEAD)
+
+
+def test_one_process_crawls_every_site(measured):
+    assert measured["recall"] == 1.0, measured["stderr"][-2000:]
+    assert measured["stored"] >= measured["gold"] == SITES * PER_SITE
+
+
+def test_dead_sources_fail_alone_with_a_reason(measured):
+    assert measured["exit"] == 1  # a source failed entirely
+    failed = sorted(measured["failed"])
+    assert len(failed) == DEAD
+    assert all(f.startswith("dead-") and "homepage unreachable" in f for f in failed)
+
+
+def test_politeness_holds_per_host_and_overall(measured):
+    assert 1 <= measured["max_per_host"] <= settings.CONCURRENT_REQUESTS_PER_DOMAIN
+    assert measured["max_in_flight"] <= settings.CONCURRENT_REQUESTS
+
+
+def test_requests_per_site_are_bounded(measured):
+    per_site = measured["requests_per_site"]
+    # robots.txt, the homepage, an index or two, and the article pages except where the
+    # REST API gave the articles whole: nothing wasted
+    assert per_site["min"] >= 3
+    assert per_site["max"] <= 4 * PER_SITE + 10
+    assert measured["peak_rss_mb"] > 0
