@@ -138,8 +138,9 @@ def cmd_reprocess(args) -> int:
 def cmd_status(args) -> int:
     from archive import status
 
+    registry = load_sources(args.sources or project_settings().get("EDUNEWS_SOURCES") or None)
     db = store.open_db(args.db or default_db(), create=False)
-    health = status.source_health(db)
+    health = status.source_health(db, registry=registry)  # with kind, province, region
     db.close()
     text = json.dumps(health, ensure_ascii=False, indent=2) if args.json else None
     print(text or status.render_text(health), end="" if text is None else "\n")
@@ -178,6 +179,7 @@ def parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="health of each source from the run records")
     st.add_argument("--db")
     st.add_argument("--json", action="store_true")
+    st.add_argument("--sources", help="registry file or folder, for kinds and regions")
     st.set_defaults(func=cmd_status)
     srv = sub.add_parser("serve", help="serve the archive with Datasette")
     srv.add_argument("--db")

@@ -1,8 +1,10 @@
 """Source health from the run records: what `edunews status` and the cron entry show.
 
 Read-only. ``source_health(db)`` gives one dict per source with a verdict (ok / degraded /
-failing) and the reasons; ``should_skip`` backs a repeatedly failing source off
-exponentially; ``render_text`` draws the table.
+failing) and the reasons; given the registry it also says each source's kind, province and
+region, so ``unreachable_groups`` can group the sources that cannot be reached by kind and
+region; ``should_skip`` backs a repeatedly failing source off exponentially; ``render_text``
+draws the table.
 """
 
 from __future__ import annotations
@@ -68,6 +70,17 @@ def new_pages(db, source_id: str, since: str) -> dict[str, int]:
     return {"new": total, "undated": undated}
 
 
+def moved_to(db, run_id: int, source_id: str) -> str | None:
+    """Where the homepage redirected to when the crawl refused to follow it off-site (the
+    redirected request is the one recorded as an ``offsite`` error)."""
+    row = db.execute(
+        "select url from crawl_errors where run_id = ? and source = ? and kind = 'offsite' "
+        "order by rowid limit 1",
+        [run_id, source_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def found_since(db, source_id: str, since: datetime) -> int:
     sql = "select count(*) from articles where source = ? and first_seen_at >= ?"
     return db.execute(sql, [source_id, since.isoformat(timespec="seconds")]).fetchone()[0]
@@ -118,7 +131,14 @@ def rule_partial(runs: list[dict], errors: dict, **_) -> tuple[str, str] | None:
     return None
 
 
-RULES = (rule_failed, rule_yield_dropped, rule_extraction, rule_discovery_changed, rule_partial)
+def rule_moved(runs: list[dict], moved: str | None, **_) -> tuple[str, str] | None:
+    if moved and runs[0]["status"] == "failed":
+        return "failing", f"homepage moved to another host: {moved} (not followed)"
+    return None
+
+
+RULES = (rule_failed, rule_moved, rule_yield_dropped, rule_extraction, rule_discovery_changed)
+RULES += (rule_partial,)
 
 
 def verdict_of(findings: list[tuple[str, str]]) -> tuple[str, str]:
@@ -140,23 +160,56 @@ def health_of(db, source: dict, now: datetime) -> dict:
         "articles_30d": found_since(db, source["id"], now - timedelta(days=RECENT_DAYS)),
         "errors": {},
         "failed_runs": failed_streak(runs),
+        "moved_to": None,
     }
     if not runs:
         return health | {"verdict": "degraded", "reason": "never crawled"}
     health["errors"] = errors_by_kind(db, runs[0]["run_id"], source["id"])
     pages = new_pages(db, source["id"], runs[0]["started_at"])
-    context = {"runs": runs, "pages": pages, "errors": health["errors"]}
+    moved = moved_to(db, runs[0]["run_id"], source["id"]) if failed_streak(runs) else None
+    health["moved_to"] = moved
+    context = {"runs": runs, "pages": pages, "errors": health["errors"], "moved": moved}
     findings = [f for rule in RULES if (f := rule(**context))]
     verdict, reason = verdict_of(findings)
     return health | {"verdict": verdict, "reason": reason}
 
 
-def source_health(db, now: datetime | None = None) -> list[dict]:
-    """One dict per registered source, sorted worst first, then by id."""
+def source_health(db, now: datetime | None = None, registry=None) -> list[dict]:
+    """One dict per registered source, sorted worst first, then by id. With ``registry``
+    (the loaded Source list) each also says its kind, province and region."""
     now = now or datetime.now(UTC)
     sources = rows(db, "select id, name, discovery from sources order by id")
     found = [health_of(db, source, now) for source in sources]
+    if registry is not None:
+        placed = {s.id: s for s in registry}
+        found = [h | place(placed.get(h["source"])) for h in found]
     return sorted(found, key=lambda h: (-VERDICTS.index(h["verdict"]), h["source"]))
+
+
+def place(source) -> dict:
+    """Where an office sits: its kind (category), province and region; None when the source
+    is not in the registry any more."""
+    if source is None:
+        return {"category": None, "province": None, "region": None}
+    return {"category": source.category, "province": source.province, "region": source.region}
+
+
+def unreachable(health: dict) -> bool:
+    """The last run could not crawl the source at all (homepage down, moved, nothing found)."""
+    return health["failed_runs"] > 0
+
+
+def unreachable_groups(health: list[dict]) -> dict[tuple[str, str], list[str]]:
+    """(kind, region) -> ids of the sources that cannot be reached, kinds in registry order."""
+    from crawler.sources import CATEGORIES
+
+    order = {c: n for n, c in enumerate(CATEGORIES)}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for h in health:
+        if unreachable(h):
+            key = (h.get("category") or "unregistered", h.get("region") or "-")
+            groups.setdefault(key, []).append(h["source"])
+    return dict(sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])))
 
 
 def backoff_days(failed_runs: int) -> int:
@@ -214,4 +267,17 @@ def render_text(health: list[dict]) -> str:
     lines = ["  ".join(row[k].ljust(widths[k]) for k, _ in COLUMNS).rstrip() for row in table]
     counts = {v: sum(h["verdict"] == v for h in health) for v in VERDICTS}
     summary = ", ".join(f"{n} {v}" for v, n in counts.items())
-    return "\n".join([*lines, "", f"{len(health)} sources: {summary}"]) + "\n"
+    footer = f"{len(health)} sources: {summary}"
+    return "\n".join([*lines, "", *grouped_text(health), footer]) + "\n"
+
+
+def grouped_text(health: list[dict]) -> list[str]:
+    """Unreachable sources by kind and region (a region-wide outage shows as one line)."""
+    groups = unreachable_groups(health)
+    if not groups:
+        return []
+    total = sum(len(ids) for ids in groups.values())
+    lines = [f"unreachable by kind and region ({total}):"]
+    for (kind, region), ids in groups.items():
+        lines.append(f"  {kind:13} {region:9} {len(ids):3}  {', '.join(sorted(ids))}")
+    return [*lines, ""]
