@@ -10,8 +10,9 @@ is fetched by one worker only; the first worker to start seeds the homepages. Wo
 open the database: items go as JSON to a Redis list, and the single writer pops them and
 stores them with ``archive.store`` (the one writer, on the one machine holding the file).
 
-Limits: each worker reads robots.txt itself; ``kind: auto`` fallback and paged feeds keep
-per-source state in the worker that handled the homepage (see docs/operations.md).
+Each request carries its source's discovery state (``SharedDiscovery``), so ``kind: auto``
+sources fall back between methods whichever worker handles a response. Limits: each worker
+reads robots.txt itself; politeness is per worker (see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -107,8 +108,75 @@ class RedisItems:
         return item
 
 
+# -- discovery state that travels with the requests ------------------------------------------------
+# What a callback of ArchiveSpider reads from its source's SourceState to go on: the methods
+# still to try (the ``kind: auto`` fallback), the index URLs paged requests are built from,
+# and what the homepage showed. In a shared run another worker may handle the response, so
+# every request carries a copy and the worker handling it restores it first.
+CARRIED = ("methods", "tried", "api_root", "feed_url", "sitemap_queue")
+
+
+def snapshot(state) -> dict:
+    carried = {name: copy_of(getattr(state, name)) for name in CARRIED}
+    home = state.home
+    if home is not None:
+        carried["home"] = {"api_root": home.api_root, "feeds": list(home.feeds)}
+        carried["home"]["is_wordpress"] = home.is_wordpress
+    return carried
+
+
+def restore(state, carried: dict) -> None:
+    from crawler.discovery.detect import Detected
+
+    for name in CARRIED:
+        if name in carried:
+            setattr(state, name, copy_of(carried[name]))
+    if carried.get("home") and state.home is None:
+        state.home = Detected(**carried["home"])
+
+
+def copy_of(value):
+    return list(value) if isinstance(value, list) else value
+
+
+class SharedDiscovery:
+    """Mixin for ArchiveSpider: requests carry their source's discovery state; responses and
+    failures restore it, so any worker can take the next step of any source. The listing
+    method, which reads the homepage's HTML, fetches the homepage again where it is missing."""
+
+    def request(self, url, callback, state, errback=None, **meta):
+        meta["discovery"] = snapshot(state)
+        return super().request(url, callback, state, errback=errback, **meta)
+
+    def state_of(self, response_or_failure):
+        state = super().state_of(response_or_failure)
+        request = getattr(response_or_failure, "request", None)
+        carried = request.meta.get("discovery") if request is not None else None
+        if carried:
+            restore(state, carried)
+        return state
+
+    def start_listing(self, state, home=None):
+        if state.home_response is None and not state.source.hints.get("listing_url"):
+            yield self.request(
+                state.source.url, self.listing_from_home, state, errback=self.listing_failed
+            ).replace(dont_filter=True)  # the homepage was fetched already, by another worker
+            return
+        yield from super().start_listing(state, home)
+
+    def listing_from_home(self, response):
+        from scrapy.http import TextResponse
+
+        state = self.state_of(response)
+        if not isinstance(response, TextResponse):
+            yield from self.method_failed(state, "listing", "homepage is not HTML")
+            return
+        state.home_response = response
+        yield from self.listing_home(state, response)
+
+
 # -- the worker's spider ---------------------------------------------------------------------------
-class SharedArchiveSpider(ArchiveSpider):
+class SharedArchiveSpider(SharedDiscovery, ArchiveSpider):
     """The registry spider as one worker among several: seeds once per run, stays open while
     the shared queue has work or another worker is busy."""
 
