@@ -239,6 +239,15 @@ def _date_warning(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("date_warning", str)
 
 
+@migration("0009_source_places")
+def _source_places(db: sqlite_utils.Database) -> None:
+    """Where each agency sits, from the registry: its kind (category), province (the seat),
+    every province it serves (JSON) and region; the reader filters on the agency's own
+    province, not on the provinces an article names."""
+    for column in ("category", "province", "provinces", "region"):
+        db["sources"].add_column(column, str)
+
+
 VERSIONED = (
     "fetched_at",
     "title",

@@ -80,10 +80,21 @@ def upsert_sources(db: sqlite_utils.Database, sources: Iterable) -> None:
                 "kind": src.kind,
                 "hints": json.dumps(src.hints, ensure_ascii=False) if src.hints else None,
                 "updated_at": now,
-            }
+            } | source_place(src)
             if db["sources"].count_where("id = ?", [src.id]) == 0:
                 row["added_at"] = now
             db["sources"].upsert(row, pk="id")
+
+
+def source_place(src) -> dict:
+    """The registry's kind, province(s) and region of an agency (migration 0009)."""
+    provinces = list(getattr(src, "provinces", ()) or ())
+    return {
+        "category": getattr(src, "category", None),
+        "province": provinces[0] if provinces else None,
+        "provinces": json.dumps(provinces, ensure_ascii=False) if provinces else None,
+        "region": getattr(src, "region", None),
+    }
 
 
 def content_hash(article: Article) -> str:

@@ -34,7 +34,7 @@ FIELDS = {"id", "name", "name_en", "url", "kind", "category", "province", "enabl
 FIELDS |= {*HINTS, *PROVENANCE}
 TOP_LEVEL = {"sources", "category"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$")
+HOST_RE = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9_]([a-z0-9_.-]*[a-z0-9])?)(:[0-9]{1,5})?$")
 
 
 class SourcesError(Exception):
