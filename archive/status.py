@@ -175,15 +175,24 @@ def health_of(db, source: dict, now: datetime) -> dict:
 
 
 def source_health(db, now: datetime | None = None, registry=None) -> list[dict]:
-    """One dict per registered source, sorted worst first, then by id. With ``registry``
-    (the loaded Source list) each also says its kind, province and region."""
+    """One dict per registered source, sorted worst first, then by id; each says its kind,
+    province and region as the sources table has them, or as ``registry`` (the loaded Source
+    list) says when given."""
     now = now or datetime.now(UTC)
-    sources = rows(db, "select id, name, discovery from sources order by id")
-    found = [health_of(db, source, now) for source in sources]
+    places = [c for c in PLACE if c in columns(db, "sources")]  # since migration 0009
+    sources = rows(db, f"select {', '.join(['id', 'name', 'discovery', *places])} from sources")
+    found = [health_of(db, source, now) | {c: source.get(c) for c in places} for source in sources]
     if registry is not None:
         placed = {s.id: s for s in registry}
         found = [h | place(placed.get(h["source"])) for h in found]
     return sorted(found, key=lambda h: (-VERDICTS.index(h["verdict"]), h["source"]))
+
+
+PLACE = ("category", "province", "region")
+
+
+def columns(db, table: str) -> set[str]:
+    return {d[0] for d in db.execute(f"select * from {table} limit 0").description}
 
 
 def place(source) -> dict:

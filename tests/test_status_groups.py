@@ -50,12 +50,14 @@ def test_unreachable_sources_grouped_by_kind_then_region(archive):
     assert text.splitlines()[-1] == "6 sources: 1 ok, 0 degraded, 5 failing"
 
 
-def test_without_registry_nothing_is_placed(archive):
+def test_without_registry_the_sources_table_places_them(archive):
+    """What the health page does: the sources table's columns (migration 0009)."""
+    archive.db["sources"].update("spp-a", {"category": "esa-primary", "region": "north"})
     health = status.source_health(archive.db, NOW)
-    assert "category" not in health[0]
-    assert status.unreachable_groups(health) == {("unregistered", "-"): sorted(
-        ["gone", "peo-d", "spp-a", "spp-b", "spp-c"]
-    )}  # fmt: skip
+    assert status.unreachable_groups(health) == {
+        ("esa-primary", "north"): ["spp-a"],
+        ("unregistered", "-"): ["gone", "peo-d", "spp-b", "spp-c"],
+    }
 
 
 def test_moved_homepage_is_reported_with_its_new_address(tmp_path):
@@ -86,3 +88,20 @@ def test_moved_homepage_is_reported_with_its_new_address(tmp_path):
         for server in (elsewhere, moved):
             server.shutdown()
             server.server_close()
+
+
+def test_health_page_groups_unreachable_sources(archive):
+    import asyncio
+
+    from archive import publish
+
+    archive.db["sources"].update("spp-a", {"category": "esa-primary", "region": "north"})
+    archive.db["sources"].update("spp-b", {"category": "esa-primary", "region": "north"})
+    ds = publish.datasette_app(archive.db.conn.execute("pragma database_list").fetchone()[2])
+    response = asyncio.run(ds.client.get("/-/edunews/health"))
+    assert response.status_code == 200
+    html = response.text
+    assert "Unreachable, by kind and region" in html
+    assert "<strong>esa-primary</strong> · north: 2 (spp-a, spp-b)" in html
+    health = asyncio.run(ds.client.get("/-/edunews/health.json")).json()
+    assert {h["source"]: h["region"] for h in health}["spp-a"] == "north"

@@ -636,7 +636,7 @@ async def history_page(request, datasette):
 async def health_page(request, datasette):
     db = datasette.get_database(DATABASE)
     health = await db.execute_fn(lambda conn: status.source_health(conn))
-    context = {"health": health}
+    context = {"health": health, "unreachable": status.unreachable_groups(health)}
     if request.path.endswith(".json"):
         return Response.json(health, default=str)
     return Response.html(
