@@ -199,15 +199,22 @@ def test_bad_entry_names_file_line_and_id(tmp_path):
 
 
 @pytest.mark.parametrize("hint", ["allowed_hosts: [1, 2]", 'feed_url: "http://[::1"', "enabled: 3"])
-def test_cli_gives_one_line_and_exit_2_for_a_bad_registry(tmp_path, hint):
+def test_cli_gives_one_line_and_exit_2_for_a_bad_registry(tmp_path, hint, capsys):
+    from archive import cli
+
     path = write(tmp_path, ENTRY + f"    {hint}\n")
     db = tmp_path / "archive.db"
-    result = edunews("crawl", "--sources", str(path), "--db", str(db), timeout=120)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
+    assert cli.main(["crawl", "--sources", str(path), "--db", str(db)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("edunews: error: ") and str(path) in lines[0]
     assert not db.exists()  # nothing created or changed
+
+
+def test_bad_registry_in_its_own_process_has_no_traceback(tmp_path):
+    path = write(tmp_path, ENTRY + "    allowed_hosts: [1, 2]\n")
+    result = edunews("crawl", "--sources", str(path), "--db", str(tmp_path / "a.db"), timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith("`allowed_hosts` must be a list of host names")
 
 
 def test_missing_file_is_one_line(tmp_path):

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from archive import cli
 from tests.conftest import edunews, free_port
 from tests.sites.server import QuietServer, SampleSites
 
@@ -85,18 +86,27 @@ def world(tmp_path_factory):
         server.server_close()
 
 
-def check(path, *ids, delay="0"):
-    result = edunews(
-        "sources", "check", *ids, "--json", "--sources", str(path), "-s", f"DOWNLOAD_DELAY={delay}"
-    )
-    assert "Traceback" not in result.stderr
+class Ran:
+    """What one in-process run of the command line returned and printed."""
+
+    def __init__(self, capsys, *args: str):
+        self.returncode = cli.main(list(args))
+        self.stdout, self.stderr = capsys.readouterr()
+
+
+def check(capsys, path, *ids, delay="0"):
+    args = ["--json", "--sources", str(path), "-s", f"DOWNLOAD_DELAY={delay}"]
+    result = Ran(capsys, "sources", "check", *ids, *args)
     return result, {c["source"]: c for c in map(json.loads, result.stdout.splitlines())}
 
 
 def test_check_reports_what_discovery_finds(world):
+    """The real command, in its own process: one line per source, no traceback."""
     sites, path, logs = world
     sites.clear_log()
-    result, found = check(path)
+    result = edunews("sources", "check", "--json", "--sources", str(path), "-s", "DOWNLOAD_DELAY=0")
+    assert "Traceback" not in result.stderr
+    found = {c["source"]: c for c in map(json.loads, result.stdout.splitlines())}
     assert result.returncode == 1  # the moved, blocked and dead ones
     assert "nohome" not in found  # disabled: not checked unless named
     wp = found["sample-wp"]
@@ -113,9 +123,9 @@ def test_check_reports_what_discovery_finds(world):
     assert redirected["feeds"] and redirected["article_links"] == 1
 
 
-def test_a_moved_homepage_is_reported_not_followed(world):
+def test_a_moved_homepage_is_reported_not_followed(world, capsys):
     sites, path, logs = world
-    result, found = check(path, "moved")
+    result, found = check(capsys, path, "moved")
     moved = found["moved"]
     assert moved["status"] == "moved" and moved["moved_to"].startswith("http://127.0.0.2:")
     assert moved["moved_to"].endswith("/new/")
@@ -123,49 +133,49 @@ def test_a_moved_homepage_is_reported_not_followed(world):
     assert result.returncode == 1
 
 
-def test_robots_txt_is_obeyed_and_the_agent_announced(world):
+def test_robots_txt_is_obeyed_and_the_agent_announced(world, capsys):
     sites, path, logs = world
     logs["private"].seen.clear()
-    result, found = check(path, "private")
+    result, found = check(capsys, path, "private")
     assert found["private"]["status"] == "blocked"
     assert [p for p, _ in logs["private"].seen] == ["/robots.txt"]
     assert all(agent.startswith("edunews/") for _, agent in logs["private"].seen)
 
 
-def test_failures_are_one_line_each(world):
+def test_failures_are_one_line_each(world, capsys):
     sites, path, logs = world
-    result = edunews("sources", "check", "dead", "nohome", "--sources", str(path))
+    result = Ran(capsys, "sources", "check", "dead", "nohome", "--sources", str(path))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0].startswith("FAILED dead: connection refused")
     assert lines[1].startswith("SKIPPED nohome: no homepage in the registry")
 
 
-def test_one_request_at_a_time_per_host_with_the_delay(world):
+def test_one_request_at_a_time_per_host_with_the_delay(world, capsys):
     """robots.txt, a same-host redirect and the homepage: three requests, spaced out."""
     sites, path, logs = world
     logs["redirected"].seen.clear()
-    result, found = check(path, "redirected", delay=SLOW_DELAY)
+    result, found = check(capsys, path, "redirected", delay=SLOW_DELAY)
     assert found["redirected"]["requests"] == 3
     assert found["redirected"]["seconds"] >= 2 * float(SLOW_DELAY)
     assert [p for p, _ in logs["redirected"].seen] == ["/robots.txt", "/", "/th/"]
 
 
-def test_unknown_id_is_a_usage_error(world):
+def test_unknown_id_is_a_usage_error(world, capsys):
     sites, path, logs = world
-    result = edunews("sources", "check", "nosuch", "--sources", str(path))
+    result = Ran(capsys, "sources", "check", "nosuch", "--sources", str(path))
     assert result.returncode == 2 and result.stderr.strip().endswith("unknown source id(s): nosuch")
 
 
-def test_sources_lists_and_filters_the_bundled_registry():
-    result = edunews("sources", "--kind", "esa-secondary", "--province", "ตรัง", "--json")
+def test_sources_lists_and_filters_the_bundled_registry(capsys):
+    result = Ran(capsys, "sources", "--kind", "esa-secondary", "--province", "ตรัง", "--json")
     assert result.returncode == 0, result.stderr
     (row,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert row["id"] == "spm-trang-krabi" and row["region"] == "south"
     assert row["evidence_url"] and row["confidence"] == "low"
-    listed = edunews("sources", "--disabled")
+    listed = Ran(capsys, "sources", "--disabled")
     assert listed.returncode == 0 and "disabled" in listed.stdout
     assert " enabled " not in listed.stdout
     assert "central" in listed.stderr  # the per-kind summary
-    bad = edunews("sources", "--province", "Atlantis")
+    bad = Ran(capsys, "sources", "--province", "Atlantis")
     assert bad.returncode == 2 and "unknown province" in bad.stderr
