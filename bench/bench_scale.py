@@ -84,11 +84,17 @@ def failed_sources(db: Path) -> list[str]:
 
 
 def crawl_fleet(
-    count: int, per_site: int, work: Path, timeout: float = 1800, extra=(), dead: int = 0
+    count: int,
+    per_site: int,
+    work: Path,
+    timeout: float = 1800,
+    extra=(),
+    dead: int = 0,
+    hung: int = 0,
 ) -> dict:
-    """Start ``count`` sites (and ``dead`` sources that refuse connections), crawl them once
-    into a fresh archive, and measure."""
-    with Fleet(count, per_site, dead=dead) as fleet:
+    """Start ``count`` sites (with ``dead`` sources that refuse connections and ``hung`` ones
+    that never answer), crawl them once into a fresh archive, and measure."""
+    with Fleet(count, per_site, dead=dead, hung=hung) as fleet:
         sources, db = work / f"fleet-{count}.yaml", work / f"fleet-{count}.db"
         sources.write_text(fleet.sources_yaml(), encoding="utf-8")
         result = run_crawl(sources, db, timeout, list(extra))
@@ -101,6 +107,7 @@ def crawl_fleet(
     return result | {
         "sites": count,
         "dead": dead,
+        "hung": hung,
         "requests": requests,
         "pages_per_s": requests / result["wall_s"],
         "gold": len(gold),
@@ -121,8 +128,8 @@ def report(m: dict) -> str:
     rps = m["requests_per_site"]
     return "\n".join(
         [
-            f"sites {m['sites']} (+{m['dead']} dead): exit {m['exit']}, wall {m['wall_s']:.1f} s, "
-            f"{m['requests']} requests = {m['pages_per_s']:.1f} pages/s",
+            f"sites {m['sites']} (+{m['dead']} dead, {m['hung']} hung): exit {m['exit']}, "
+            f"wall {m['wall_s']:.1f} s, {m['requests']} requests = {m['pages_per_s']:.1f} pages/s",
             f"  articles: {m['stored']} stored of {m['gold']} served, recall {m['recall']:.3f}",
             f"  peak RSS of the crawl process: {m['peak_rss_mb']:.0f} MB",
             f"  requests per site: min {rps['min']}, median {rps['median']}, max {rps['max']}",
@@ -140,6 +147,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--compare", type=int, default=0, help="also crawl this many sites")
     parser.add_argument("--dead", type=int, default=10, help="sources that refuse connections")
+    parser.add_argument("--hung", type=int, default=0, help="sources that never answer")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
     extra = [x for pair in args.set for x in ("-s", pair)]
@@ -150,7 +158,11 @@ def main() -> None:
             for n in range(args.runs):
                 work = Path(tmp) / f"{size}-{n}"
                 work.mkdir()
-                runs.append(crawl_fleet(size, args.per_site, work, extra=extra, dead=args.dead))
+                runs.append(
+                    crawl_fleet(
+                        size, args.per_site, work, extra=extra, dead=args.dead, hung=args.hung
+                    )
+                )
                 print(report(runs[-1]), flush=True)
             if args.runs > 1:
                 wall = statistics.median(r["wall_s"] for r in runs)

@@ -1,6 +1,6 @@
-"""The national-scale crawl in CI size: 30 local sample sites and 3 dead sources, one
-`edunews crawl` process, the shipped per-host and global concurrency limits
-(bench/bench_scale.py runs the full 250+)."""
+"""The national-scale crawl in CI size: 30 local sample sites, 3 sources that refuse
+connections and 1 that never answers, one `edunews crawl` process, the shipped per-host and
+global concurrency limits (bench/bench_scale.py runs the full 250+)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from bench.bench_scale import crawl_fleet
 from crawler import settings
 from tests.sites.fleet import Fleet, Meter, address
 
-SITES, PER_SITE, DEAD = 30, 3, 3
+SITES, PER_SITE, DEAD, HUNG = 30, 3, 3, 1
+HUNG_TIMEOUT = ["-s", "DOWNLOAD_TIMEOUT=5"]  # the hung host costs 2 x 2 x 5 s, not minutes
 
 
 def test_shipped_settings_are_polite_at_scale():
@@ -31,7 +32,7 @@ def test_meter_counts_requests_in_flight():
 
 
 def test_fleet_sites_are_distinct_hosts_of_every_platform():
-    fleet = Fleet(8, per_site=2, dead=1)
+    fleet = Fleet(8, per_site=2, dead=1, hung=1)
     ids = [site.source_id for site in fleet.sites]
     assert len(set(ids)) == 8 and {i.split("-")[0] for i in ids} == {
         "wp",
@@ -40,13 +41,15 @@ def test_fleet_sites_are_distinct_hosts_of_every_platform():
         "feedonly",
     }
     assert all(len(site.catalogue.newest_first()) == 2 for site in fleet.sites)
-    assert "dead-000" in fleet.sources_yaml()
+    with fleet:
+        registry = fleet.sources_yaml()
+    assert "dead-000" in registry and "hung-000" in registry
 
 
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory):
     work = tmp_path_factory.mktemp("scale")
-    return crawl_fleet(SITES, PER_SITE, work, timeout=280, dead=DEAD)
+    return crawl_fleet(SITES, PER_SITE, work, timeout=280, extra=HUNG_TIMEOUT, dead=DEAD, hung=HUNG)
 
 
 def test_one_process_crawls_every_site(measured):
@@ -57,8 +60,11 @@ def test_one_process_crawls_every_site(measured):
 def test_dead_sources_fail_alone_with_a_reason(measured):
     assert measured["exit"] == 1  # a source failed entirely
     failed = sorted(measured["failed"])
-    assert len(failed) == DEAD
-    assert all(f.startswith("dead-") and "homepage unreachable" in f for f in failed)
+    assert len(failed) == DEAD + HUNG
+    assert all("homepage unreachable" in f for f in failed)
+    assert all("Connection refused" in f for f in failed if f.startswith("dead-"))
+    (hung,) = [f for f in failed if f.startswith("hung-")]
+    assert "took longer than 5.0 seconds" in hung
 
 
 def test_politeness_holds_per_host_and_overall(measured):

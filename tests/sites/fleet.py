@@ -9,6 +9,7 @@ threaded server each. A ``Meter`` counts the requests each host is serving at on
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import defaultdict
 
@@ -83,9 +84,13 @@ def records_for(platform: str, n: int, per_site: int) -> list[dict]:
 class Fleet:
     """``count`` sites, platforms in turn; use as a context manager."""
 
-    def __init__(self, count: int, per_site: int = 4, platforms=PLATFORMS, dead: int = 0):
+    def __init__(
+        self, count: int, per_site: int = 4, platforms=PLATFORMS, dead: int = 0, hung: int = 0
+    ):
         self.meter = Meter()
         self.dead = dead  # registry entries whose homepage refuses connections
+        self.hung = hung  # hosts that take connections and never answer
+        self._hung: list[tuple[str, socket.socket]] = []
         self.sites: list[Site] = []
         for n in range(count):
             platform = platforms[n % len(platforms)]
@@ -105,6 +110,11 @@ class Fleet:
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()
             self._servers.append((server, thread))
+        for n in range(self.hung):  # listening, never accepting: the kernel completes the
+            hung = socket.socket()  # handshake, the request is sent, no answer ever comes
+            hung.bind((f"127.3.0.{n + 1}", 0))
+            hung.listen(64)
+            self._hung.append((f"hung-{n:03d}", hung))
         return self
 
     def stop(self) -> None:
@@ -114,6 +124,9 @@ class Fleet:
         for _, thread in self._servers:
             thread.join(timeout=5)
         self._servers.clear()
+        for _, hung in self._hung:
+            hung.close()
+        self._hung.clear()
 
     def __enter__(self) -> Fleet:
         return self.start()
@@ -136,6 +149,9 @@ class Fleet:
             lines += [f"    {key}: {yaml_scalar(str(value))}\n" for key, value in entry.items()]
         for n, sid in enumerate(self.dead_ids()):  # port 9 (discard): nothing listens there
             lines.append(f"  - {{id: {sid}, name: ปิดปรับปรุง, url: 'http://127.2.0.{n + 1}:9/'}}\n")
+        for sid, hung in self._hung:
+            host, port = hung.getsockname()
+            lines.append(f"  - {{id: {sid}, name: ไม่ตอบ, url: 'http://{host}:{port}/'}}\n")
         return "".join(lines)
 
     def dead_ids(self) -> list[str]:
