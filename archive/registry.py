@@ -14,6 +14,7 @@ a redirect to another host (a moved homepage) is reported with the new address, 
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import ssl
@@ -116,6 +117,7 @@ class Fetcher:
         )
         self.last = 0.0
         self.count = 0
+        self.robots: dict[str, tuple[Protego | None, list[str]]] = {}  # per robots.txt URL
 
     def get(self, url: str) -> Fetched:
         wait = self.last + self.polite.delay - time.monotonic()
@@ -167,21 +169,30 @@ def check_source(source: Source, fetcher: Fetcher) -> Check:
             home = follow(source, fetcher, result)
             if home is not None:
                 discover(source, home, result)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         result.status, result.reason = "failed", why(exc)
+    except Exception as exc:  # a page the parsers choke on: say so, check the next source
+        result.status, result.reason = "failed", f"cannot read the homepage: {why(exc)}"
     result.requests, result.seconds = fetcher.count, round(time.monotonic() - start, 2)
     return result
 
 
 def read_robots(url: str, fetcher: Fetcher, result: Check) -> Protego | None:
-    """The host's robots.txt (None when it has none or robots.txt is not obeyed)."""
+    """The host's robots.txt, read once per host (None when it has none or robots.txt is
+    not obeyed); the sitemaps it names go into ``result``."""
     if not fetcher.polite.obey_robots:
         return None
-    response = fetcher.get(urljoin(url, "/robots.txt"))
-    if response.status != 200:
-        return None
-    result.sitemaps = sitemaps.robots_sitemaps(response.body, response.url)
-    return Protego.parse(response.body.decode("utf-8", "replace"))
+    location = urljoin(url, "/robots.txt")
+    if location not in fetcher.robots:
+        response = fetcher.get(location)
+        if response.status == 200:
+            text = response.body.decode("utf-8", "replace")
+            found = sitemaps.robots_sitemaps(response.body, response.url)
+            fetcher.robots[location] = (Protego.parse(text), found)
+        else:
+            fetcher.robots[location] = (None, [])
+    robots, result.sitemaps = fetcher.robots[location]
+    return robots
 
 
 def follow(source: Source, fetcher: Fetcher, result: Check) -> Fetched | None:

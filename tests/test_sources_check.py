@@ -179,3 +179,30 @@ def test_sources_lists_and_filters_the_bundled_registry(capsys):
     assert "central" in listed.stderr  # the per-kind summary
     bad = Ran(capsys, "sources", "--province", "Atlantis")
     assert bad.returncode == 2 and "unknown province" in bad.stderr
+
+
+def test_offices_sharing_a_host_read_its_robots_txt_once(world, capsys, tmp_path):
+    sites, path, logs = world
+    home = sites.urls["legacy"]
+    registry = tmp_path / "shared.yaml"
+    registry.write_text(
+        f"sources:\n  - {{id: a, name: ก, url: '{home}'}}\n  - {{id: b, name: ข, url: '{home}'}}\n",
+        encoding="utf-8",
+    )
+    sites.clear_log()
+    result, found = check(capsys, registry)
+    assert result.returncode == 0 and found["a"]["status"] == found["b"]["status"] == "ok"
+    assert sorted(sites.sites["legacy"].requests) == ["/", "/", "/robots.txt"]
+
+
+def test_a_page_the_parsers_choke_on_is_one_failure(world, capsys, tmp_path, monkeypatch):
+    from archive import registry as command
+
+    def broken(*args):
+        raise RuntimeError("parser exploded")
+
+    monkeypatch.setattr(command, "parse", broken)
+    sites, path, logs = world
+    result, found = check(capsys, path, "sample-wp")
+    assert found["sample-wp"]["status"] == "failed"
+    assert found["sample-wp"]["reason"] == "cannot read the homepage: RuntimeError: parser exploded"
