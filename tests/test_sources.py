@@ -73,18 +73,26 @@ def test_area_offices_carry_province_region_and_english_name(bundled):
     assert region_of("ไม่มีจังหวัดนี้") is None
 
 
-def test_bundled_registry_matches_the_list_it_came_from(bundled, tmp_path):
-    """The converter run on the committed copy of the list writes the committed registry."""
+def test_bundled_registry_holds_every_office_of_the_list_it_came_from(bundled, tmp_path):
+    """The committed registry is edited by hand after generation (a homepage added, a moved
+    one changed), so it is compared office by office, not byte for byte; the converter run
+    on the list must still write a registry that loads."""
     source = ROOT / "tests" / "data" / "registry" / "agencies.csv"
+    with open(source, encoding="utf-8") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh)}
+    by_id = {s.id: s for s in bundled}
+    assert set(rows) <= set(by_id)
+    for sid, row in rows.items():
+        office = by_id[sid]
+        assert office.category == ("regional" if sid.startswith("reo-") else row["kind"]), sid
+        assert office.provinces == tuple(row["province"].split()), sid
+        if row["homepage"]:
+            assert office.url and (office.evidence_url == row["evidence_url"]), sid
     out = tmp_path / "registry"
     result = edunews_script("scripts/registry_from_csv.py", str(source), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    for category in CATEGORIES:
-        written = (out / f"{category}.yaml").read_text(encoding="utf-8")
-        assert written == (BUNDLED / f"{category}.yaml").read_text(encoding="utf-8"), category
-    with open(source, encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    assert {r["id"] for r in rows} == {s.id for s in load_sources(out)}
+    assert sorted(f.name for f in out.iterdir()) == sorted(f"{c}.yaml" for c in CATEGORIES)
+    assert {s.id for s in load_sources(out)} == set(rows)
 
 
 def edunews_script(*args):
