@@ -288,8 +288,8 @@ def source_line(source: Source) -> str:
     state = "enabled " if source.enabled else "disabled"
     confidence = source.confidence or "-"
     return (
-        f"{source.id:34} {source.category or '-':13} {provinces:22} {state} "
-        f"{confidence:6} {source.url or '-'}"
+        f"{source.id:34} {source.category or '-':13} {source.region or '-':9} {provinces:22} "
+        f"{state} {confidence:6} {source.url or '-'}"
     )
 
 
