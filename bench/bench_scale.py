@@ -1,6 +1,7 @@
 """National scale: one `edunews crawl` process over hundreds of local sample agency sites.
 
-    python bench/bench_scale.py [--sites 250] [--per-site 4] [--runs 1] [--compare 50]
+    python bench/bench_scale.py [--sites 260] [--per-site 4] [--dead 10] [--hung 0] [--runs 1]
+        [--compare 50] [-s NAME=VALUE]
 
 Sites of the four sample platforms (tests/sites/fleet.py), each on its own loopback address,
 hold a few corpus articles each. The crawl runs with the shipped politeness settings
@@ -142,7 +143,7 @@ def report(m: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sites", type=int, default=250)
+    parser.add_argument("--sites", type=int, default=260)
     parser.add_argument("--per-site", type=int, default=4, help="articles per site")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--compare", type=int, default=0, help="also crawl this many sites")
