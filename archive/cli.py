@@ -67,9 +67,9 @@ def cmd_crawl(args) -> int:
         run_id = run_crawl(settings)
         if run_id is None:
             raise UsageError(f"the crawl did not start (see {log_file or 'the log above'})")
+        if log_file:
+            print(f"edunews: crawl log in {log_file}", file=sys.stderr)
         code = report_run(db_path, run_id)
-    if log_file:
-        print(f"edunews: crawl log in {log_file}", file=sys.stderr)
     stopped = shutdown.requested()
     return 128 + stopped if stopped else code
 
