@@ -28,7 +28,7 @@ from dataclasses import asdict, fields
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from archive import store
+from archive import locks, store
 from crawler import items
 from crawler.spiders.archive import ArchiveSpider
 
@@ -212,12 +212,19 @@ def cmd_worker(args) -> int:
 def cmd_writer(args) -> int:
     from crawler.sources import load_sources
 
+    sources = load_sources(args.sources)
+    try:  # the same lock as `edunews crawl`: one writer of an archive at a time
+        lock, _ = locks.take(locks.crawl_lock_path(args.db))
+    except locks.Held as held:
+        print(f"another crawl ({held}) is writing to {args.db}; exiting", file=sys.stderr)
+        return 75
     db = store.open_db(args.db)
-    store.upsert_sources(db, load_sources(args.sources))  # articles refer to their source
+    store.upsert_sources(db, sources)  # articles refer to their source
     try:
         outcomes = write(db, connect(args.redis), args.run, args.until_done, args.max_seconds)
     finally:
         db.close()
+        lock.close()
     print(json.dumps(dict(outcomes)), flush=True)
     return 0
 
