@@ -7,16 +7,19 @@ PORT ?= 8001
 .PHONY: demo test lint bench install clean
 
 $(BIN)/edunews: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $@
+	@echo "edunews: installing into $(VENV)/ (the first time takes a minute or two)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -qq --upgrade pip
+	@$(BIN)/python -m pip install -qq -e ".[test]"
+	@touch $@
+	@echo "edunews: installed ($(BIN)/edunews)"
 
 install: $(BIN)/edunews
 
-# Start the bundled sample agency sites on 127.0.0.1, crawl them into data/archive.db, serve it.
+# Start the bundled sample agency sites on 127.0.0.1, crawl them into data/demo/archive.db
+# (the demo's own archive, never data/archive.db), serve it.
 demo: install
-	$(BIN)/python scripts/demo.py --port $(PORT)
+	@$(BIN)/python scripts/demo.py --port $(PORT)
 
 # The test suite (what CI runs).
 test: install
@@ -32,4 +35,4 @@ bench: install
 	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) data/archive.db*
+	rm -rf $(VENV) data/demo

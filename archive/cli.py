@@ -16,7 +16,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive import export, registry, store
+from archive import export, locks, registry, runlogs, shutdown, store
 from crawler.extract.html import decode_html
 from crawler.extract.page import extract_article
 from crawler.pipelines.normalise import normalise_article
@@ -25,6 +25,13 @@ from crawler.sources import SourcesError, load_sources, select
 
 class UsageError(Exception):
     """A bad argument: one line for the user, exit status 2."""
+
+
+class Busy(Exception):
+    """Another process holds the archive: one line for the user, exit status 75 (try later)."""
+
+
+BUSY = 75  # EX_TEMPFAIL
 
 
 def project_settings(overrides: list[str] | None = None, **named) -> Settings:
@@ -48,18 +55,48 @@ def cmd_crawl(args) -> int:
     select(load_sources(settings.get("EDUNEWS_SOURCES") or None), settings.get("EDUNEWS_ONLY"))
     db_path = settings.get("EDUNEWS_DB")
     store.open_db(db_path).close()  # fail early, with one line, on a bad database path
+    try:
+        lock, _ = locks.take(locks.crawl_lock_path(db_path))
+    except locks.Held as held:
+        raise Busy(
+            f"another crawl ({held}) is writing to {db_path}; this one exits "
+            f"(the lock is {held.path})"
+        ) from None
+    with lock:
+        log_file = configure_output(settings, args, db_path)
+        run_id = run_crawl(settings)
+        if run_id is None:
+            raise UsageError(f"the crawl did not start (see {log_file or 'the log above'})")
+        if log_file:
+            print(f"edunews: crawl log in {log_file}", file=sys.stderr)
+        code = report_run(db_path, run_id)
+    stopped = shutdown.requested()
+    return 128 + stopped if stopped else code
+
+
+def configure_output(settings: Settings, args, db_path: str) -> Path | None:
+    """Where the crawl's detail goes: the terminal with -v; otherwise a log file, and the
+    terminal shows progress (none with -q) and the summary. Returns the log file."""
+    if args.verbose:
+        return None
+    path = Path(args.log_file) if args.log_file else runlogs.new_log(runlogs.logs_dir(db_path), 30)
+    settings.set("LOG_FILE", str(path), priority="cmdline")
+    if not args.quiet:
+        settings.set("EDUNEWS_PROGRESS_INTERVAL", 10, priority="cmdline")
+    return path
+
+
+def run_crawl(settings: Settings) -> int | None:
+    """One crawl of the archive spider to its end; its run id (None if it never opened)."""
     from crawler.spiders.archive import ArchiveSpider
 
-    if args.quiet:
-        settings.set("LOG_ENABLED", False, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ArchiveSpider)
     process.crawl(crawler)
-    process.start()
-    run_id = crawler.stats.get_value("edunews/run_id")
-    if run_id is None:
-        raise UsageError("the crawl did not start (see the log above)")
-    return report_run(db_path, run_id)
+    # Signals are archive.shutdown's (caught since start-up) routed to the GracefulStop
+    # extension, not Scrapy's, which it installs only once the reactor runs.
+    process.start(install_signal_handlers=False)
+    return crawler.stats.get_value("edunews/run_id")
 
 
 def report_run(db_path: str, run_id: int) -> int:
@@ -117,7 +154,10 @@ def cmd_serve(args) -> int:
     db_path = args.db or default_db()
     store.open_db(db_path, create=False).close()
     warc_dir = project_settings().get("EDUNEWS_WARC_DIR") or None
-    publish.serve(db_path, host=args.host, port=args.port, warc_dir=warc_dir)
+    try:
+        publish.serve(db_path, host=args.host, port=args.port, warc_dir=warc_dir)
+    except OSError as exc:
+        raise UsageError(f"{exc} (another server there? choose another --port)") from None
     return 0
 
 
@@ -138,9 +178,9 @@ def cmd_reprocess(args) -> int:
 def cmd_status(args) -> int:
     from archive import status
 
-    registry = load_sources(args.sources or project_settings().get("EDUNEWS_SOURCES") or None)
+    offices = load_sources(args.sources or project_settings().get("EDUNEWS_SOURCES") or None)
     db = store.open_db(args.db or default_db(), create=False)
-    health = status.source_health(db, registry=registry)  # with kind, province, region
+    health = status.source_health(db, registry=offices)  # with kind, province, region
     db.close()
     text = json.dumps(health, ensure_ascii=False, indent=2) if args.json else None
     print(text or status.render_text(health), end="" if text is None else "\n")
@@ -155,11 +195,17 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="edunews", description="Archive of Thai education news")
     sub = p.add_subparsers(dest="command", required=True)
     crawl = sub.add_parser("crawl", help="crawl the registry's sources into the archive")
-    crawl.add_argument("--sources", help="registry file (default: the bundled sources.yaml)")
+    crawl.add_argument("--sources", help="registry file or folder (default: crawler/registry/)")
     crawl.add_argument("--db", help="database path (default: $EDUNEWS_DB or data/archive.db)")
     crawl.add_argument("--only", help="comma-separated source ids to crawl")
     crawl.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="Scrapy setting")
-    crawl.add_argument("-q", "--quiet", action="store_true", help="no crawl log on stderr")
+    crawl.add_argument(
+        "-q", "--quiet", action="store_true", help="only the summary on the terminal"
+    )
+    crawl.add_argument(
+        "-v", "--verbose", action="store_true", help="the crawl log on stderr, not in a file"
+    )
+    crawl.add_argument("--log-file", help="crawl log (default: logs/ next to the database)")
     crawl.set_defaults(func=cmd_crawl)
     exp = sub.add_parser("export", help="write articles to standard output")
     exp.add_argument("--db")
@@ -192,15 +238,24 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command != "crawl":  # only a crawl has something to stop gracefully
+        pending = shutdown.release()
+        if pending:
+            return 128 + pending
     try:
         return args.func(args)
     except (UsageError, SourcesError, store.ArchiveError, export.ExportError) as exc:
         print(f"edunews: error: {exc}", file=sys.stderr)
         return 2
+    except Busy as exc:
+        print(f"edunews: {exc}", file=sys.stderr)
+        return BUSY
     except KeyboardInterrupt:
         print("edunews: interrupted", file=sys.stderr)
         return 130
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from archive.__main__ import main as entry  # the same signal handling as `edunews`
+
+    sys.exit(entry())

@@ -76,12 +76,47 @@ def serve(
     port: int = 8001,
     warc_dir: str | os.PathLike | None = None,
 ) -> None:
-    """Serve the archive until Ctrl-C (raw captures from ``warc_dir``, default warc/ beside)."""
+    """Serve the archive until Ctrl-C (raw captures from ``warc_dir``, default warc/ beside).
+
+    "Serving … at URL" is printed once the socket is bound, with the address bound: a
+    script (the demo, a test, a supervisor) that waits for the line can open the URL."""
     import uvicorn
 
     if not Path(db_path).exists():
         raise FileNotFoundError(f"database not found: {db_path}")
     ds = datasette_app(db_path, warc_dir=warc_dir)
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    print(f"Serving the archive at http://{shown}:{port}/ (Ctrl-C to stop)")
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(ds.app(), host=host, port=port, log_level="warning")
+    server = _announcing_server()(config)
+    check_free(host, port)
+    server.run()
+
+
+def _announcing_server():
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                url = bound_url(self.servers)
+                print(f"Serving the archive at {url} (Ctrl-C to stop)", flush=True)
+
+    return AnnouncingServer
+
+
+def check_free(host: str, port: int) -> None:
+    """An OSError with one clear line when the address cannot be listened on."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def bound_url(servers) -> str:
+    host, port = next(s for srv in servers for s in srv.sockets).getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"

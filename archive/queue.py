@@ -29,7 +29,7 @@ from dataclasses import asdict, fields
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from archive import store
+from archive import locks, store
 from crawler import items
 from crawler.spiders.archive import ArchiveSpider
 
@@ -280,12 +280,19 @@ def cmd_worker(args) -> int:
 def cmd_writer(args) -> int:
     from crawler.sources import load_sources, select
 
+    sources = select(load_sources(args.sources), None)  # the enabled ones
+    try:  # the same lock as `edunews crawl`: one writer of an archive at a time
+        lock, _ = locks.take(locks.crawl_lock_path(args.db))
+    except locks.Held as held:
+        print(f"another crawl ({held}) is writing to {args.db}; exiting", file=sys.stderr)
+        return 75
     db = store.open_db(args.db)
-    store.upsert_sources(db, select(load_sources(args.sources), None))  # articles refer to them
+    store.upsert_sources(db, sources)  # articles refer to their source
     try:
         outcomes = write(db, connect(args.redis), args.run, args.until_done, args.max_seconds)
     finally:
         db.close()
+        lock.close()
     print(json.dumps(dict(outcomes)), flush=True)
     return 0
 

@@ -48,7 +48,12 @@ EDUNEWS_MAX_PAGES_PER_SOURCE = 2000  # 0 turns the budget off
 EDUNEWS_RETRY_AFTER_MAX = 120.0  # seconds; a longer Retry-After is not retried this run
 EDUNEWS_ASSUME_PUBLIC = []  # host names HostGuard treats as public (tests only)
 EDUNEWS_TLS_CHECK = True
-EXTENSIONS = {"crawler.safety.TlsCheck": 500}
+EXTENSIONS = {
+    "crawler.safety.TlsCheck": 500,
+    "crawler.extensions.GracefulStop": 100,
+    "crawler.extensions.Progress": 900,
+}
+EDUNEWS_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; `edunews crawl` sets 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 

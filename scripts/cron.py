@@ -18,20 +18,44 @@ lock; 124 the crawl ran past --max-minutes; 128+N stopped by signal N.
 
 from __future__ import annotations
 
-import argparse
-import fcntl
-import os
 import signal
-import subprocess
-import sys
-import time
-from datetime import UTC, datetime
-from pathlib import Path
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Stopper:
+    """Stop signals from the first line on: remembered until there is a crawl, then passed
+    on to it once (a second one after GRACE_SECONDS is SIGKILL, by ``Crawl``)."""
+
+    def __init__(self):
+        self.signum: int | None = None
+        self.crawl = None
+
+    def __call__(self, signum, _frame=None) -> None:
+        self.signum = self.signum or signum
+        if self.crawl is not None:
+            self.crawl.forward(signum)
+
+    def install(self) -> None:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self)
+
+
+STOPPER = Stopper()
+if __name__ == "__main__":  # before the imports below, which take a second or more
+    STOPPER.install()
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive import status, store  # noqa: E402
+from archive import locks, runlogs, status, store  # noqa: E402
 from archive.cli import default_db  # noqa: E402
 from crawler.sources import SourcesError, load_sources, select  # noqa: E402
 
@@ -48,6 +72,18 @@ def say(message: str, log=None) -> None:
 
 
 # -- lock --------------------------------------------------------------------------------------
+def take_lock(path: Path):
+    """The open, locked file; or None with the holder's PID reported when another run holds it."""
+    try:
+        handle, previous = locks.take(path)
+    except locks.Held as held:
+        say(f"another crawl is running ({held}, lock {path}); exiting")
+        return None
+    if previous and not pid_alive(previous):
+        say(f"recovered a stale lock left by pid {previous}")
+    return handle
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -58,49 +94,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def read_pid(handle) -> int | None:
-    handle.seek(0)
-    text = handle.read().strip()
-    return int(text) if text.isdigit() else None
-
-
-def take_lock(path: Path):
-    """The open, locked file; or None with the holder's PID reported when another run holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+", encoding="ascii")  # noqa: SIM115 - held for the whole run
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        say(f"another crawl is running (pid {read_pid(handle)}, lock {path}); exiting")
-        handle.close()
-        return None
-    previous = read_pid(handle)
-    if previous and previous != os.getpid() and not pid_alive(previous):
-        say(f"recovered a stale lock left by pid {previous}")
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    return handle
-
-
-# -- logs --------------------------------------------------------------------------------------
-def new_log(directory: Path, keep: int) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = directory / f"crawl-{stamp}-{os.getpid()}.log"
-    path.touch()
-    rotate(directory, keep)
-    return path
-
-
-def rotate(directory: Path, keep: int) -> list[Path]:
-    """Delete all but the newest ``keep`` run logs (names sort by time); returns the deleted."""
-    logs = sorted(directory.glob("crawl-*.log"))
-    old = logs[: max(0, len(logs) - keep)]
-    for path in old:
-        path.unlink(missing_ok=True)
-    return old
+new_log, rotate = runlogs.new_log, runlogs.rotate
 
 
 # -- what to crawl -----------------------------------------------------------------------------
@@ -133,14 +127,22 @@ class Crawl:
     """The `edunews crawl` child: signals passed on once, a time limit, then SIGKILL."""
 
     def __init__(self, argv: list[str], log, max_seconds: float):
-        self.child = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli", "crawl", *argv],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a terminal's Ctrl-C reaches the child only through us
-        )
+        # The child starts with the stop signals blocked (the mask is inherited) and unblocks
+        # them once its handler is in place (archive.shutdown): one forwarded during its
+        # start-up waits there instead of killing it. Ours are held back meanwhile, then
+        # delivered to STOPPER, which forwards them to the child.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            self.child = subprocess.Popen(
+                [sys.executable, "-m", "archive", "crawl", "--verbose", *argv],
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # a terminal's Ctrl-C reaches the child only through us
+            )
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         self.deadline = time.monotonic() + max_seconds
         self.signalled: int | None = None
         self.killed_at: float | None = None
@@ -231,9 +233,14 @@ def run(args, crawl_args: list[str]) -> int:
         if argv is None:
             say("every source is backed off; nothing to crawl", log)
             return 0
+        if STOPPER.signum:
+            say(f"stopped by {signal.Signals(STOPPER.signum).name} before the crawl started", log)
+            return 128 + STOPPER.signum
         crawl = Crawl(argv + crawl_args, log, args.max_minutes * 60)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, crawl.forward)
+        STOPPER.crawl = crawl
+        if STOPPER.signum:  # arrived while the child was being started
+            crawl.forward(STOPPER.signum)
+        say(f"crawl started (pid {crawl.child.pid})", log)
         rc = crawl.wait()
         health = report_health(args.db, log)
         code = outcome(crawl, rc, health, crawled)

@@ -21,7 +21,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, seconds: float = 15) -> None:
+def wait_for_port(port: int, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -43,7 +43,7 @@ FAST = [
 def edunews(*args: str, timeout: int = 240, **kwargs) -> subprocess.CompletedProcess:
     """Run the real `edunews` command line in a subprocess."""
     return subprocess.run(
-        [sys.executable, "-m", "archive.cli", *args],
+        [sys.executable, "-m", "archive", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

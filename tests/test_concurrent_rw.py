@@ -40,10 +40,10 @@ def test_search_while_crawling(sources_file, tmp_path):
     store.open_db(db).close()  # migrated, WAL mode: what `edunews serve` is given
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    serve = [sys.executable, "-m", "archive.cli", "serve", "--db", str(db), "--port", str(port)]
+    serve = [sys.executable, "-m", "archive", "serve", "--db", str(db), "--port", str(port)]
     with running(serve, port, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         crawl = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli", "crawl", "--sources", str(sources_file),
+            [sys.executable, "-m", "archive", "crawl", "--sources", str(sources_file),
              "--db", str(db), *FAST],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
@@ -55,7 +55,7 @@ def test_search_while_crawling(sources_file, tmp_path):
             answers.append((status, body))
             if status == 200:
                 counts.append(count_of(body))
-        _, crawl_log = crawl.communicate(timeout=30)
+        _, crawl_log = crawl.communicate(timeout=180)
         final = count_of(get(base, COUNT)[1])
     assert crawl.returncode == 0, crawl_log[-2000:]
     assert len(answers) >= 20, len(answers)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import signal
 import subprocess
 import sys
 import time
@@ -119,21 +118,3 @@ def test_exit_code(rc, verdicts, code):
 def test_options_of_the_crawl_go_before_the_separator(tmp_path):
     result = run_cron("--db", str(tmp_path / "a.db"), "--", "--only", "x", timeout=30)
     assert result.returncode == 2 and "before `--`" in result.stderr
-
-
-def test_sigterm_is_passed_on_and_the_crawl_stops_gracefully(sites, tmp_path):
-    reg = registry(tmp_path, sites)
-    slow = ["-s", "DOWNLOAD_DELAY=1", "-s", "AUTOTHROTTLE_ENABLED=False"]
-    proc = subprocess.Popen(
-        [sys.executable, str(CRON), "--db", str(tmp_path / "a.db"), "--sources", str(reg),
-         "--", *slow],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    time.sleep(4)  # past start-up, into the polite crawl
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 128 + signal.SIGTERM, err
-    (log,) = (tmp_path / "logs").glob("crawl-*.log")
-    text = log.read_text(encoding="utf-8")
-    assert "Received SIGTERM, shutting down gracefully" in text
-    assert "Closing spider (shutdown)" in text and "Traceback" not in text

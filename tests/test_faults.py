@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import re
 import socket
 import sqlite3
 import ssl
@@ -23,7 +24,6 @@ from tests.conftest import edunews
 from tests.sites.faulty import (
     ARTICLE_FAULTS,
     RETRY_AFTER_SECONDS,
-    TOO_SLOW_SECONDS,
 )
 from tests.sites.server import SampleSites
 
@@ -43,8 +43,11 @@ SAFE = [
     "-s", "DOWNLOAD_TIMEOUT=3",
     "-s", "REDIRECT_MAX_TIMES=5",
     "-s", "EDUNEWS_RETRY_AFTER_MAX=10",
+    "-v",  # the crawl log (stats included) on stderr, where these tests read it
 ]  # fmt: skip
-TIME_BOUND = 45  # seconds for the whole fault crawl
+# Seconds for the whole fault crawl: it guards against a hang (a fault that holds the crawl
+# for minutes), with room for a busy 2-core machine; what is cut short is checked by counts.
+TIME_BOUND = 110
 
 
 def registry(entries: list[dict]) -> str:
@@ -74,7 +77,7 @@ def fault_crawl(tmp_path_factory):
         db = tmp / "faults.db"
         started = time.monotonic()
         args = ["crawl", "--sources", str(path), "--db", str(db), *SAFE]
-        result = edunews(*args, "-s", "EDUNEWS_ASSUME_PUBLIC=localhost", timeout=120)
+        result = edunews(*args, "-s", "EDUNEWS_ASSUME_PUBLIC=localhost", timeout=240)
         elapsed = time.monotonic() - started
         yield {"db": db, "result": result, "elapsed": elapsed, "sites": sites}
 
@@ -149,7 +152,10 @@ def test_nothing_disallowed_or_offsite_was_requested(fault_crawl):
 def test_slow_page_is_bounded(fault_crawl):
     faulty = fault_crawl["sites"].sites["faulty"]
     assert faulty.hits("/news/too-slow.html") == 3  # two retries, each cut at the timeout
-    assert fault_crawl["elapsed"] < 3 * TOO_SLOW_SECONDS + 20
+    # Each attempt ended by the download timeout (3 s), not by the server's answer (5 s).
+    log = fault_crawl["result"].stderr
+    timeouts = re.search(r"exception_type_count/[\w.]*Timeout\w*': (\d+)", log)
+    assert timeouts and int(timeouts[1]) >= 3, log[-3000:]
 
 
 def test_run_record_counts_the_source_as_partial(fault_crawl):
@@ -167,7 +173,7 @@ def test_page_budget_stops_a_source(tmp_path):
         db = tmp_path / "budget.db"
         result = edunews(
             "crawl", "--sources", str(path), "--db", str(db), *SAFE,
-            "-s", "EDUNEWS_MAX_PAGES_PER_SOURCE=4", timeout=60,
+            "-s", "EDUNEWS_MAX_PAGES_PER_SOURCE=4", timeout=180,
         )  # fmt: skip
         assert "Traceback" not in result.stderr
         assert len(set(faulty.requests) - {"/robots.txt"}) <= 4
@@ -300,7 +306,7 @@ def test_bad_certificate_is_fetched_and_recorded(https_site, tmp_path):
     entry = {"id": "tls", "name": "ทดสอบ", "url": https_site, "kind": "listing"}
     path.write_text(registry([entry]), "utf-8")
     db = tmp_path / "tls.db"
-    result = edunews("crawl", "--sources", str(path), "--db", str(db), *SAFE, timeout=60)
+    result = edunews("crawl", "--sources", str(path), "--db", str(db), *SAFE, timeout=180)
     assert "source/tls/tls/self_signed" in result.stderr
     assert "source/tls/pages" in result.stderr  # the homepage was fetched anyway
     (row,) = rows(db, "select * from crawl_errors where kind = 'tls'")

@@ -104,7 +104,7 @@ def test_two_workers_fetch_each_page_once(redis_url, tmp_path):
             for _ in range(2)
         ]
         logs = [w.communicate(timeout=120)[1] for w in workers]
-        out, err = writer.communicate(timeout=60)
+        out, err = writer.communicate(timeout=180)
         assert all(w.returncode == 0 for w in workers), logs[0][-2000:] + logs[1][-2000:]
         assert writer.returncode == 0, err[-2000:]
         requested = Counter(sites.request_log["legacy"])

@@ -347,4 +347,4 @@ def test_command_line_serves_until_terminated(tmp_path):
         url = re.search(r"http://\S+", first)[0]
         assert fetch(url)[0] == 200 and "sample-legacy" in out.read_text(encoding="utf-8")
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=5) == 0
+        assert process.wait(timeout=60) == 0

@@ -70,6 +70,8 @@ class StorePipeline:
                 counts["status"] = "failed"
                 counts["reason"] = f"none of {counts['candidates']} discovered pages was stored"
         reason = self.crawler.stats.get_value("finish_reason") or "finished"
+        if self.crawler.stats.get_value("edunews/stopped_by"):  # a signal, however late
+            reason = "shutdown"
         status = "finished" if reason == "finished" else f"interrupted ({reason})"
         store.finish_run(self.db, self.run_id, report, status)
         if any(done["new"] or done["updated"] for done in self.outcomes.values()):

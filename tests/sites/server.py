@@ -47,6 +47,7 @@ class SampleSites:
         host: str = "127.0.0.1",
         verbose=False,
         ports: dict[str, int] | None = None,
+        strict_ports: bool = False,
     ):
         names = list(SITE_CLASSES) if sites is None else list(sites)
         known = SITE_CLASSES | EXTRA_SITES
@@ -55,6 +56,7 @@ class SampleSites:
             raise ValueError(f"unknown sample site(s) {unknown}; known: {list(known)}")
         self.host, self.verbose = host, verbose
         self.ports = ports or {}  # preferred fixed ports (the demo); ephemeral when taken
+        self.strict_ports = strict_ports  # ...or an OSError (the demo: same URLs every run)
         self.sites: dict[str, Site] = {name: known[name]() for name in names}
         self.urls: dict[str, str] = {}
         self._servers: list[tuple[QuietServer, threading.Thread]] = []
@@ -78,7 +80,10 @@ class SampleSites:
     def bind(self, handler, port: int) -> QuietServer:
         try:
             return QuietServer((self.host, port), handler)
-        except OSError:  # the preferred port is taken: any free one
+        except OSError as exc:  # the preferred port is taken: any free one, unless strict
+            if self.strict_ports:
+                self.stop()
+                raise OSError(f"port {port} on {self.host} is in use: {exc.strerror}") from None
             return QuietServer((self.host, 0), handler)
 
     def stop(self) -> None:
