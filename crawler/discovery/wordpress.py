@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
+from scrapy.http.headers import Headers
+
 from crawler.extract import body, media
 from crawler.extract.html import parse
 from crawler.extract.page import weekday_warning
@@ -45,11 +47,25 @@ def parse_posts(text: str) -> list[dict]:
     return data
 
 
-def total_pages(headers: dict[str, str]) -> int:
+def total_pages(headers) -> int:
+    """The API's page count. Header names come in any case (``X-WP-TotalPages`` from PHP,
+    ``x-wp-totalpages`` through HTTP/2 proxies, ``X-Wp-Totalpages`` from Scrapy), so they are
+    read through Scrapy's case-insensitive ``Headers``."""
+    return max(1, _header_int(headers, "X-WP-TotalPages") or 1)
+
+
+def total_posts(headers) -> int | None:
+    return _header_int(headers, "X-WP-Total")
+
+
+def _header_int(headers, name: str) -> int | None:
+    value = Headers(headers).get(name)  # a copy: Scrapy's Headers, or a plain mapping
+    if value is None:
+        return None
     try:
-        return max(1, int(headers.get("X-WP-TotalPages", "1")))
+        return int(value.decode("latin-1") if isinstance(value, bytes) else value)
     except ValueError:
-        return 1
+        return None
 
 
 def rendered(value) -> str:

@@ -253,8 +253,7 @@ class ArchiveSpider(scrapy.Spider):
         self.found(state, "wordpress", len(fresh))
         for post in posts:  # the API gives full content: unchanged posts only touch last_seen
             yield from self.post_item(state, post, response.meta.get("capture_id"))
-        headers = {k.decode(): v[0].decode() for k, v in response.headers.items()}
-        last = min(wordpress.total_pages(headers), self.max_api_pages)
+        last = min(wordpress.total_pages(response.headers), self.max_api_pages)
         if not state.trust_known and page == 1:  # first or resumed crawl: every page at once
             for n in range(2, last + 1):
                 yield self.api_page(state, n)
