@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import sqlite_utils
 from archive import search, stories
 from archive.migrations import VERSIONED, calendar_fields, migrate
 from crawler.extract.urls import url_key
-from crawler.items import Article
+from crawler.items import Article, Attachment, Credits, Image
 
 
 class ArchiveError(Exception):
@@ -149,41 +149,128 @@ def _json_or_none(value) -> str | None:
     return json.dumps(value, ensure_ascii=False) if value else None
 
 
-def save_article(db: sqlite_utils.Database, article: Article) -> str:
-    """Store one article; returns "new", "updated" or "unchanged".
+# Where a publication date came from, least exact first: a date found in the body, one shown
+# on the page, one the page declares in its metadata or the feed gives, the API's own field.
+DATE_EXACTNESS = {"body": 1, "visible": 2, "metadata": 3, "feed": 3, "api": 4}
+# Only a changed title, body or publication date makes a new version (``really_changed``);
+# anything else (modified_at, credits, images) is refreshed in place, so a versions page never
+# shows "1 → 2" with nothing a reader would see changed.
+STORED = (
+    "source, title, body_text, published_at, date_source, modified_at, event_date, author, "
+    "credits, date_warning, discovered_via, image_count, attachment_count, content_hash, version"
+)
 
-    Every new or changed content becomes a numbered row of ``article_versions`` pointing at
-    its raw capture; the ``articles`` row always shows the latest version.
+
+def save_article(db: sqlite_utils.Database, article: Article) -> str:
+    """Store one article; returns "new", "updated" (a new version), "unchanged" (including a
+    refresh of metadata in place) or "foreign" (stored under another source: left alone).
+
+    Several paths reach one article (API, feed, sitemap, listing, its page, a re-check);
+    ``merge`` keeps what one path gave and another lacks. Every new version becomes a
+    numbered row of ``article_versions`` pointing at its raw capture.
     """
     now = now_iso()
-    digest = content_hash(article)
     aid = article_id(article.url)
-    existing = db.execute(
-        "select content_hash, version from articles where id = ?", [aid]
-    ).fetchone()
+    stored = _stored(db, aid)
+    if stored and stored["source"] != article.source:
+        return "foreign"  # a stored article never changes source
+    if stored:
+        article = merge(db, aid, stored, article)
+    digest = content_hash(article)
     with db.conn:
-        if existing and existing[0] == digest:
+        if stored and stored["content_hash"] == digest:
             db["articles"].update(aid, _seen(article, now))
             return "unchanged"
-        version = (existing[1] or 1) + 1 if existing else 1
-        row = _article_row(article, digest, now) | {"version": version, "removed_at": None}
+        if stored and not really_changed(stored, article):
+            _refresh(db, aid, article, digest, now, stored["version"] or 1)
+            return "unchanged"
+        _new_version(db, aid, article, digest, now, stored)
+    return "updated" if stored else "new"
+
+
+def _stored(db: sqlite_utils.Database, aid: str) -> dict | None:
+    rows = db.query(f"select {STORED} from articles where id = ?", [aid])
+    return next(iter(rows), None)
+
+
+def _new_version(db, aid: str, article: Article, digest: str, now: str, stored) -> None:
+    version = (stored["version"] or 1) + 1 if stored else 1
+    row = _article_row(article, digest, now) | {"version": version, "removed_at": None}
+    row["capture_id"] = article.capture_id
+    row["removed_reason"] = None
+    if stored:
+        db["articles"].update(aid, row)
+    else:
+        db["articles"].insert(row | {"first_seen_at": now})
+    db["article_versions"].insert(
+        {k: row[k] for k in VERSIONED}
+        | {"article_id": aid, "version": version}
+        | {"capture_id": article.capture_id}
+    )
+    _replace_children(db, aid, article)
+    rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
+    search.index_article(db, rowid, article.title, article.body_text)
+    minhash = stories.signature(article.title, article.body_text)
+    db["article_signatures"].upsert({"article_id": aid, "minhash": minhash}, pk="article_id")
+
+
+def _refresh(db, aid: str, article: Article, digest: str, now: str, version: int) -> None:
+    """Same title, body and date: metadata updated in place, in the row and its version."""
+    row = _article_row(article, digest, now) | {"removed_at": None, "removed_reason": None}
+    if article.capture_id is not None:
         row["capture_id"] = article.capture_id
-        row["removed_reason"] = None
-        if existing:
-            db["articles"].update(aid, row)
-        else:
-            db["articles"].insert(row | {"first_seen_at": now})
-        db["article_versions"].insert(
-            {k: row[k] for k in VERSIONED}
-            | {"article_id": aid, "version": version}
-            | {"capture_id": article.capture_id}
-        )
-        _replace_children(db, aid, article)
-        rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
-        search.index_article(db, rowid, article.title, article.body_text)
-        minhash = stories.signature(article.title, article.body_text)
-        db["article_signatures"].upsert({"article_id": aid, "minhash": minhash}, pk="article_id")
-    return "updated" if existing else "new"
+    db["articles"].update(aid, row)
+    in_place = {k: row[k] for k in ("modified_at", "event_date", "content_hash")}
+    db["article_versions"].update((aid, version), in_place)
+    _replace_children(db, aid, article)
+
+
+def merge(db: sqlite_utils.Database, aid: str, stored: dict, article: Article) -> Article:
+    """One article, one truth: a field the new path lacks keeps the stored value, and of two
+    publication dates the more exact one wins (a timestamp over a day; API and feed over a
+    date shown on the page; a shown date over one found in the body)."""
+    keep = {}
+    for name in ("title", "body_text", "modified_at", "event_date", "author", "date_warning"):
+        if not getattr(article, name) and stored[name]:
+            keep[name] = stored[name]
+    if not article.discovered_via:
+        keep["discovered_via"] = stored["discovered_via"]
+    if date_exactness(stored["published_at"], stored["date_source"]) > date_exactness(
+        article.published_at, article.date_source
+    ):
+        keep["published_at"] = stored["published_at"]
+        keep["date_source"] = stored["date_source"]
+    if not article.credits.as_dict() and stored["credits"]:
+        keep["credits"] = Credits(**json.loads(stored["credits"]))
+    if not article.images and stored["image_count"]:
+        keep["images"] = [Image(r["url"], r["caption"]) for r in _children(db, "images", aid)]
+    if not article.attachments and stored["attachment_count"]:
+        files = _children(db, "attachments", aid)
+        keep["attachments"] = [Attachment(r["url"], r["title"], r["kind"]) for r in files]
+    return replace(article, **keep) if keep else article
+
+
+def really_changed(stored: dict, article: Article) -> bool:
+    """The title or body differ, or the publication date moved (a date gaining its time of
+    day, or appearing where there was none, is a more exact reading, not an edit)."""
+    if stored["title"] != article.title or stored["body_text"] != article.body_text:
+        return True
+    before, after = stored["published_at"], article.published_at
+    if not before or not after or before == after:
+        return False
+    if len(before) <= 10 or len(after) <= 10:
+        return before[:10] != after[:10]
+    return datetime.fromisoformat(before) != datetime.fromisoformat(after)
+
+
+def date_exactness(published_at: str | None, source: str | None) -> tuple[int, int]:
+    if not published_at:
+        return (0, 0)
+    return (int(len(published_at) > 10), DATE_EXACTNESS.get(source or "", 0))
+
+
+def _children(db: sqlite_utils.Database, table: str, aid: str) -> list[dict]:
+    return list(db.query(f"select * from {table} where article_id = ? order by position", [aid]))
 
 
 def _seen(article: Article, now: str) -> dict:

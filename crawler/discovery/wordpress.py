@@ -9,7 +9,7 @@ from scrapy.http.headers import Headers
 
 from crawler.extract import body, media
 from crawler.extract.html import parse
-from crawler.extract.page import weekday_warning
+from crawler.extract.page import opening, weekday_warning
 from crawler.extract.urls import canonical_url
 from crawler.items import Article
 from crawler.thai.credits import extract_credits
@@ -90,7 +90,7 @@ def article_from_post(post: dict, source: str, fetched_at: str | None = None) ->
     node = tree.xpath("//body/div")[0]
     text = normalize_text(body.node_text(body.strip_chrome(node)))
     published, modified = post_date(post, "date"), post_date(post, "modified")
-    events = find_dates("\n".join(text.split("\n")[:2])[:600], relative=False)
+    events = find_dates(opening(text), relative=False)
     credits = extract_credits(text)
     return Article(
         url=canonical_url(url),

@@ -58,6 +58,7 @@ ABOUT = {
 }
 EDIT_NOTE = "(ปรับปรุงข้อมูลเมื่อ 5 ธันวาคม 2567)"
 DEADLINE = 120  # seconds for a server to answer
+CHILDREN: dict[int, subprocess.Popen] = {}  # servers started by this process, by id
 
 
 class Unavailable(RuntimeError):
@@ -163,6 +164,7 @@ def start_mariadb(site: Site) -> None:
         "--character-set-server=utf8mb4",
     ]
     proc = subprocess.Popen(server, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    CHILDREN[proc.pid] = proc
     site.pids["mariadb"] = proc.pid
     site.save()
     wait_until(lambda: sql(site, "select 1", check=False) == 0, "mariadbd", proc)
@@ -177,12 +179,13 @@ def sql(site: Site, statement: str, check: bool = True) -> int:
 def start_php(site: Site) -> None:
     port = int(site.url.rsplit(":", 1)[1])
     env = os.environ | {"PHP_CLI_SERVER_WORKERS": "4"}
-    log = (site.root / "php.log").open("ab")
     cmd = ["php", "-S", f"127.0.0.1:{port}", "-t", str(site.docroot), str(PHP / "router.php")]
     # Its own process group: the server forks workers, stopped with it by the group's id.
-    proc = subprocess.Popen(
-        cmd, stdout=log, stderr=log, env=env, cwd=site.docroot, start_new_session=True
-    )
+    with (site.root / "php.log").open("ab") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=log, env=env, cwd=site.docroot, start_new_session=True
+        )
+    CHILDREN[proc.pid] = proc
     site.pids["php"] = proc.pid
     site.save()
     wait_until(lambda: answers(port), "php -S", proc)
@@ -214,13 +217,17 @@ def terminate(pid: int) -> None:
             os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    end = time.monotonic() + 30
-    while time.monotonic() < end:
+    proc = CHILDREN.pop(pid, None)
+    if proc is not None:  # started by this process: wait for it (and reap it)
         try:
-            done, _ = os.waitpid(pid, os.WNOHANG)  # our child: reap it
-        except ChildProcessError:  # started by another process: poll
-            done = 0 if _alive(pid) else pid
-        if done:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return
+    end = time.monotonic() + 30  # started by an earlier `start` command: poll
+    while time.monotonic() < end:
+        if not _alive(pid):
             return
         time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)
@@ -281,7 +288,8 @@ def apply(site: Site, changes: dict) -> None:
 
 # -- content -------------------------------------------------------------------------------
 def load_rows() -> list[dict]:
-    return [json.loads(line) for line in POSTS.open(encoding="utf-8")]
+    with POSTS.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
 
 
 def tiny_png(seed: int) -> bytes:
@@ -351,7 +359,7 @@ def post_spec(site: Site, row: dict, n: int) -> dict:
         "categories": [CATEGORIES[n % len(CATEGORIES)]],
         "tags": [TAGS[n % len(TAGS)], TAGS[(n + 1) % len(TAGS)]],
         "files": images + files,
-        "paragraphs": paragraphs + [f["title"] for f in files],
+        "paragraphs": paragraphs,  # a link-only line to a file is an attachment, not text
         "images": [i["url"] for i in images],
         "attachments": [f["url"] for f in files],
         "date_line": row["date_line"],
