@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from crawler.discovery import wordpress
 from crawler.extract.page import extract_article, looks_like_article, opening
+from crawler.items import Article
+from crawler.sources import Source
+from crawler.spiders.archive import newer, own_host, use_feed_date
 
 SIDEBAR_TITLES = [
     "สพฐ. จัดประชุมผู้บริหารสถานศึกษาทั่วประเทศเพื่อขับเคลื่อนนโยบายการศึกษา ครั้งที่ {n}",
@@ -49,7 +52,8 @@ def test_about_and_contact_pages_are_not_releases():
 def test_a_wordpress_static_page_is_not_a_release():
     html = (
         '<html><body class="page-template-default page page-id-5">'
-        f'<h1 class="entry-title">ข้อมูลหน่วยงาน</h1><div class="entry-content"><p>{"ข้อความ " * 30}</p>'
+        '<h1 class="entry-title">ข้อมูลหน่วยงาน</h1><div class="entry-content">'
+        f"<p>{'ข้อความ ' * 30}</p>"
         "</div></body></html>"
     )
     article = extract_article("http://wp.example.go.th/info/", html)
@@ -67,3 +71,26 @@ def test_an_edit_note_is_not_the_event_date():
         "date_gmt": "2019-03-03T03:00:00",
     }
     assert wordpress.article_from_post(post, "x").event_date == "2019-03-03"
+
+
+def test_edit_signals_newer_than_what_is_stored():
+    assert newer("2024-01-02T10:00:00+07:00", "2024-01-02T09:00:00+07:00")
+    assert not newer("2024-01-02T02:00:00Z", "2024-01-02T09:00:00+07:00")  # 09:00 local
+    assert newer("2024-01-02", "2024-01-02T09:00:00+07:00")  # a day alone: same day, re-fetch
+    assert not newer("2024-01-01", "2024-01-02T09:00:00+07:00")
+    assert newer("2024-01-02", None) and not newer(None, "2024-01-02")
+
+
+def test_feed_timestamp_gives_the_time_a_page_lacks():
+    article = Article(url="http://x.go.th/a", source="x", published_at="2019-03-03")
+    use_feed_date(article, "2019-03-03T10:30:00+07:00")
+    assert (article.published_at, article.date_source) == ("2019-03-03T10:30:00+07:00", "feed")
+    other = Article(url="http://x.go.th/b", source="x", published_at="2019-03-04")
+    use_feed_date(other, "2019-03-03T10:30:00+07:00")  # the page's own day is kept
+    assert other.published_at == "2019-03-04"
+
+
+def test_articles_only_on_the_sources_own_hosts():
+    source = Source(id="obec", name="สพฐ.", url="https://www.obec.go.th/")
+    assert own_host(source, "https://obec.go.th/archives/1")
+    assert not own_host(source, "https://www.moe.go.th/archives/1")

@@ -31,7 +31,17 @@ def posts_url(api_root: str, page: int = 1, per_page: int = PER_PAGE, since: str
     params = {"per_page": per_page, "page": page, "orderby": "modified", "order": "desc"}
     if since:
         params["modified_after"] = since
-    params = urlencode(params | {"_fields": FIELDS})
+    return _endpoint(api_root, params | {"_fields": FIELDS})
+
+
+def links_url(api_root: str, page: int = 1, per_page: int = PER_PAGE) -> str:
+    """A page of the live posts' links only (a few kilobytes for a hundred posts)."""
+    params = {"per_page": per_page, "page": page, "orderby": "id", "order": "asc"}
+    return _endpoint(api_root, params | {"_fields": "id,link"})
+
+
+def _endpoint(api_root: str, params: dict) -> str:
+    params = urlencode(params)
     if "rest_route=" in api_root:  # sites without pretty permalinks: ?rest_route=/
         return f"{api_root.rstrip('/')}/wp/v2/posts&{params}"
     return f"{api_root}wp/v2/posts?{params}"
