@@ -75,7 +75,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-wp-"))
     began = time.perf_counter()
     site = wordpress.start(work / "site")
-    print(f"WordPress with {len(site.live_posts())} posts ready in {time.perf_counter() - began:.1f} s")
+    ready = time.perf_counter() - began
+    print(f"WordPress with {len(site.live_posts())} posts ready in {ready:.1f} s")
     try:
         (work / "api").mkdir()
         db = work / "api" / "archive.db"
