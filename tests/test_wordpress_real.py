@@ -63,16 +63,32 @@ def again(first, site):
 
 @pytest.fixture(scope="session")
 def norest(again, site, tmp_path_factory):
+    """The REST API refused, and a theme printing the day alone: the feed has the time."""
     wordpress.set_rest(site, enabled=False)
+    wordpress.set_dates_only(site, enabled=True)
     try:
         db = tmp_path_factory.mktemp("norest") / "archive.db"
         return db, crawl(site, db)
     finally:
         wordpress.set_rest(site, enabled=True)
+        wordpress.set_dates_only(site, enabled=False)
 
 
 @pytest.fixture(scope="session")
-def second(norest, first, site):
+def sitemap_only(norest, site, tmp_path_factory):
+    """The REST API refused and the feeds switched off: wp-sitemap.xml is left."""
+    wordpress.set_rest(site, enabled=False)
+    wordpress.set_feeds(site, enabled=False)
+    try:
+        db = tmp_path_factory.mktemp("sitemap") / "archive.db"
+        return db, crawl(site, db)
+    finally:
+        wordpress.set_rest(site, enabled=True)
+        wordpress.set_feeds(site, enabled=True)
+
+
+@pytest.fixture(scope="session")
+def second(sitemap_only, first, site):
     wordpress.second_state(site)
     db, _ = first
     return db, crawl(site, db)
@@ -139,10 +155,18 @@ def test_rest_disabled_feed_and_sitemap_still_find_every_post(norest, site):
     want = expected(site)
     stored = {r["id"]: r for r in rows(db, "select * from articles")}
     assert set(stored) == set(want)
-    for aid, post in want.items():  # the time of day, from the page or the feed
+    for aid, post in want.items():  # the time of day, from the feed
         assert stored[aid]["published_at"] == post["date"].replace(" ", "T") + "+07:00"
+        assert stored[aid]["date_source"] == "feed"
         assert stored[aid]["title"] == normalize_title(post["title"])
         assert stored[aid]["body_text"] == normalize_text("\n".join(post["paragraphs"]))
+
+
+def test_rest_and_feeds_off_the_sitemap_finds_every_post(sitemap_only, site):
+    db, run = sitemap_only
+    assert run["status"] == "ok" and run["discovery"] == "sitemap", run
+    check_articles(db, site, "sitemap")  # no page, author, category or tag sitemap entries
+    assert rows(db, "select count(*) n from articles")[0]["n"] == wordpress.FIRST_STATE
 
 
 def test_second_state_versions_and_removals(second, site):

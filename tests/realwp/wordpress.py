@@ -3,7 +3,8 @@
 ``python -m tests.realwp.wordpress start [DIR]`` installs (only when missing) ``wordpress``,
 ``mariadb-server`` and PHP with apt, starts MariaDB on a private socket and data directory
 and PHP's built-in server on a free port, creates a site of 300 Thai press releases and
-prints its URL; ``state2 DIR``, ``norest DIR`` and ``stop DIR`` change or stop it.
+prints its URL; ``state2 DIR`` (edits), ``norest DIR``/``rest DIR`` (REST API off/on),
+``dateonly DIR`` (pages print the day alone) and ``stop DIR`` change or stop it.
 
 Everything lives in one directory: a copy of ``/usr/share/wordpress`` with its own
 ``wp-config.php`` (Debian's reads ``/etc/wordpress``, which is left alone), the database
@@ -430,11 +431,25 @@ def second_state(site: Site) -> None:
 
 def set_rest(site: Site, enabled: bool) -> None:
     """The REST API off (a must-use plugin answering every request with an error) or on."""
-    plugin = site.docroot / "wp-content" / "mu-plugins" / "edunews-no-rest.php"
+    set_plugin(site, "no-rest.php", not enabled)
+
+
+def set_dates_only(site: Site, enabled: bool) -> None:
+    """Pages show the day without the time (the feed keeps the timestamp)."""
+    set_plugin(site, "date-only.php", enabled)
+
+
+def set_feeds(site: Site, enabled: bool) -> None:
+    """Feeds off (404, no <link rel=alternate>), or on."""
+    set_plugin(site, "no-feed.php", not enabled)
+
+
+def set_plugin(site: Site, name: str, enabled: bool) -> None:
+    plugin = site.docroot / "wp-content" / "mu-plugins" / f"edunews-{name}"
     if enabled:
-        plugin.unlink(missing_ok=True)
+        shutil.copy(PHP / name, plugin)
     else:
-        shutil.copy(PHP / "no-rest.php", plugin)
+        plugin.unlink(missing_ok=True)
 
 
 def set_permalinks(site: Site, structure: str) -> None:
@@ -465,7 +480,7 @@ def start(root: Path | None = None) -> Site:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("start", "stop", "state2", "norest", "rest"):
+    if not argv or argv[0] not in ("start", "stop", "state2", "norest", "rest", "dateonly"):
         print(__doc__, file=sys.stderr)
         return 2
     command, root = argv[0], (Path(argv[1]) if len(argv) > 1 else None)
@@ -484,6 +499,8 @@ def main(argv: list[str]) -> int:
     site = Site.load(root)
     if command == "state2":
         second_state(site)
+    elif command == "dateonly":
+        set_dates_only(site, True)
     else:
         set_rest(site, command == "rest")
     return 0
