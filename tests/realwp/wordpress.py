@@ -38,6 +38,7 @@ PACKAGES = {  # a command each package provides, to install only what is missing
     "mariadb-server": "/usr/sbin/mariadbd",
     "php-cli": "/usr/bin/php",
     "php-mysql": "/etc/php/8.2/mods-available/mysqli.ini",
+    "php-xml": "/etc/php/8.2/mods-available/simplexml.ini",  # wp-sitemap.xml needs it
 }
 FIRST_STATE = 300
 CATEGORIES = ["ข่าวประชาสัมพันธ์", "ข่าวกิจกรรม", "ประกาศ"]
