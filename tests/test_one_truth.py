@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from crawler.discovery import wordpress
+import re
+from pathlib import Path
+
+from crawler.discovery import listings, wordpress
+from crawler.extract.html import parse
 from crawler.extract.page import extract_article, looks_like_article, opening
 from crawler.items import Article
 from crawler.sources import Source
 from crawler.spiders.archive import newer, own_host, use_feed_date
 
+FIXTURES = Path(__file__).parent / "fixtures" / "realwp"
 SIDEBAR_TITLES = [
     "สพฐ. จัดประชุมผู้บริหารสถานศึกษาทั่วประเทศเพื่อขับเคลื่อนนโยบายการศึกษา ครั้งที่ {n}",
 ]
@@ -94,3 +99,15 @@ def test_articles_only_on_the_sources_own_hosts():
     source = Source(id="obec", name="สพฐ.", url="https://www.obec.go.th/")
     assert own_host(source, "https://obec.go.th/archives/1")
     assert not own_host(source, "https://www.moe.go.th/archives/1")
+
+
+def test_wordpress_theme_listing_headlines_and_pages():
+    """A stock WordPress homepage (Twenty Twenty-One, saved from tests/realwp): headline links
+    sit in <header class="entry-header"> inside <article>, page links read "Page 2"."""
+    html = (FIXTURES / "home-twentytwentyone.html").read_text(encoding="utf-8")
+    url = "http://127.0.0.1:53375/"
+    tree = parse(html, url)
+    hosts = {"127.0.0.1:53375"}
+    links = listings.article_links(tree, url, hosts)
+    assert len(links) == 10 and all(re.search(r"/20\d\d/\d\d/\d\d/", link) for link in links)
+    assert set(listings.next_pages(tree, url, hosts)) == {url + "page/2/", url + "page/30/"}

@@ -618,6 +618,9 @@ class ArchiveSpider(scrapy.Spider):
         status, reason = "ok", None
         if state.failure:
             status, reason = "failed", state.failure
+        elif state.method is None:  # e.g. listing pages that held no article link: not "ok"
+            tried = "; ".join(state.tried) or "no index answered"
+            status, reason = "failed", f"no articles found ({tried})"
         elif errors:
             status, reason = "partial", f"{errors} error(s)"
         return {
