@@ -156,7 +156,7 @@ DATE_EXACTNESS = {"body": 1, "visible": 2, "metadata": 3, "feed": 3, "api": 4}
 # anything else (modified_at, credits, images) is refreshed in place, so a versions page never
 # shows "1 → 2" with nothing a reader would see changed.
 STORED = (
-    "source, title, body_text, published_at, date_source, modified_at, event_date, author, "
+    "url, source, title, body_text, published_at, date_source, modified_at, event_date, author, "
     "credits, date_warning, discovered_via, image_count, attachment_count, content_hash, version"
 )
 
@@ -170,22 +170,63 @@ def save_article(db: sqlite_utils.Database, article: Article) -> str:
     numbered row of ``article_versions`` pointing at its raw capture.
     """
     now = now_iso()
-    aid = article_id(article.url)
-    stored = _stored(db, aid)
+    aid, stored = _find(db, article)
     if stored and stored["source"] != article.source:
         return "foreign"  # a stored article never changes source
     if stored:
         article = merge(db, aid, stored, article)
-    digest = content_hash(article)
     with db.conn:
-        if stored and stored["content_hash"] == digest:
-            db["articles"].update(aid, _seen(article, now))
-            return "unchanged"
-        if stored and not really_changed(stored, article):
-            _refresh(db, aid, article, digest, now, stored["version"] or 1)
-            return "unchanged"
-        _new_version(db, aid, article, digest, now, stored)
+        outcome = _write(db, aid, stored, article, now)
+        _remember_aliases(db, aid, article, stored)
+    return outcome
+
+
+def _write(db, aid: str, stored: dict | None, article: Article, now: str) -> str:
+    digest = content_hash(article)
+    if stored and stored["content_hash"] == digest:
+        db["articles"].update(aid, _seen(article, now) | _moved(db, aid, stored, article))
+        return "unchanged"
+    if stored and not really_changed(stored, article):
+        _refresh(db, aid, article, digest, now, stored)
+        return "unchanged"
+    _new_version(db, aid, article, digest, now, stored)
     return "updated" if stored else "new"
+
+
+def resolve(db: sqlite_utils.Database, url: str) -> str:
+    """The id of the stored article a URL stands for: its own, or that of the article it is
+    another URL of (``article_aliases``)."""
+    key = article_id(url)
+    row = db.execute("select article_id from article_aliases where alias = ?", [key]).fetchone()
+    return row[0] if row else key
+
+
+def _find(db: sqlite_utils.Database, article: Article) -> tuple[str, dict | None]:
+    """The stored article under the URL or any alias; else the URL's own id."""
+    for url in (article.url, *article.aliases):
+        aid = resolve(db, url)
+        stored = _stored(db, aid)
+        if stored:
+            return aid, stored
+    return article_id(article.url), None
+
+
+def _remember_aliases(db, aid: str, article: Article, stored: dict | None) -> None:
+    """Every URL the article was met under, once it has more than one."""
+    urls = {article.url, *article.aliases} | ({stored["url"]} if stored else set())
+    if len(urls) > 1:
+        rows = [{"alias": article_id(u), "article_id": aid, "url": u} for u in sorted(urls)]
+        db["article_aliases"].upsert_all(rows, pk="alias")
+
+
+def _moved(db, aid: str, stored: dict, article: Article) -> dict:
+    """The article's URL is now the one the site links to (its permalink changed)."""
+    if stored["url"] == article.url:
+        return {}
+    taken = db.execute(
+        "select 1 from articles where url = ? and id != ?", [article.url, aid]
+    ).fetchone()
+    return {} if taken else {"url": article.url}
 
 
 def _stored(db: sqlite_utils.Database, aid: str) -> dict | None:
@@ -196,6 +237,9 @@ def _stored(db: sqlite_utils.Database, aid: str) -> dict | None:
 def _new_version(db, aid: str, article: Article, digest: str, now: str, stored) -> None:
     version = (stored["version"] or 1) + 1 if stored else 1
     row = _article_row(article, digest, now) | {"version": version, "removed_at": None}
+    row["id"] = aid
+    if stored:  # the id stays; the URL follows the site's newest permalink
+        row |= {"url": stored["url"]} | _moved(db, aid, stored, article)
     row["capture_id"] = article.capture_id
     row["removed_reason"] = None
     if stored:
@@ -214,9 +258,11 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored) 
     db["article_signatures"].upsert({"article_id": aid, "minhash": minhash}, pk="article_id")
 
 
-def _refresh(db, aid: str, article: Article, digest: str, now: str, version: int) -> None:
+def _refresh(db, aid: str, article: Article, digest: str, now: str, stored: dict) -> None:
     """Same title, body and date: metadata updated in place, in the row and its version."""
+    version = stored["version"] or 1
     row = _article_row(article, digest, now) | {"removed_at": None, "removed_reason": None}
+    row |= {"id": aid, "url": stored["url"]} | _moved(db, aid, stored, article)
     if article.capture_id is not None:
         row["capture_id"] = article.capture_id
     db["articles"].update(aid, row)
@@ -285,7 +331,7 @@ def _seen(article: Article, now: str) -> dict:
 
 def mark_removed(db: sqlite_utils.Database, url: str, reason: str) -> bool:
     """Mark a stored article as gone, keeping its content; True if it was live until now."""
-    aid = article_id(url)
+    aid = resolve(db, url)
     with db.conn:
         cursor = db.execute(
             "update articles set removed_at = ?, removed_reason = ? "
@@ -296,12 +342,18 @@ def mark_removed(db: sqlite_utils.Database, url: str, reason: str) -> bool:
 
 
 def known_articles(db: sqlite_utils.Database, source: str) -> list[dict]:
-    """The live articles of a source, least recently seen first (for incremental crawls)."""
+    """The live articles of a source, least recently seen first (for incremental crawls),
+    each with ``aliases``: its other URLs."""
     sql = (
-        "select url, modified_at, fetched_at, last_seen_at from articles "
-        "where source = ? and removed_at is null order by last_seen_at, id"
+        "select a.url, a.modified_at, a.fetched_at, a.last_seen_at, "
+        "(select group_concat(l.url, char(10)) from article_aliases l where l.article_id = a.id) "
+        "as aliases from articles a "
+        "where a.source = ? and a.removed_at is null order by a.last_seen_at, a.id"
     )
-    return list(db.query(sql, [source]))
+    rows = list(db.query(sql, [source]))
+    for row in rows:
+        row["aliases"] = [u for u in (row["aliases"] or "").split("\n") if u and u != row["url"]]
+    return rows
 
 
 def completed_sources(db: sqlite_utils.Database) -> set[str]:
@@ -325,7 +377,7 @@ def touch(db: sqlite_utils.Database, url: str) -> bool:
         cursor = db.execute(
             "update articles set last_seen_at = ?, removed_at = null, removed_reason = null "
             "where id = ?",
-            [now_iso(), article_id(url)],
+            [now_iso(), resolve(db, url)],
         )
     return cursor.rowcount > 0
 

@@ -220,3 +220,18 @@ def test_a_stored_article_never_changes_source(db):
     assert store.save_article(db, make_article(source="moe", title="อื่น")) == "foreign"
     row = next(db["articles"].rows)
     assert row["source"] == "obec" and row["title"] == "เลขาธิการ กพฐ. เปิดการประชุม"
+
+
+def test_a_changed_permalink_keeps_the_article(db):
+    """WordPress moved from pretty permalinks to ?p=ID: the stored article is found through
+    its shortlink, follows the new URL, keeps its id, and either URL finds it."""
+    pretty = "https://www.example.go.th/2019/08/22/cluster/"
+    short = "https://www.example.go.th/?p=7"
+    assert store.save_article(db, make_article(url=pretty, aliases=[short])) == "new"
+    aid = store.article_id(pretty)
+    assert store.save_article(db, make_article(url=short, aliases=[short])) == "unchanged"
+    (row,) = db["articles"].rows
+    assert row["id"] == aid and row["url"] == short and row["version"] == 1
+    assert store.touch(db, pretty) and store.touch(db, short)
+    assert store.mark_removed(db, short, "HTTP 404")
+    assert next(db["articles"].rows)["removed_at"]

@@ -94,6 +94,15 @@ def second(sitemap_only, first, site):
     return db, crawl(site, db)
 
 
+@pytest.fixture(scope="session")
+def plain(second, site):
+    """The site switches to plain permalinks (?p=123) after the second state."""
+    db, _ = second
+    ids = {r["id"] for r in rows(db, "select id from articles")}
+    wordpress.set_permalinks(site, "")
+    return db, crawl(site, db), ids
+
+
 def expected(site) -> dict[str, dict]:
     """What WordPress holds, keyed by article id: title, time, body, images, files."""
     live = {p["id"]: p for p in site.live_posts()}
@@ -208,3 +217,13 @@ def test_when_posts_were_published(first):
     times = {r["published_at"][11:16] for r in rows(db, "select published_at from articles")}
     assert len(times) > 100  # times of day, not midnight
     datetime.fromisoformat(rows(db, "select published_at from articles")[0]["published_at"])
+
+
+def test_plain_and_pretty_permalinks_give_the_same_articles(plain, site):
+    db, run, before = plain
+    assert (run["new"], run["removed"]) == (0, 0), run
+    stored = rows(db, "select id, url, removed_at from articles")
+    assert {r["id"] for r in stored} == before  # the same ids, no second copy
+    live = {r["url"] for r in stored if not r["removed_at"]}
+    assert live == {p["link"] for p in site.live_posts()}  # now the ?p=123 links
+    assert all("?p=" in url for url in live)

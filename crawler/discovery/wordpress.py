@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from scrapy.http.headers import Headers
 
@@ -32,6 +32,20 @@ def posts_url(api_root: str, page: int = 1, per_page: int = PER_PAGE, since: str
     if since:
         params["modified_after"] = since
     return _endpoint(api_root, params | {"_fields": FIELDS})
+
+
+def posts_by_id_url(api_root: str, ids: list[int]) -> str:
+    """Up to a hundred posts by id, in full."""
+    params = {"include": ",".join(map(str, ids)), "per_page": PER_PAGE, "_fields": FIELDS}
+    return _endpoint(api_root, params)
+
+
+def shortlink(link: str, post_id) -> str | None:
+    """WordPress's own permanent form of a post's URL, whatever the permalink structure."""
+    if not isinstance(post_id, int):
+        return None
+    parts = urlsplit(link)
+    return canonical_url(f"{parts.scheme}://{parts.netloc}/?p={post_id}")
 
 
 def links_url(api_root: str, page: int = 1, per_page: int = PER_PAGE) -> str:
@@ -117,6 +131,7 @@ def article_from_post(post: dict, source: str, fetched_at: str | None = None) ->
         fetched_at=fetched_at,
         fetched_url=url,
         discovered_via="wordpress",
+        aliases=[s for s in [shortlink(url, post.get("id"))] if s],
         date_source="api" if published else None,
         date_warning=weekday_warning(events[0] if events else None),
     )

@@ -80,6 +80,7 @@ def extract_article(
         fetched_at=fetched_at,
         fetched_url=url,
         author=meta.get("author"),
+        aliases=shortlinks(tree, url),
     )
     fill_dates(article, tree, node, meta, stats)
     if is_listing_page(tree, text, node if article.published_at else None):
@@ -98,6 +99,12 @@ def page_canonical(url: str, declared: str | None) -> str:
     if target and netloc(target) == netloc(url):
         return canonical_url(target)
     return canonical_url(url)
+
+
+def shortlinks(tree: HtmlElement, url: str) -> list[str]:
+    """WordPress's ``<link rel="shortlink" href="/?p=ID">`` on the same site."""
+    found = (absolute(url, href) for href in tree.xpath('//link[@rel="shortlink"]/@href'))
+    return [canonical_url(u) for u in found if u and netloc(u) == netloc(url)][:1]
 
 
 def content_node(tree: HtmlElement, html: str, url: str) -> HtmlElement | None:

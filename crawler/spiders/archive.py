@@ -44,6 +44,8 @@ class SourceState:
     feed_url: str = ""
     sitemap_queue: list[str] = field(default_factory=list)
     known: dict[str, dict] = field(default_factory=dict)  # url_key -> stored article facts
+    articles: list[dict] = field(default_factory=list)  # the same facts, once per article
+    moved: list[int] = field(default_factory=list)  # API post ids whose permalink changed
     listed: set[str] = field(default_factory=set)  # url_keys met in indexes during this run
     previous: str | None = None  # the discovery method that worked last run
     # The last run crawled this source to the end: a page holding only known articles then
@@ -155,7 +157,8 @@ class ArchiveSpider(scrapy.Spider):
         complete = store.completed_sources(db)
         for sid, state in self.states.items():
             rows = store.known_articles(db, sid)
-            state.known = {url_key(r["url"]): r for r in rows}
+            state.articles = rows
+            state.known = {url_key(u): r for r in rows for u in (*r["aliases"], r["url"])}
             state.previous = previous.get(sid)
             state.trust_known = sid in complete
         db.close()
@@ -205,7 +208,7 @@ class ArchiveSpider(scrapy.Spider):
     def rechecks(self, state: SourceState):
         """Re-fetch the least recently seen stored articles, conditionally: catches silent
         edits and takedowns that feeds and listings do not announce."""
-        for facts in list(state.known.values())[: self.recheck]:
+        for facts in state.articles[: self.recheck]:
             yield self.article_request(
                 state, facts["url"], "recheck", conditional=True, expected=facts["url"]
             )
@@ -325,7 +328,12 @@ class ArchiveSpider(scrapy.Spider):
             posts = wordpress.parse_posts(response_text(response))
         except (wordpress.NotWordPress, AttributeError):
             return  # no sweep: nothing is concluded from it
-        state.swept.update(url_key(p["link"]) for p in posts)
+        for post in posts:
+            key = url_key(post["link"])
+            state.swept.add(key)
+            facts = state.known.get(key)
+            if facts and url_key(facts["url"]) != key:  # stored under its old permalink
+                state.moved.append(post["id"])
         if page == 1:
             state.sweep_pages = min(wordpress.total_pages(response.headers), self.max_api_pages)
             for n in range(2, state.sweep_pages + 1):
@@ -333,11 +341,30 @@ class ArchiveSpider(scrapy.Spider):
         state.sweep_done += 1
         if state.sweep_done == state.sweep_pages:
             yield from self.confirm_missing(state)
+            yield from self.fetch_moved(state)
 
     def confirm_missing(self, state: SourceState):
-        for key, facts in state.known.items():
-            if key not in state.swept and key not in state.listed:
+        seen = state.swept | state.listed
+        for facts in state.articles:
+            if not {url_key(u) for u in (facts["url"], *facts["aliases"])} & seen:
                 yield self.article_request(state, facts["url"], "sweep", expected=facts["url"])
+
+    def fetch_moved(self, state: SourceState):
+        """Posts whose permalink changed (a new permalink structure): fetched by id, a hundred
+        a request, so the archive follows the site's new URLs under the same article ids."""
+        for start in range(0, len(state.moved), wordpress.PER_PAGE):
+            ids = state.moved[start : start + wordpress.PER_PAGE]
+            url = wordpress.posts_by_id_url(state.api_root, ids)
+            yield self.request(url, self.parse_moved, state, errback=self.sweep_failed)
+
+    def parse_moved(self, response: Response):
+        state = self.state_of(response)
+        try:
+            posts = wordpress.parse_posts(response_text(response))
+        except (wordpress.NotWordPress, AttributeError):
+            return
+        for post in posts:
+            yield from self.post_item(state, post, response.meta.get("capture_id"))
 
     def sweep_failed(self, failure):
         state = self.state_of(failure)  # an incomplete sweep concludes nothing
