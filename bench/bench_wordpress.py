@@ -1,8 +1,9 @@
 """Crawl a real WordPress (tests/realwp: Debian's package, 300 Thai releases) with a real
 `edunews crawl` process and print recall, precision, requests and wall time for: a first
-crawl through the REST API, an unchanged re-crawl, a crawl with the REST API disabled (feed
-and sitemap), and the re-crawl after the site's second state (edits, a trashed and a deleted
-post). Needs root (apt and MariaDB); about three minutes on a quiet machine.
+crawl through the REST API, an unchanged re-crawl, crawls with the REST API disabled (feed)
+and with feeds off too (wp-sitemap.xml), the re-crawl after the site's second state (edits, a
+trashed and a deleted post), and one after a switch to plain ``?p=123`` permalinks.
+Needs root (apt and MariaDB); about two minutes on a quiet machine.
 
     python bench/bench_wordpress.py
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.store import article_id  # noqa: E402
+from crawler.extract.urls import url_key  # noqa: E402
 from tests.conftest import FAST  # noqa: E402
 from tests.realwp import wordpress  # noqa: E402
 
@@ -43,9 +44,10 @@ def crawl(site: wordpress.Site, db: Path) -> tuple[float, dict]:
 
 def scores(site: wordpress.Site, db: Path) -> dict:
     """Recall and precision of live articles; removals kept; versions equal to the last."""
-    want = {article_id(p["link"]) for p in site.live_posts()}
+    want = {url_key(p["link"]) for p in site.live_posts()}
     conn = sqlite3.connect(db)
-    live = {r[0] for r in conn.execute("select id from articles where removed_at is null")}
+    rows = conn.execute("select url from articles where removed_at is null")
+    live = {url_key(r[0]) for r in rows}
     removed = conn.execute("select count(*) from articles where removed_at is not null")
     same = conn.execute(
         "select count(*) from article_versions v join article_versions w on "
@@ -89,10 +91,19 @@ def main() -> None:
         other = work / "norest" / "archive.db"
         seconds, run = crawl(site, other)
         report("REST API disabled", seconds, run, scores(site, other))
+        wordpress.set_feeds(site, enabled=False)
+        (work / "sitemap").mkdir()
+        other = work / "sitemap" / "archive.db"
+        seconds, run = crawl(site, other)
+        report("REST and feeds off", seconds, run, scores(site, other))
         wordpress.set_rest(site, enabled=True)
+        wordpress.set_feeds(site, enabled=True)
         wordpress.second_state(site)
         seconds, run = crawl(site, db)
         report("second state re-crawl", seconds, run, scores(site, db))
+        wordpress.set_permalinks(site, "")
+        seconds, run = crawl(site, db)
+        report("plain permalinks", seconds, run, scores(site, db))
     finally:
         wordpress.stop(site.root)
         subprocess.run(["rm", "-rf", str(work)], check=False)
