@@ -248,6 +248,18 @@ def _source_places(db: sqlite_utils.Database) -> None:
         db["sources"].add_column(column, str)
 
 
+@migration("0010_article_aliases")
+def _article_aliases(db: sqlite_utils.Database) -> None:
+    """Other URLs of one article (WordPress's ``?p=ID`` shortlink): a site that changes its
+    permalink structure keeps its stored articles instead of getting a second copy."""
+    db["article_aliases"].create(
+        {"alias": str, "article_id": str, "url": str},
+        pk="alias",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_aliases"].create_index(["article_id"])
+
+
 VERSIONED = (
     "fetched_at",
     "title",

@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import sqlite_utils
 from archive import search, stories
 from archive.migrations import VERSIONED, calendar_fields, migrate
 from crawler.extract.urls import url_key
-from crawler.items import Article
+from crawler.items import Article, Attachment, Credits, Image
 
 
 class ArchiveError(Exception):
@@ -160,41 +160,174 @@ def _json_or_none(value) -> str | None:
     return json.dumps(value, ensure_ascii=False) if value else None
 
 
-def save_article(db: sqlite_utils.Database, article: Article) -> str:
-    """Store one article; returns "new", "updated" or "unchanged".
+# Where a publication date came from, least exact first: a date found in the body, one shown
+# on the page, one the page declares in its metadata or the feed gives, the API's own field.
+DATE_EXACTNESS = {"body": 1, "visible": 2, "metadata": 3, "feed": 3, "api": 4}
+# Only a changed title, body or publication date makes a new version (``really_changed``);
+# anything else (modified_at, credits, images) is refreshed in place, so a versions page never
+# shows "1 → 2" with nothing a reader would see changed.
+STORED = (
+    "url, source, title, body_text, published_at, date_source, modified_at, event_date, author, "
+    "credits, date_warning, discovered_via, image_count, attachment_count, content_hash, version"
+)
 
-    Every new or changed content becomes a numbered row of ``article_versions`` pointing at
-    its raw capture; the ``articles`` row always shows the latest version.
+
+def save_article(db: sqlite_utils.Database, article: Article) -> str:
+    """Store one article; returns "new", "updated" (a new version), "unchanged" (including a
+    refresh of metadata in place) or "foreign" (stored under another source: left alone).
+
+    Several paths reach one article (API, feed, sitemap, listing, its page, a re-check);
+    ``merge`` keeps what one path gave and another lacks. Every new version becomes a
+    numbered row of ``article_versions`` pointing at its raw capture.
     """
     now = now_iso()
-    digest = content_hash(article)
-    aid = article_id(article.url)
-    existing = db.execute(
-        "select content_hash, version from articles where id = ?", [aid]
-    ).fetchone()
+    aid, stored = _find(db, article)
+    if stored and stored["source"] != article.source:
+        return "foreign"  # a stored article never changes source
+    if stored:
+        article = merge(db, aid, stored, article)
     with db.conn:
-        if existing and existing[0] == digest:
-            db["articles"].update(aid, _seen(article, now))
-            return "unchanged"
-        version = (existing[1] or 1) + 1 if existing else 1
-        row = _article_row(article, digest, now) | {"version": version, "removed_at": None}
+        outcome = _write(db, aid, stored, article, now)
+        _remember_aliases(db, aid, article, stored)
+    return outcome
+
+
+def _write(db, aid: str, stored: dict | None, article: Article, now: str) -> str:
+    digest = content_hash(article)
+    if stored and stored["content_hash"] == digest:
+        db["articles"].update(aid, _seen(article, now) | _moved(db, aid, stored, article))
+        return "unchanged"
+    if stored and not really_changed(stored, article):
+        _refresh(db, aid, article, digest, now, stored)
+        return "unchanged"
+    _new_version(db, aid, article, digest, now, stored)
+    return "updated" if stored else "new"
+
+
+def resolve(db: sqlite_utils.Database, url: str) -> str:
+    """The id of the stored article a URL stands for: its own, or that of the article it is
+    another URL of (``article_aliases``)."""
+    key = article_id(url)
+    row = db.execute("select article_id from article_aliases where alias = ?", [key]).fetchone()
+    return row[0] if row else key
+
+
+def _find(db: sqlite_utils.Database, article: Article) -> tuple[str, dict | None]:
+    """The stored article under the URL or any alias; else the URL's own id."""
+    for url in (article.url, *article.aliases):
+        aid = resolve(db, url)
+        stored = _stored(db, aid)
+        if stored:
+            return aid, stored
+    return article_id(article.url), None
+
+
+def _remember_aliases(db, aid: str, article: Article, stored: dict | None) -> None:
+    """Every URL the article was met under, once it has more than one."""
+    urls = {article.url, *article.aliases} | ({stored["url"]} if stored else set())
+    if len(urls) > 1:
+        rows = [{"alias": article_id(u), "article_id": aid, "url": u} for u in sorted(urls)]
+        db["article_aliases"].upsert_all(rows, pk="alias")
+
+
+def _moved(db, aid: str, stored: dict, article: Article) -> dict:
+    """The article's URL is now the one the site links to (its permalink changed)."""
+    if stored["url"] == article.url:
+        return {}
+    taken = db.execute(
+        "select 1 from articles where url = ? and id != ?", [article.url, aid]
+    ).fetchone()
+    return {} if taken else {"url": article.url}
+
+
+def _stored(db: sqlite_utils.Database, aid: str) -> dict | None:
+    rows = db.query(f"select {STORED} from articles where id = ?", [aid])
+    return next(iter(rows), None)
+
+
+def _new_version(db, aid: str, article: Article, digest: str, now: str, stored) -> None:
+    version = (stored["version"] or 1) + 1 if stored else 1
+    row = _article_row(article, digest, now) | {"version": version, "removed_at": None}
+    row["id"] = aid
+    if stored:  # the id stays; the URL follows the site's newest permalink
+        row |= {"url": stored["url"]} | _moved(db, aid, stored, article)
+    row["capture_id"] = article.capture_id
+    row["removed_reason"] = None
+    if stored:
+        db["articles"].update(aid, row)
+    else:
+        db["articles"].insert(row | {"first_seen_at": now})
+    db["article_versions"].insert(
+        {k: row[k] for k in VERSIONED}
+        | {"article_id": aid, "version": version}
+        | {"capture_id": article.capture_id}
+    )
+    _replace_children(db, aid, article)
+    rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
+    search.index_article(db, rowid, article.title, article.body_text)
+    minhash = stories.signature(article.title, article.body_text)
+    db["article_signatures"].upsert({"article_id": aid, "minhash": minhash}, pk="article_id")
+
+
+def _refresh(db, aid: str, article: Article, digest: str, now: str, stored: dict) -> None:
+    """Same title, body and date: metadata updated in place, in the row and its version."""
+    version = stored["version"] or 1
+    row = _article_row(article, digest, now) | {"removed_at": None, "removed_reason": None}
+    row |= {"id": aid, "url": stored["url"]} | _moved(db, aid, stored, article)
+    if article.capture_id is not None:
         row["capture_id"] = article.capture_id
-        row["removed_reason"] = None
-        if existing:
-            db["articles"].update(aid, row)
-        else:
-            db["articles"].insert(row | {"first_seen_at": now})
-        db["article_versions"].insert(
-            {k: row[k] for k in VERSIONED}
-            | {"article_id": aid, "version": version}
-            | {"capture_id": article.capture_id}
-        )
-        _replace_children(db, aid, article)
-        rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
-        search.index_article(db, rowid, article.title, article.body_text)
-        minhash = stories.signature(article.title, article.body_text)
-        db["article_signatures"].upsert({"article_id": aid, "minhash": minhash}, pk="article_id")
-    return "updated" if existing else "new"
+    db["articles"].update(aid, row)
+    in_place = {k: row[k] for k in ("modified_at", "event_date", "content_hash")}
+    db["article_versions"].update((aid, version), in_place)
+    _replace_children(db, aid, article)
+
+
+def merge(db: sqlite_utils.Database, aid: str, stored: dict, article: Article) -> Article:
+    """One article, one truth: a field the new path lacks keeps the stored value, and of two
+    publication dates the more exact one wins (a timestamp over a day; API and feed over a
+    date shown on the page; a shown date over one found in the body)."""
+    keep = {}
+    for name in ("title", "body_text", "modified_at", "event_date", "author", "date_warning"):
+        if not getattr(article, name) and stored[name]:
+            keep[name] = stored[name]
+    if not article.discovered_via:
+        keep["discovered_via"] = stored["discovered_via"]
+    if date_exactness(stored["published_at"], stored["date_source"]) > date_exactness(
+        article.published_at, article.date_source
+    ):
+        keep["published_at"] = stored["published_at"]
+        keep["date_source"] = stored["date_source"]
+    if not article.credits.as_dict() and stored["credits"]:
+        keep["credits"] = Credits(**json.loads(stored["credits"]))
+    if not article.images and stored["image_count"]:
+        keep["images"] = [Image(r["url"], r["caption"]) for r in _children(db, "images", aid)]
+    if not article.attachments and stored["attachment_count"]:
+        files = _children(db, "attachments", aid)
+        keep["attachments"] = [Attachment(r["url"], r["title"], r["kind"]) for r in files]
+    return replace(article, **keep) if keep else article
+
+
+def really_changed(stored: dict, article: Article) -> bool:
+    """The title or body differ, or the publication date moved (a date gaining its time of
+    day, or appearing where there was none, is a more exact reading, not an edit)."""
+    if stored["title"] != article.title or stored["body_text"] != article.body_text:
+        return True
+    before, after = stored["published_at"], article.published_at
+    if not before or not after or before == after:
+        return False
+    if len(before) <= 10 or len(after) <= 10:
+        return before[:10] != after[:10]
+    return datetime.fromisoformat(before) != datetime.fromisoformat(after)
+
+
+def date_exactness(published_at: str | None, source: str | None) -> tuple[int, int]:
+    if not published_at:
+        return (0, 0)
+    return (int(len(published_at) > 10), DATE_EXACTNESS.get(source or "", 0))
+
+
+def _children(db: sqlite_utils.Database, table: str, aid: str) -> list[dict]:
+    return list(db.query(f"select * from {table} where article_id = ? order by position", [aid]))
 
 
 def _seen(article: Article, now: str) -> dict:
@@ -209,7 +342,7 @@ def _seen(article: Article, now: str) -> dict:
 
 def mark_removed(db: sqlite_utils.Database, url: str, reason: str) -> bool:
     """Mark a stored article as gone, keeping its content; True if it was live until now."""
-    aid = article_id(url)
+    aid = resolve(db, url)
     with db.conn:
         cursor = db.execute(
             "update articles set removed_at = ?, removed_reason = ? "
@@ -220,12 +353,18 @@ def mark_removed(db: sqlite_utils.Database, url: str, reason: str) -> bool:
 
 
 def known_articles(db: sqlite_utils.Database, source: str) -> list[dict]:
-    """The live articles of a source, least recently seen first (for incremental crawls)."""
+    """The live articles of a source, least recently seen first (for incremental crawls),
+    each with ``aliases``: its other URLs."""
     sql = (
-        "select url, modified_at, fetched_at, last_seen_at from articles "
-        "where source = ? and removed_at is null order by last_seen_at, id"
+        "select a.url, a.modified_at, a.fetched_at, a.last_seen_at, "
+        "(select group_concat(l.url, char(10)) from article_aliases l where l.article_id = a.id) "
+        "as aliases from articles a "
+        "where a.source = ? and a.removed_at is null order by a.last_seen_at, a.id"
     )
-    return list(db.query(sql, [source]))
+    rows = list(db.query(sql, [source]))
+    for row in rows:
+        row["aliases"] = [u for u in (row["aliases"] or "").split("\n") if u and u != row["url"]]
+    return rows
 
 
 def completed_sources(db: sqlite_utils.Database) -> set[str]:
@@ -249,7 +388,7 @@ def touch(db: sqlite_utils.Database, url: str) -> bool:
         cursor = db.execute(
             "update articles set last_seen_at = ?, removed_at = null, removed_reason = null "
             "where id = ?",
-            [now_iso(), article_id(url)],
+            [now_iso(), resolve(db, url)],
         )
     return cursor.rowcount > 0
 

@@ -61,6 +61,8 @@ class Article:
     entities: dict = field(default_factory=dict)
     capture_id: int | None = None  # the raw capture (captures.id) this version was read from
     warnings: list[str] = field(default_factory=list)
+    # Other URLs of the same article, stable when the permalink changes (WordPress's ?p=ID)
+    aliases: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -2,6 +2,9 @@
 
 import json
 
+import pytest
+from scrapy.http import TextResponse
+
 from crawler.discovery import detect, feeds, listings, sitemaps, wordpress
 from crawler.extract.html import parse
 
@@ -45,6 +48,30 @@ def test_wordpress_posts_and_pages():
     assert url.startswith("https://www.example.go.th/wp-json/wp/v2/posts?per_page=100&page=2")
     assert wordpress.total_pages({"X-WP-TotalPages": "7"}) == 7
     assert wordpress.total_pages({}) == 1
+
+
+@pytest.mark.parametrize(
+    "pages_name, total_name",
+    [
+        ("X-WP-TotalPages", "X-WP-Total"),  # WordPress itself (PHP)
+        ("x-wp-totalpages", "x-wp-total"),  # HTTP/2 and many proxies: lower case
+        ("X-Wp-Totalpages", "X-Wp-Total"),  # Scrapy's own normalised spelling
+        ("X-WP-TOTALPAGES", "X-WP-TOTAL"),
+    ],
+)
+def test_wordpress_page_count_header_in_any_case(pages_name, total_name):
+    """The spellings real servers send, as a plain mapping and as a Scrapy response
+    (whose header names Scrapy re-capitalises): page 2 onwards must be asked for."""
+    raw = {pages_name: "4", total_name: "301"}
+    assert wordpress.total_pages(raw) == 4 and wordpress.total_posts(raw) == 301
+    response = TextResponse("http://127.0.0.1/wp-json/wp/v2/posts", headers=raw, body=b"[]")
+    assert wordpress.total_pages(response.headers) == 4
+    assert wordpress.total_posts(response.headers) == 301
+
+
+def test_wordpress_page_count_header_garbage():
+    assert wordpress.total_pages({"X-WP-TotalPages": "many"}) == 1
+    assert wordpress.total_posts({"X-WP-Total": ""}) is None
 
 
 def test_wordpress_post_becomes_article():

@@ -176,3 +176,62 @@ def test_one_article_whatever_the_url_form(db):
         "https://x.go.th/n?b=2&id=1"
     )
     assert store.article_id("https://x.go.th/n?id=1") != store.article_id("https://x.go.th/n?id=2")
+
+
+def test_a_path_lacking_a_field_never_blanks_it(db):
+    """The API gave the time and modified_at; a re-check of the page shows only the day."""
+    api = make_article(modified_at="2019-08-23T09:00:00+07:00", date_source="api")
+    assert store.save_article(db, api) == "new"
+    page = make_article(
+        published_at="2019-08-22", date_source="visible", credits=Credits(), images=[]
+    )
+    assert store.save_article(db, page) == "unchanged"
+    row = next(db["articles"].rows)
+    assert row["published_at"] == "2019-08-22T10:30:00+07:00" and row["date_source"] == "api"
+    assert row["modified_at"] == "2019-08-23T09:00:00+07:00" and row["reporter"] == "อัจฉรา"
+    assert row["version"] == 1 and db["images"].count == 1
+
+
+def test_the_more_exact_date_wins_without_a_new_version(db):
+    assert store.save_article(db, make_article(published_at=None, date_source=None)) == "new"
+    visible = make_article(published_at="2019-08-22", date_source="visible")
+    assert store.save_article(db, visible) == "unchanged"  # a date over nothing
+    feed = make_article(published_at="2019-08-22T03:30:00Z", date_source="feed")
+    assert store.save_article(db, feed) == "unchanged"  # a timestamp over a day
+    assert store.save_article(db, visible) == "unchanged"
+    row = next(db["articles"].rows)
+    assert row["published_at"] == "2019-08-22T03:30:00Z" and row["version"] == 1
+    moved = make_article(published_at="2019-08-23T10:30:00+07:00", date_source="api")
+    assert store.save_article(db, moved) == "updated"  # the site changed the date
+
+
+def test_metadata_changes_are_updated_in_place(db):
+    store.save_article(db, make_article(modified_at="2019-08-22T11:00:00+07:00"))
+    later = make_article(modified_at="2019-09-01T08:00:00+07:00", author="สมศรี")
+    assert store.save_article(db, later) == "unchanged"
+    (version,) = db["article_versions"].rows
+    assert version["version"] == 1 and version["modified_at"] == "2019-09-01T08:00:00+07:00"
+    assert next(db["articles"].rows)["modified_at"] == "2019-09-01T08:00:00+07:00"
+
+
+def test_a_stored_article_never_changes_source(db):
+    store.upsert_sources(db, [Source(id="moe", name="ศธ.", url="https://www.moe.go.th/")])
+    store.save_article(db, make_article())
+    assert store.save_article(db, make_article(source="moe", title="อื่น")) == "foreign"
+    row = next(db["articles"].rows)
+    assert row["source"] == "obec" and row["title"] == "เลขาธิการ กพฐ. เปิดการประชุม"
+
+
+def test_a_changed_permalink_keeps_the_article(db):
+    """WordPress moved from pretty permalinks to ?p=ID: the stored article is found through
+    its shortlink, follows the new URL, keeps its id, and either URL finds it."""
+    pretty = "https://www.example.go.th/2019/08/22/cluster/"
+    short = "https://www.example.go.th/?p=7"
+    assert store.save_article(db, make_article(url=pretty, aliases=[short])) == "new"
+    aid = store.article_id(pretty)
+    assert store.save_article(db, make_article(url=short, aliases=[short])) == "unchanged"
+    (row,) = db["articles"].rows
+    assert row["id"] == aid and row["url"] == short and row["version"] == 1
+    assert store.touch(db, pretty) and store.touch(db, short)
+    assert store.mark_removed(db, short, "HTTP 404")
+    assert next(db["articles"].rows)["removed_at"]

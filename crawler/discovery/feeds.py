@@ -15,6 +15,7 @@ class FeedEntry:
     url: str
     title: str | None
     published: str | None  # ISO, from the feed (a fallback for the page's own date)
+    updated: str | None = None  # ISO: when the feed says the entry last changed
 
 
 class NotAFeed(ValueError):
@@ -32,9 +33,15 @@ def _entry(e) -> FeedEntry | None:
     link = e.get("link")
     if not link:
         return None
-    raw = e.get("published") or e.get("updated")
+    date = _date(e.get("published") or e.get("updated"))
+    return FeedEntry(
+        url=link, title=e.get("title"), published=date, updated=_date(e.get("updated"))
+    )
+
+
+def _date(raw: str | None) -> str | None:
     date = parse_machine_date(raw) if raw else None
-    return FeedEntry(url=link, title=e.get("title"), published=date.iso() if date else None)
+    return date.iso() if date else None
 
 
 def page_url(feed_url: str, page: int) -> str:

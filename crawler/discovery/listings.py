@@ -17,7 +17,14 @@ from crawler.extract.urls import absolute, canonical_url, is_attachment, netloc
 
 CHROME = re.compile(r"\b(nav|menu|navbar|header|footer|sidebar|widget|breadcrumb)", re.I)
 CHROME_TAGS = {"nav", "header", "footer", "aside"}
-NEXT_LABELS = re.compile(r"^(ถัดไป|หน้าถัดไป|next|older|ต่อไป|›|»|>|>>)\W*$|^(ถัดไป|next)\b", re.I)
+NEXT_LABELS = re.compile(
+    r"^(ถัดไป|หน้าถัดไป|next|older|ต่อไป|›|»|>|>>)\W*$|^(ถัดไป|next)\b|^older (posts|entries)\W*$",
+    re.I,
+)
+PAGE_LABEL = re.compile(r"^(page|หน้า(ที่)?)\s*", re.I)  # "Page 2" (a screen-reader prefix)
+# The parts of an entry are not page chrome: WordPress themes put the headline link in
+# <header class="entry-header"> inside <article>, and the date link in its footer.
+ENTRY_PART = re.compile(r"^(entry|post|article|news|item|card)[-_]", re.I)
 NEWS_LABELS = re.compile(r"ข่าว|ประชาสัมพันธ์|news|press", re.I)
 ITEM_PATH = re.compile(
     r"(\d{4}/\d{1,2}/|/\d{3,}|[?&](id|p|news_id|newsid|nid|article|content_id)=\d+|"
@@ -33,13 +40,19 @@ MIN_HEADLINE = 4  # short headlines exist ("EDUCA 2019"); the URL test does most
 
 
 def in_chrome(el: HtmlElement) -> bool:
-    for ancestor in el.iterancestors():
-        if ancestor.tag in CHROME_TAGS:
+    ancestors = list(el.iterancestors())
+    for n, ancestor in enumerate(ancestors):
+        if ancestor.tag in CHROME_TAGS and not within_article(ancestor, ancestors[n + 1 :]):
             return True
-        marker = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-        if marker.strip() and CHROME.search(marker):
+        marker = f"{ancestor.get('class', '')} {ancestor.get('id', '')}".split()
+        if any(CHROME.search(token) and not ENTRY_PART.match(token) for token in marker):
             return True
     return False
+
+
+def within_article(el: HtmlElement, above: list[HtmlElement]) -> bool:
+    """A <header> or <footer> of an <article> (its headline, its date), not of the page."""
+    return el.tag in ("header", "footer") and any(a.tag == "article" for a in above)
 
 
 def same_site(url: str, hosts: set[str]) -> bool:
@@ -76,7 +89,7 @@ def next_pages(tree: HtmlElement, url: str, hosts: set[str]) -> list[str]:
             continue
         text = " ".join(link.text_content().split()) if link.tag == "a" else ""
         rel = (link.get("rel") or "").lower()
-        numbered = text.isdigit() and same_listing(url, target)
+        numbered = PAGE_LABEL.sub("", text).isdigit() and same_listing(url, target)
         if "next" in rel.split() or NEXT_LABELS.match(text) or numbered:
             pages.setdefault(canonical_url(target), None)
     pages.pop(canonical_url(url), None)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+from scrapy.http.headers import Headers
 
 from crawler.extract import body, media
 from crawler.extract.html import parse
-from crawler.extract.page import weekday_warning
+from crawler.extract.page import opening, weekday_warning
 from crawler.extract.urls import canonical_url
 from crawler.items import Article
 from crawler.thai.credits import extract_credits
@@ -29,7 +31,31 @@ def posts_url(api_root: str, page: int = 1, per_page: int = PER_PAGE, since: str
     params = {"per_page": per_page, "page": page, "orderby": "modified", "order": "desc"}
     if since:
         params["modified_after"] = since
-    params = urlencode(params | {"_fields": FIELDS})
+    return _endpoint(api_root, params | {"_fields": FIELDS})
+
+
+def posts_by_id_url(api_root: str, ids: list[int]) -> str:
+    """Up to a hundred posts by id, in full."""
+    params = {"include": ",".join(map(str, ids)), "per_page": PER_PAGE, "_fields": FIELDS}
+    return _endpoint(api_root, params)
+
+
+def shortlink(link: str, post_id) -> str | None:
+    """WordPress's own permanent form of a post's URL, whatever the permalink structure."""
+    if not isinstance(post_id, int):
+        return None
+    parts = urlsplit(link)
+    return canonical_url(f"{parts.scheme}://{parts.netloc}/?p={post_id}")
+
+
+def links_url(api_root: str, page: int = 1, per_page: int = PER_PAGE) -> str:
+    """A page of the live posts' links only (a few kilobytes for a hundred posts)."""
+    params = {"per_page": per_page, "page": page, "orderby": "id", "order": "asc"}
+    return _endpoint(api_root, params | {"_fields": "id,link"})
+
+
+def _endpoint(api_root: str, params: dict) -> str:
+    params = urlencode(params)
     if "rest_route=" in api_root:  # sites without pretty permalinks: ?rest_route=/
         return f"{api_root.rstrip('/')}/wp/v2/posts&{params}"
     return f"{api_root}wp/v2/posts?{params}"
@@ -45,11 +71,25 @@ def parse_posts(text: str) -> list[dict]:
     return data
 
 
-def total_pages(headers: dict[str, str]) -> int:
+def total_pages(headers) -> int:
+    """The API's page count. Header names come in any case (``X-WP-TotalPages`` from PHP,
+    ``x-wp-totalpages`` through HTTP/2 proxies, ``X-Wp-Totalpages`` from Scrapy), so they are
+    read through Scrapy's case-insensitive ``Headers``."""
+    return max(1, _header_int(headers, "X-WP-TotalPages") or 1)
+
+
+def total_posts(headers) -> int | None:
+    return _header_int(headers, "X-WP-Total")
+
+
+def _header_int(headers, name: str) -> int | None:
+    value = Headers(headers).get(name)  # a copy: Scrapy's Headers, or a plain mapping
+    if value is None:
+        return None
     try:
-        return max(1, int(headers.get("X-WP-TotalPages", "1")))
+        return int(value.decode("latin-1") if isinstance(value, bytes) else value)
     except ValueError:
-        return 1
+        return None
 
 
 def rendered(value) -> str:
@@ -74,7 +114,7 @@ def article_from_post(post: dict, source: str, fetched_at: str | None = None) ->
     node = tree.xpath("//body/div")[0]
     text = normalize_text(body.node_text(body.strip_chrome(node)))
     published, modified = post_date(post, "date"), post_date(post, "modified")
-    events = find_dates("\n".join(text.split("\n")[:2])[:600], relative=False)
+    events = find_dates(opening(text), relative=False)
     credits = extract_credits(text)
     return Article(
         url=canonical_url(url),
@@ -91,6 +131,7 @@ def article_from_post(post: dict, source: str, fetched_at: str | None = None) ->
         fetched_at=fetched_at,
         fetched_url=url,
         discovered_via="wordpress",
+        aliases=[s for s in [shortlink(url, post.get("id"))] if s],
         date_source="api" if published else None,
         date_warning=weekday_warning(events[0] if events else None),
     )

@@ -38,6 +38,23 @@ NOT_FOUND = "not found page"
 SOFT_404 = re.compile(
     r"ไม่พบ(ข้อมูล|ข่าว|หน้า)|ไม่มีข้อมูล|ข้อมูลถูกลบ|page not found|not found|^404\b|error 404", re.I
 )
+# A note inserted when a release is edited names the edit's date, not the event's:
+# "(ปรับปรุงข้อมูลเมื่อ 5 ธันวาคม 2567)", or a short line "แก้ไขล่าสุดเมื่อ 5 ธ.ค. 67".
+EDIT_WORDS = r"(?:ปรับปรุง|แก้ไข|อัปเดต|อัพเดต|อัพเดท|updated?)"
+EDIT_NOTE = re.compile(
+    rf"\(\s*{EDIT_WORDS}[^()\n]{{0,80}}\)"
+    rf"|^\s*{EDIT_WORDS}(?:ข้อมูล|ข่าว)?(?:ล่าสุด)?\s*(?:เมื่อ|:)[^\n]{{0,80}}$",
+    re.I | re.M,
+)
+NOT_RELEASE = "not a release"
+# Menu pages every site has; a release is never titled only this.
+NOT_RELEASE_TITLES = re.compile(
+    r"^\s*(?:เกี่ยวกับ(?:เรา|หน่วยงาน|สำนักงาน)?|ติดต่อ(?:เรา|สอบถาม|หน่วยงาน)?|"
+    r"ประวัติ(?:ความเป็นมา|หน่วยงาน)?|วิสัยทัศน์.{0,30}|โครงสร้าง(?:องค์กร|หน่วยงาน)?|"
+    r"แผนผังเว็บไซต์|ผังเว็บไซต์|นโยบายความเป็นส่วนตัว|about(?: us)?|contact(?: us)?|"
+    r"sitemap|privacy policy)\s*$",
+    re.I,
+)
 # WordPress marks non-article pages in <body class>; single posts carry "single".
 LISTING_BODY_CLASSES = {"archive", "category", "tag", "home", "blog", "search", "page-template"}
 
@@ -63,10 +80,13 @@ def extract_article(
         fetched_at=fetched_at,
         fetched_url=url,
         author=meta.get("author"),
+        aliases=shortlinks(tree, url),
     )
-    if is_listing_page(tree, text):
-        article.warnings.append(LISTING)
     fill_dates(article, tree, node, meta, stats)
+    if is_listing_page(tree, text, node if article.published_at else None):
+        article.warnings.append(LISTING)
+    if is_not_release(tree, title):
+        article.warnings.append(NOT_RELEASE)
     fill_media(article, node, heading, url)
     article.credits = extract_credits(text or "")
     article.author = article.credits.reporter or article.author
@@ -79,6 +99,12 @@ def page_canonical(url: str, declared: str | None) -> str:
     if target and netloc(target) == netloc(url):
         return canonical_url(target)
     return canonical_url(url)
+
+
+def shortlinks(tree: HtmlElement, url: str) -> list[str]:
+    """WordPress's ``<link rel="shortlink" href="/?p=ID">`` on the same site."""
+    found = (absolute(url, href) for href in tree.xpath('//link[@rel="shortlink"]/@href'))
+    return [canonical_url(u) for u in found if u and netloc(u) == netloc(url)][:1]
 
 
 def content_node(tree: HtmlElement, html: str, url: str) -> HtmlElement | None:
@@ -176,9 +202,14 @@ def page_without(tree: HtmlElement, node: HtmlElement | None) -> HtmlElement:
 def first_body_date(text: str | None, stats: Counter | None):
     if not text:
         return None
-    opening = "\n".join(text.split("\n")[:2])[:600]
-    dates = find_dates(opening, stats=stats, relative=False)
+    dates = find_dates(opening(text), stats=stats, relative=False)
     return dates[0] if dates else None
+
+
+def opening(text: str) -> str:
+    """The first two lines of a body, where a dateline is, without edit notes."""
+    lines = [line for line in EDIT_NOTE.sub("", text).split("\n") if line.strip()]
+    return "\n".join(lines[:2])[:600]
 
 
 def fill_media(article: Article, node, heading, url: str) -> None:
@@ -204,14 +235,37 @@ def article_block(node: HtmlElement, heading: HtmlElement | None) -> HtmlElement
     return node
 
 
-def is_listing_page(tree: HtmlElement, text: str | None) -> bool:
-    """Category, tag, home and paginated listing pages: many entries, mostly links."""
-    body_classes = set(" ".join(tree.xpath("//body/@class")).split())
-    if "single" in body_classes or "single-post" in body_classes:
+def body_classes(tree: HtmlElement) -> set[str]:
+    return set(" ".join(tree.xpath("//body/@class")).split())
+
+
+def is_listing_page(tree: HtmlElement, text: str | None, dated_node=None) -> bool:
+    """Category, tag, home and paginated listing pages: many entries, mostly links.
+
+    ``dated_node``: the body of a page whose headline carries a date. Its own text with
+    few item links in it is a release, however many links a sidebar holds beside it.
+    """
+    classes = body_classes(tree)
+    if "single" in classes or "single-post" in classes:
         return False
-    if body_classes & LISTING_BODY_CLASSES or len(tree.xpath("//article")) >= 3:
+    if classes & LISTING_BODY_CLASSES or len(tree.xpath("//article")) >= 3:
         return True
+    if dated_node is not None and len(item_links(dated_node)) < MIN_LISTING_ITEMS:
+        return False
     return mostly_headlines(tree, text)
+
+
+def item_links(node: HtmlElement) -> list[str]:
+    url = node.getroottree().docinfo.URL or ""
+    return listings.article_links(node, url, {netloc(url)})
+
+
+def is_not_release(tree: HtmlElement, title: str | None) -> bool:
+    """A menu page ("เกี่ยวกับเรา", contact) or a WordPress static page (body class "page")."""
+    if title and NOT_RELEASE_TITLES.match(title):
+        return True
+    classes = body_classes(tree)
+    return "page" in classes and not classes & {"single", "single-post", "home", "blog"}
 
 
 def mostly_headlines(tree: HtmlElement, text: str | None) -> bool:
@@ -233,6 +287,8 @@ def looks_like_article(article: Article) -> tuple[bool, str]:
     """Whether to store the page; the reason names what is missing."""
     if LISTING in article.warnings:
         return False, LISTING
+    if NOT_RELEASE in article.warnings:
+        return False, NOT_RELEASE
     if article.title and SOFT_404.search(article.title):
         return False, NOT_FOUND
     if not article.title:

@@ -41,6 +41,11 @@ class StorePipeline:
             outcome = "removed" if store.mark_removed(self.db, item.url, item.reason) else "gone"
         elif isinstance(item, Article):
             outcome = store.save_article(self.db, item)
+            if outcome == "foreign":  # never moved between sources: said so, not dropped
+                reason = "stored already under another source"
+                store.record_error(
+                    self.db, self.run_id, item.source, item.url, "not stored", reason
+                )
         else:
             return item
         self.count(item.source, item.url, outcome)

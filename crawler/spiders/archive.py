@@ -20,7 +20,7 @@ from archive import store
 from crawler.discovery import detect, feeds, listings, sitemaps, wordpress
 from crawler.extract.html import parse, response_text
 from crawler.extract.page import NOT_FOUND, extract_article, looks_like_article
-from crawler.extract.urls import canonical_url, url_key
+from crawler.extract.urls import canonical_url, netloc, url_key
 from crawler.items import Removed, Seen
 from crawler.safety import failure_kind
 from crawler.sources import Source, load_sources, select
@@ -44,12 +44,17 @@ class SourceState:
     feed_url: str = ""
     sitemap_queue: list[str] = field(default_factory=list)
     known: dict[str, dict] = field(default_factory=dict)  # url_key -> stored article facts
+    articles: list[dict] = field(default_factory=list)  # the same facts, once per article
+    moved: list[int] = field(default_factory=list)  # API post ids whose permalink changed
     listed: set[str] = field(default_factory=set)  # url_keys met in indexes during this run
     previous: str | None = None  # the discovery method that worked last run
     # The last run crawled this source to the end: a page holding only known articles then
     # means the rest is known too. After an interrupted run, indexes are walked in full
     # (known article pages are still not fetched again).
     trust_known: bool = False
+    swept: set[str] = field(default_factory=set)  # url_keys the API lists as live posts
+    sweep_pages: int = 0  # pages of the live-posts listing, and how many have arrived
+    sweep_done: int = 0
 
     def first_listing(self, url: str) -> bool:
         """True the first time this run's indexes list ``url`` (a feed that ignores
@@ -65,7 +70,38 @@ class SourceState:
         facts = self.known.get(url_key(url))
         if facts is None:
             return False
-        return modified is None or (facts["modified_at"] or "") >= modified
+        return modified is None or not newer(modified, facts["modified_at"] or facts["fetched_at"])
+
+
+def newer(signal: str | None, reference: str | None) -> bool:
+    """Whether a site's change date (sitemap <lastmod>, feed <updated>, API ``modified``) is
+    later than what is stored. With a day alone, the same day counts as newer: a re-fetch
+    (conditional) costs less than a missed edit."""
+    changed = parse_machine_date(signal) if signal else None
+    stored = parse_machine_date(reference) if reference else None
+    if changed is None:
+        return False
+    if stored is None:
+        return True
+    if changed.has_time and stored.has_time:
+        return changed.start > stored.start
+    return changed.date() >= stored.date()
+
+
+def own_host(source: Source, url: str) -> bool:
+    """Articles are accepted only on the source's own hosts (``www.`` or not)."""
+    hosts = {h.removeprefix("www.") for h in source.hosts}
+    return netloc(url).lower().removeprefix("www.") in hosts
+
+
+def use_feed_date(article, feed_date: str | None) -> None:
+    """The feed's timestamp where the page gives no date, or only the same day without the
+    time (a theme that prints the date alone)."""
+    if not feed_date or len(feed_date) <= 10:
+        return
+    page = article.published_at
+    if not page or (len(page) <= 10 and page == feed_date[:10]):
+        article.published_at, article.date_source = feed_date, "feed"
 
 
 def plan(kind: str, found: detect.Detected, previous: str | None = None) -> list[str]:
@@ -121,7 +157,8 @@ class ArchiveSpider(scrapy.Spider):
         complete = store.completed_sources(db)
         for sid, state in self.states.items():
             rows = store.known_articles(db, sid)
-            state.known = {url_key(r["url"]): r for r in rows}
+            state.articles = rows
+            state.known = {url_key(u): r for r in rows for u in (*r["aliases"], r["url"])}
             state.previous = previous.get(sid)
             state.trust_known = sid in complete
         db.close()
@@ -164,13 +201,14 @@ class ArchiveSpider(scrapy.Spider):
         state.home_response = response
         state.home = detect.detect(parse(response_text(response), response.url), response.url)
         state.methods = plan(state.source.kind, state.home, state.previous)
-        yield from self.rechecks(state)
+        if not (state.trust_known and state.methods[:1] == ["wordpress"] == [state.previous]):
+            yield from self.rechecks(state)  # the API's live-posts sweep does this otherwise
         yield from self.next_method(state, response)
 
     def rechecks(self, state: SourceState):
         """Re-fetch the least recently seen stored articles, conditionally: catches silent
         edits and takedowns that feeds and listings do not announce."""
-        for facts in list(state.known.values())[: self.recheck]:
+        for facts in state.articles[: self.recheck]:
             yield self.article_request(
                 state, facts["url"], "recheck", conditional=True, expected=facts["url"]
             )
@@ -225,6 +263,8 @@ class ArchiveSpider(scrapy.Spider):
         )
         state.api_root = root if root.endswith("/") or "rest_route=" in root else root + "/"
         yield self.api_page(state, 1)
+        if state.trust_known:
+            yield self.sweep_page(state, 1)
 
     def api_page(self, state: SourceState, page: int) -> scrapy.Request:
         url = wordpress.posts_url(state.api_root, page, since=self.latest_modified(state))
@@ -253,8 +293,7 @@ class ArchiveSpider(scrapy.Spider):
         self.found(state, "wordpress", len(fresh))
         for post in posts:  # the API gives full content: unchanged posts only touch last_seen
             yield from self.post_item(state, post, response.meta.get("capture_id"))
-        headers = {k.decode(): v[0].decode() for k, v in response.headers.items()}
-        last = min(wordpress.total_pages(headers), self.max_api_pages)
+        last = min(wordpress.total_pages(response.headers), self.max_api_pages)
         if not state.trust_known and page == 1:  # first or resumed crawl: every page at once
             for n in range(2, last + 1):
                 yield self.api_page(state, n)
@@ -262,6 +301,11 @@ class ArchiveSpider(scrapy.Spider):
             yield self.api_page(state, page + 1)
 
     def post_item(self, state: SourceState, post: dict, capture_id: int | None = None):
+        if not own_host(
+            state.source, str(post.get("link"))
+        ):  # an API that also serves other agencies' posts
+            self.not_stored(state, str(post["link"]), "off-site link")
+            return
         try:
             article = wordpress.article_from_post(post, state.source.id, self.now())
             article.capture_id = capture_id
@@ -271,6 +315,62 @@ class ArchiveSpider(scrapy.Spider):
             self.logger.warning(
                 "%s: cannot read post %s: %s", state.source.id, post.get("link"), exc
             )
+
+    # The live posts' links, a hundred a request: a stored post missing from them is checked
+    # (a trashed or deleted post answers 404), without re-fetching every known page.
+    def sweep_page(self, state: SourceState, page: int) -> scrapy.Request:
+        url = wordpress.links_url(state.api_root, page)
+        return self.request(url, self.parse_sweep, state, errback=self.sweep_failed, page=page)
+
+    def parse_sweep(self, response: Response):
+        state, page = self.state_of(response), response.meta["page"]
+        try:
+            posts = wordpress.parse_posts(response_text(response))
+        except (wordpress.NotWordPress, AttributeError):
+            return  # no sweep: nothing is concluded from it
+        for post in posts:
+            key = url_key(post["link"])
+            state.swept.add(key)
+            facts = state.known.get(key)
+            if facts and url_key(facts["url"]) != key:  # stored under its old permalink
+                state.moved.append(post["id"])
+        if page == 1:
+            state.sweep_pages = min(wordpress.total_pages(response.headers), self.max_api_pages)
+            for n in range(2, state.sweep_pages + 1):
+                yield self.sweep_page(state, n)
+        state.sweep_done += 1
+        if state.sweep_done == state.sweep_pages:
+            yield from self.confirm_missing(state)
+            yield from self.fetch_moved(state)
+
+    def confirm_missing(self, state: SourceState):
+        seen = state.swept | state.listed
+        for facts in state.articles:
+            if not {url_key(u) for u in (facts["url"], *facts["aliases"])} & seen:
+                yield self.article_request(state, facts["url"], "sweep", expected=facts["url"])
+
+    def fetch_moved(self, state: SourceState):
+        """Posts whose permalink changed (a new permalink structure): fetched by id, a hundred
+        a request, so the archive follows the site's new URLs under the same article ids."""
+        for start in range(0, len(state.moved), wordpress.PER_PAGE):
+            ids = state.moved[start : start + wordpress.PER_PAGE]
+            url = wordpress.posts_by_id_url(state.api_root, ids)
+            yield self.request(url, self.parse_moved, state, errback=self.sweep_failed)
+
+    def parse_moved(self, response: Response):
+        state = self.state_of(response)
+        try:
+            posts = wordpress.parse_posts(response_text(response))
+        except (wordpress.NotWordPress, AttributeError):
+            return
+        for post in posts:
+            yield from self.post_item(state, post, response.meta.get("capture_id"))
+
+    def sweep_failed(self, failure):
+        state = self.state_of(failure)  # an incomplete sweep concludes nothing
+        self.record_error(
+            state, failure.request.url, failure_kind(failure.value), reason_of(failure)
+        )
 
     def api_failed(self, failure):
         state, page = self.state_of(failure), failure.request.meta["page"]
@@ -315,7 +415,7 @@ class ArchiveSpider(scrapy.Spider):
             return
         self.settle(state, "feed")
         entries = [e for e in entries if state.first_listing(e.url)]
-        fresh = [e for e in entries if not state.is_known(e.url)]
+        fresh = [e for e in entries if not state.is_known(e.url, e.updated)]
         self.found(state, "feed", len(fresh))
         for entry in entries:
             if entry in fresh:
@@ -389,13 +489,8 @@ class ArchiveSpider(scrapy.Spider):
                 yield self.seen(state, entry.url)
 
     def sitemap_entry_changed(self, state: SourceState, entry) -> bool:
-        """New, or its <lastmod> is later than our last fetch of it."""
-        facts = state.known.get(url_key(entry.url))
-        if facts is None:
-            return True
-        lastmod = parse_machine_date(entry.lastmod) if entry.lastmod else None
-        fetched = facts["fetched_at"] and datetime.fromisoformat(facts["fetched_at"])
-        return bool(lastmod and fetched and lastmod.start > fetched)
+        """New, or its <lastmod> is later than the stored modification (or fetch) time."""
+        return not state.is_known(entry.url, entry.lastmod)
 
     def sitemap_failed(self, failure):
         state = self.state_of(failure)
@@ -505,14 +600,22 @@ class ArchiveSpider(scrapy.Spider):
             if not ok:
                 return
         if not ok:
-            self.count(state, f"skipped/{why.replace(' ', '_')}")
-            self.logger.debug("%s: not stored (%s): %s", state.source.id, why, response.url)
+            self.not_stored(state, response.url, why)
+            return
+        if not own_host(state.source, article.url):
+            self.not_stored(state, response.url, f"off-site canonical {article.url}")
             return
         article.discovered_via = response.meta.get("via")
         article.capture_id = response.meta.get("capture_id")
-        if not article.published_at and response.meta.get("feed_date"):
-            article.published_at, article.date_source = response.meta["feed_date"], "feed"
+        use_feed_date(article, response.meta.get("feed_date"))
         yield article
+
+    def not_stored(self, state: SourceState, url: str, why: str) -> None:
+        """Fetched and deliberately not stored: counted, and recorded with the reason (the
+        run's crawl_errors, kind "not stored"), never dropped in silence."""
+        self.count(state, f"skipped/{why.split(' ')[0]}")
+        self.errors.append((state.source.id, url, "not stored", why))
+        self.logger.debug("%s: not stored (%s): %s", state.source.id, why, url)
 
     def removed(self, state: SourceState, url: str, reason: str) -> Removed:
         self.count(state, "removed")
@@ -542,6 +645,9 @@ class ArchiveSpider(scrapy.Spider):
         status, reason = "ok", None
         if state.failure:
             status, reason = "failed", state.failure
+        elif state.method is None:  # e.g. listing pages that held no article link: not "ok"
+            tried = "; ".join(state.tried) or "no index answered"
+            status, reason = "failed", f"no articles found ({tried})"
         elif errors:
             status, reason = "partial", f"{errors} error(s)"
         return {
