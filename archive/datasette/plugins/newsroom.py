@@ -9,13 +9,16 @@ without Datasette.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import hashlib
 import io
 import json
 import re
+import sqlite3
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode
 
@@ -23,7 +26,7 @@ from datasette import hookimpl
 from datasette.facets import ArrayFacet, ColumnFacet
 from datasette.filters import FilterArguments
 from datasette.utils import path_with_added_args, path_with_removed_args
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import BadRequest, NotFound, Response
 
 from archive import (
     capture_view,
@@ -185,9 +188,24 @@ ENTITY_COLUMNS = {"provinces": "_province", "agencies": "_agency", "people": "_p
 LISTINGS = ("articles",)
 
 
+def date_arg(args, name: str) -> tuple[str, str] | None:
+    """The period a date argument names; a date that cannot be read is a 400, not ignored."""
+    text = args.get(name)
+    try:
+        found = thaiforms.period(text)
+    except (ValueError, OverflowError):  # 0000, 2567-02-30: the form is right, the day is not
+        found = None
+    if text and text.strip() and found is None:
+        raise BadRequest(
+            f"อ่านวันที่ {name} ไม่ได้ (เช่น 2567, 2567-08, 22/8/2562) / "
+            f"cannot read the date in {name} (try 2567, 2024-08 or 22/8/2562)"
+        )
+    return found
+
+
 def date_range_clauses(args) -> tuple[list[str], dict, list[str]]:
     where, params, human = [], {}, []
-    since, until = thaiforms.period(args.get("_since")), thaiforms.period(args.get("_until"))
+    since, until = date_arg(args, "_since"), date_arg(args, "_until")
     if since:
         where.append("published_at >= :edunews_since")
         params["edunews_since"] = since[0]
@@ -310,19 +328,33 @@ class IndexedFacet(ColumnFacet):
     type = "indexed"
 
     async def facet_results(self):
+        db = self.ds.get_database(self.database)
+        known = set(await db.table_columns(self.table))
+        columns = [self.column_of(found, known) for found in self.get_configs()]
         if self.table != "articles" or not plain_search(self.request):
             results, timed_out = await super().facet_results()
             return [r | {"type": "column"} for r in results], timed_out
-        db = self.ds.get_database(self.database)
         expression = search.match_expression(self.request.args["_search"])
-        results = []
-        for found in self.get_configs():
-            column = found["config"].get("column") or found["config"]["simple"]
-            counts = await db.execute_fn(
-                lambda _, column=column: matches.facet_counts(str(db.path), expression, column)
-            )
+        results, timed_out = [], []
+        for column, found in zip(columns, self.get_configs(), strict=True):
+            try:
+                counts = await db.execute_fn(
+                    lambda _, column=column: matches.facet_counts(str(db.path), expression, column)
+                )
+            except sqlite3.OperationalError:  # interrupted after matches.TIME_LIMIT_S
+                timed_out.append(column)
+                continue
             results.append(await self.counted(column, Counter(counts), found["source"]))
-        return results, []
+        return results, timed_out
+
+    @staticmethod
+    def column_of(found: dict, known: set[str]) -> str:
+        """The facet's column, which must be one of the table's: `_facet_indexed=` is
+        typed by anyone, and the fast path puts it into SQL."""
+        column = found["config"].get("column") or found["config"]["simple"]
+        if column not in known:
+            raise BadRequest("ไม่มีคอลัมน์ชื่อนี้ให้จัดกลุ่ม / no such column to facet by")
+        return column
 
     async def counted(self, column: str, counts: Counter, source: str) -> dict:
         size = self.get_facet_size()
@@ -555,11 +587,19 @@ def warc_dir(datasette, db) -> Path:
     return Path(configured) if configured else Path(db.path).resolve().parent / "warc"
 
 
+def capture_id(request) -> int:
+    """The capture id of the URL; one beyond SQLite's 64-bit integers names no capture."""
+    number = int(request.url_vars["id"])
+    if number >= 2**63:
+        raise NotFound("ไม่พบข้อมูลดิบนี้ / no such capture")
+    return number
+
+
 async def response_capture(db, capture_id: int) -> dict:
     """The capture, or the response record a revisit repeats."""
     row = next(iter(await db.execute(CAPTURE_SQL, {"id": capture_id})), None)
     if row is None:
-        raise NotFound("no such capture")
+        raise NotFound("ไม่พบข้อมูลดิบนี้ / no such capture")
     row = dict(row)
     if row["record_type"] == "revisit":
         params = {"url": row["url"], "digest": row["payload_digest"], "id": row["id"]}
@@ -570,9 +610,9 @@ async def response_capture(db, capture_id: int) -> dict:
 
 async def capture_raw(request, datasette):
     db = datasette.get_database(DATABASE)
-    capture = await response_capture(db, int(request.url_vars["id"]))
-    try:
-        html = capture_view.capture_html(warc_dir(datasette, db), capture)
+    capture = await response_capture(db, capture_id(request))
+    try:  # decoding and cleaning are CPU work: off the event loop, in a worker thread
+        html = await asyncio.to_thread(capture_view.capture_html, warc_dir(datasette, db), capture)
     except (FileNotFoundError, ValueError) as exc:
         html = capture_view.NOT_HTML.format("missing", type(exc).__name__)
     response = Response.html(html)
@@ -582,7 +622,7 @@ async def capture_raw(request, datasette):
 
 async def capture_page(request, datasette):
     db = datasette.get_database(DATABASE)
-    capture = await response_capture(db, int(request.url_vars["id"]))
+    capture = await response_capture(db, capture_id(request))
     articles = await db.execute(
         "select id, title from articles where capture_id = :id or url = :url limit 5",
         {"id": capture["id"], "url": capture["url"]},
@@ -599,15 +639,21 @@ from article_versions where article_id = :id order by version
 """
 
 
+@lru_cache(maxsize=64)  # a few popular histories; each entry holds about two bodies
+def kept_diff(old: str | None, new: str | None) -> tuple:
+    return tuple(diff.word_diff(old, new))
+
+
 def version_changes(versions: list[dict]) -> list[dict]:
-    """Each version after the first, with word diffs of its title and body."""
+    """Each version after the first, with word diffs of its title and body (bounded work
+    each: archive.diff; run in a worker thread, never on the event loop)."""
     out = []
     for old, new in zip(versions, versions[1:], strict=False):
         out.append(
             new
             | {
-                "title_diff": diff.word_diff(old["title"], new["title"]),
-                "body_diff": diff.word_diff(old["body_text"], new["body_text"]),
+                "title_diff": kept_diff(old["title"], new["title"]),
+                "body_diff": kept_diff(old["body_text"], new["body_text"]),
                 "previous": old["version"],
             }
         )
@@ -621,12 +667,12 @@ async def history_page(request, datasette):
         iter(await db.execute("select * from articles where id = :id", {"id": article_id})), None
     )
     if article is None:
-        raise NotFound("no such article")
+        raise NotFound("ไม่พบข่าวนี้ / no such article")
     versions = [dict(r) for r in await db.execute(VERSIONS_SQL, {"id": article_id})]
     context = {
         "article": dict(article),
         "first": versions[0] if versions else None,
-        "changes": version_changes(versions),
+        "changes": await asyncio.to_thread(version_changes, versions),
     }
     return Response.html(
         await datasette.render_template("edunews_history.html", context, request=request)
@@ -666,7 +712,7 @@ async def query_csv(request, datasette):
     name = request.url_vars["query"]
     query = await datasette.get_canned_query(DATABASE, name, request.actor)
     if query is None:
-        raise NotFound("no such query")
+        raise NotFound("ไม่พบคำค้นสำเร็จรูปนี้ / no such query")
     db = datasette.get_database(DATABASE)
     found = await db.execute(
         query["sql"],
@@ -679,9 +725,22 @@ async def query_csv(request, datasette):
     return response
 
 
+async def databases_json(datasette):
+    """Datasette's /-/databases without each file's path: where the archive lives on the
+    server is nobody's business."""
+    shown = ("name", "route", "size", "is_mutable", "is_memory", "hash")
+    found = [
+        {key: getattr(db, key) for key in shown}
+        for name, db in datasette.databases.items()
+        if name != "_internal"
+    ]
+    return Response.json(found)
+
+
 @hookimpl
 def register_routes(datasette):
     return [
+        (r"^/-/databases(?:\.json)?$", databases_json),
         (r"^/robots\.txt$", robots_txt),
         (r"^/-/edunews/chart\.svg$", chart_svg),
         (r"^/-/edunews/capture/(?P<id>\d+)$", capture_page),
