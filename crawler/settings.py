@@ -50,7 +50,10 @@ EDUNEWS_ASSUME_PUBLIC = []  # host names HostGuard treats as public (tests only)
 EDUNEWS_TLS_CHECK = True
 EXTENSIONS = {"crawler.safety.TlsCheck": 500}
 COOKIES_ENABLED = False
+# No remote control of a running crawl: neither the telnet console nor Scrapy's
+# RemoteControl extension (an HTTP endpoint that runs code) listens during a crawl.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {
     "crawler.pipelines.normalise.NormalisePipeline": 100,
@@ -75,6 +78,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SourceStatsMiddleware": 610,
     # Above those too, so captures hold the wire bytes (still encoded) and 3xx responses.
     "crawler.capture.CaptureMiddleware": 650,
+    # Above capture: the connected address is checked before a response is archived.
+    "crawler.safety.PeerGuard": 690,
 }
 
 # Raw captures: every response fetched for a source, with its request, in rotating gzip WARC.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
@@ -33,6 +33,17 @@ def default_sitemaps(base_url: str) -> list[str]:
     return [urljoin(base_url, path) for path in DEFAULT_PATHS]
 
 
+def fetchable(loc: str | None) -> bool:
+    """An absolute http(s) URL that parses: one bad <loc> is skipped, not the whole sitemap
+    (a Request for it would raise and end the callback that schedules the rest)."""
+    try:
+        parts = urlsplit(loc or "")
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:  # "http://[::1", "http://x:99999"
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def parse_sitemap(body: bytes) -> tuple[str, list[SitemapEntry]]:
     """("sitemapindex" | "urlset", entries); sub-sitemaps of non-articles are dropped."""
     try:
@@ -41,7 +52,7 @@ def parse_sitemap(body: bytes) -> tuple[str, list[SitemapEntry]]:
         raise NotASitemap(f"not a sitemap: {exc.__class__.__name__}") from None
     if sitemap.type not in ("sitemapindex", "urlset"):
         raise NotASitemap(f"not a sitemap: root element {sitemap.type!r}")
-    entries = [SitemapEntry(e["loc"], e.get("lastmod")) for e in sitemap if e.get("loc")]
+    entries = [SitemapEntry(e["loc"], e.get("lastmod")) for e in sitemap if fetchable(e.get("loc"))]
     if sitemap.type == "sitemapindex":
         entries = [e for e in entries if not NOT_ARTICLES.search(e.url.rsplit("/", 1)[-1])]
     return sitemap.type, entries

@@ -40,7 +40,9 @@ def public_error(exception: Exception) -> tuple[int, str, str]:
     if isinstance(exception, DatasetteError):
         if exception.title == "SQL Interrupted":
             return 400, *TOO_SLOW
-        status = exception.status if 400 <= exception.status < 500 else 500
+        # Datasette raises these for what the request asked (a sort on a missing column,
+        # _sort with _sort_desc, invalid SQL), some with its default status 500: a 400.
+        status = exception.status if 400 <= exception.status < 500 else 400
         return status, *GENERIC.get(status, GENERIC[400])
     logger.error("unexpected error", exc_info=exception)
     return 500, *GENERIC[500]
