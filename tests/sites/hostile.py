@@ -19,11 +19,12 @@ from .httpbase import Request, Response, SiteHandler, html_response, redirect
 FORMULA_TITLE = '=HYPERLINK("http://evil.example/","ข่าวด่วน กระทรวงศึกษาธิการ")'
 XSS_TITLE = "<script>window.__pwned=1</script> ข่าว <img src=x onerror=alert(1)>"
 BOMB_INFLATED = 30 * 1024 * 1024  # past the crawler's 20 MB DOWNLOAD_MAXSIZE once decoded
-OFFSITE_LINKS = 700  # sitemap links to a private address: each refused, rows capped
+PRIVATE_LINKS = 50  # sitemap links to the private address: never followed
+MISSING_LINKS = 600  # sitemap links on the site answering 404: counted, error rows capped
 BAD_LOCS = ("http://[::1", "http://x.example:99999/", "javascript:alert(1)", "//", "")
 PAGES = {
     "/robots.txt": "redirects to the private address (robots requests are guarded too)",
-    "/sitemap.xml": "articles, bad <loc>s between them, and hundreds of private links",
+    "/sitemap.xml": "articles, bad <loc>s between them, private links, 600 missing pages",
     "/news/formula.html": "a title that is a spreadsheet formula",
     "/news/xss.html": "script, handlers and javascript: links in title, body and images",
     "/news/bomb.html": "a few hundred bytes of Content-Encoding: gzip, gzip",
@@ -92,7 +93,8 @@ class Hostile:
         locs = [self.url("news/formula.html"), self.url("news/xss.html"), *BAD_LOCS]
         locs += [self.url("news/after-bad-locs.html"), self.url("news/bomb.html")]
         locs.append(self.url("news/ssrf.html"))
-        locs += [f"{self.private}internal/{n}.html" for n in range(OFFSITE_LINKS)]
+        locs += [f"{self.private}internal/{n}.html" for n in range(PRIVATE_LINKS)]
+        locs += [self.url(f"missing/{n}.html") for n in range(MISSING_LINKS)]
         return locs
 
     def respond(self, request: Request) -> Response:
