@@ -149,22 +149,34 @@ FACET_ARGS = {"_facet", "_facet_indexed", "_facet_array"}
 TABLE_PATH = re.compile(rf"/{DATABASE}/([A-Za-z_]+)(?:\.\w+)?")
 
 
-def known_facets(query_string: bytes, known: set[str]) -> bytes:
+# A view pages by offset: Datasette reads `_next` there with int() and answers anything else
+# with a 500. A `_next` that is not a number starts from the first page instead.
+OFFSET_PAGED = {search.VIEW}
+
+
+def is_offset(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= 18  # within SQLite's integers
+
+
+def checked_args(query_string: bytes, known: set[str], offset_paged: bool) -> bytes:
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
     kept = [(k, v) for k, v in pairs if k not in FACET_ARGS or v in known]
+    if offset_paged:
+        kept = [(k, v) for k, v in kept if k != "_next" or is_offset(v)]
     return query_string if len(kept) == len(pairs) else urlencode(kept).encode("ascii")
 
 
 def facet_guard_wrapper(app, datasette):
-    async def with_known_facets(scope, receive, send):
+    async def with_checked_args(scope, receive, send):
         found = scope["type"] == "http" and TABLE_PATH.fullmatch(scope.get("path", ""))
-        if found and any(arg.encode() in scope.get("query_string", b"") for arg in FACET_ARGS):
+        if found and scope.get("query_string"):
             db = datasette.databases.get(DATABASE)
             known = set(await db.table_columns(found[1])) if db else set()
-            scope = {**scope, "query_string": known_facets(scope["query_string"], known)}
+            query = checked_args(scope["query_string"], known, found[1] in OFFSET_PAGED)
+            scope = {**scope, "query_string": query}
         await app(scope, receive, send)
 
-    return with_known_facets
+    return with_checked_args
 
 
 @hookimpl
