@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -73,6 +74,8 @@ TIME_LIMIT_S = 2.0
 CHECK_EVERY = 10_000  # SQLite virtual machine steps between two looks at the clock
 KEPT_COLUMNS = 16  # column snapshots (a few facets per table: source, month, fiscal_year)
 NO_MATCH = np.zeros(0, dtype=np.int64)
+# What FTS5 says about a query it cannot parse (as opposed to a database that cannot answer).
+FTS_QUERY_ERROR = re.compile(r"fts5: |unterminated string|unknown special query|no such column")
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -128,7 +131,7 @@ def _match_part(path: str, expression: str, first: int, last: int) -> np.ndarray
     try:
         found = conn.execute(MATCH_PART, [expression, first, last]).fetchone()[0]
     except sqlite3.OperationalError as exc:
-        if not str(exc).startswith("fts5:"):  # "interrupted" (too slow) is an error
+        if not FTS_QUERY_ERROR.match(str(exc)):  # "interrupted" (too slow) stays an error
             raise
         return NO_MATCH  # an expression FTS5 cannot parse matches nothing
     finally:
