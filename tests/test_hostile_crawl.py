@@ -196,6 +196,8 @@ def test_a_bad_loc_does_not_stop_the_sitemap():
     xml = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>'
     _, entries = sitemaps.parse_sitemap(xml.encode())
     assert [e.url for e in entries] == ["http://a.go.th/1", "http://a.go.th/2"]
+    _, kept = sitemaps.parse_sitemap(xml.replace("javascript:x", "ftp://a.go.th/x").encode())
+    assert "ftp://a.go.th/x" in [e.url for e in kept]  # the host guard refuses and records it
 
 
 def test_refused_bomb_is_not_captured(tmp_path):

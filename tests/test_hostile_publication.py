@@ -75,8 +75,11 @@ def write_capture(directory, body: bytes, encoding: str) -> dict:
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
+    return build_archive(tmp_path_factory.mktemp("hostile"))
+
+
+def build_archive(directory) -> dict:
     """Articles with hostile titles, one edited twice with 100 kB bodies, a bomb capture."""
-    directory = tmp_path_factory.mktemp("hostile")
     path = directory / "archive.db"
     db = store.open_db(path)
     store.upsert_sources(db, [Source(id="thaigov", name="ทำเนียบ", url="https://x.go.th/")])

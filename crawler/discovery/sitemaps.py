@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
+from scrapy import Request
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 DEFAULT_PATHS = ("/wp-sitemap.xml", "/sitemap.xml", "/sitemap_index.xml")
@@ -34,14 +35,15 @@ def default_sitemaps(base_url: str) -> list[str]:
 
 
 def fetchable(loc: str | None) -> bool:
-    """An absolute http(s) URL that parses: one bad <loc> is skipped, not the whole sitemap
-    (a Request for it would raise and end the callback that schedules the rest)."""
+    """Whether Scrapy can make a request of a <loc>: one bad <loc> ("http://[::1", a port
+    past 65535, no scheme) is skipped, not the rest of the sitemap (the Request would raise
+    in the callback that schedules them all). Other schemes stay: the host guard refuses and
+    records them."""
     try:
-        parts = urlsplit(loc or "")
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:  # "http://[::1", "http://x:99999"
+        Request(loc or "")
+    except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    return True
 
 
 def parse_sitemap(body: bytes) -> tuple[str, list[SitemapEntry]]:
