@@ -43,7 +43,7 @@ def rows(
     db: sqlite_utils.Database, source: str | None = None, since: str | None = None
 ) -> Iterator[dict]:
     if since and not real_date(since):
-        raise ExportError(f"--since expects a real date as YYYY-MM-DD, got {since!r}")
+        raise ExportError(f"--since expects YYYY-MM-DD, a real date, got {since!r}")
     where, params = [], []
     if source:
         where.append("a.source = ?")
