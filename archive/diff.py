@@ -8,6 +8,7 @@ change: the text is cut into PyThaiNLP ``newmm`` words (paragraph breaks kept as
 from __future__ import annotations
 
 import difflib
+import os
 from functools import lru_cache
 
 PARAGRAPH = "\n"
@@ -82,8 +83,23 @@ def word_diff(old: str | None, new: str | None) -> list[tuple[str, str]]:
             budget -= len(removed) + len(added)
             segments += words_of(tokens(removed), tokens(added), autojunk=True)
         else:
-            segments += [("removed", removed), ("added", added)]
+            segments += trimmed(removed, added, budget)
+            budget -= min(budget, len(removed) + len(added))
     return merged(segments)
+
+
+def trimmed(old: str, new: str, budget: int) -> list[tuple[str, str]]:
+    """A change too long to diff word by word (one huge paragraph): the text both share at
+    its start and end is cut off first (linear), and the rest is diffed by words if it fits
+    the budget, else shown removed and added whole."""
+    start = len(os.path.commonprefix([old, new]))
+    end = len(os.path.commonprefix([old[start:][::-1], new[start:][::-1]]))
+    middle_old, middle_new = old[start : len(old) - end], new[start : len(new) - end]
+    if len(middle_old) + len(middle_new) <= budget:
+        middle = words_of(tokens(middle_old), tokens(middle_new), autojunk=True)
+    else:
+        middle = [("removed", middle_old), ("added", middle_new)]
+    return [("same", old[:start]), *middle, ("same", old[len(old) - end :])]
 
 
 def changed(segments: list[tuple[str, str]]) -> bool:

@@ -227,6 +227,16 @@ def test_word_diff_is_bounded_for_224kb():
     assert "".join(t for k, t in segments if k != "removed") == new
 
 
+def test_one_word_edit_in_a_huge_paragraph_is_still_a_word_diff():
+    old = big_body(5, 150_000)
+    new = old[:70_000] + "แก้ไข" + old[70_000:]
+    started = time.monotonic()
+    segments = diff.word_diff(old, new)
+    assert time.monotonic() - started < 2
+    changes = [(k, t) for k, t in segments if k != "same"]
+    assert sum(len(t) for _, t in changes) < 100 and "แก้ไข" in "".join(t for _, t in changes)
+
+
 def test_word_diff_of_repeated_paragraphs_is_bounded():
     old = "\n".join(["."] * 20_000 + ["ครูประชุม"])
     new = "\n".join(["."] * 20_000 + ["ครูประชุมใหญ่"])
