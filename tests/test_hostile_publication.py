@@ -37,10 +37,11 @@ def url(key: str) -> str:
 
 def big_body(seed: int, chars: int = 100_000) -> str:
     """About ``chars`` characters of Thai words, one long paragraph, different per seed."""
-    words, n, out = BIG_WORDS, seed, []
-    while sum(map(len, out)) < chars:
+    words, n, out, size = BIG_WORDS, seed, [], 0
+    while size < chars:
         n = (n * 1103515245 + 12345) % 2**31
         out.append(words[n % len(words)])
+        size += len(out[-1])
     return "".join(out)
 
 
