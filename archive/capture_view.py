@@ -9,6 +9,7 @@ markup the cleaner missed cannot run or load anything.
 
 from __future__ import annotations
 
+import threading
 from html import escape
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from lxml_html_clean import Cleaner
 
 from archive import warc
 from crawler.extract.html import decode_html
+from crawler.settings import DOWNLOAD_MAXSIZE
 
 # The response serving the cleaned page: a sandbox with no scripts, nothing fetched but
 # inline styles and data: images.
@@ -37,6 +39,15 @@ NOT_HTML = (
     "<!doctype html><meta charset=utf-8><p>ไม่ใช่หน้า HTML / not an HTML page ({})</p>"
     "<pre style='white-space:pre-wrap'>{}</pre>"
 )
+# The crawler's own response cap (Scrapy's DOWNLOAD_MAXSIZE): a response that inflates past
+# it was refused by the crawl, and no decoded body larger than it is ever built here.
+MAX_BODY_BYTES = DOWNLOAD_MAXSIZE
+TOO_LARGE = (
+    f"ใหญ่เกิน {DOWNLOAD_MAXSIZE // 2**20} MB เมื่อคลายการบีบอัด ไม่แสดง / "
+    f"larger than {DOWNLOAD_MAXSIZE // 2**20} MB once decompressed: refused by the crawler"
+)
+WORKERS = 2  # captures decoded at once: each may take up to MAX_BODY_BYTES of memory
+_workers = threading.BoundedSemaphore(WORKERS)
 SHOWN_TEXT = 200_000  # characters of a non-HTML capture (a JSON API listing) shown as text
 
 
@@ -62,9 +73,23 @@ def clean_html(html: str) -> str:
 
 
 def capture_html(warc_dir: str | Path, capture: dict) -> str:
-    """The cleaned page of a `captures` row (a response record)."""
-    stored = warc.read_record(Path(warc_dir) / capture["warc_file"], capture["warc_offset"])
-    body = warc.decode_content(stored.payload, stored.header("Content-Encoding"))
+    """The cleaned page of a `captures` row (a response record).
+
+    Blocking and CPU-bound (decoding, cleaning): the publication calls it in a worker thread,
+    at most ``WORKERS`` at a time. A body larger than the crawler's own response cap once
+    decoded is the crawler's refusal, and is not shown."""
+    with _workers:
+        stored = warc.read_record(Path(warc_dir) / capture["warc_file"], capture["warc_offset"])
+        try:
+            body = warc.decode_content(
+                stored.payload, stored.header("Content-Encoding"), MAX_BODY_BYTES
+            )
+        except warc.TooLarge:
+            return NOT_HTML.format("too large", TOO_LARGE)
+        return shown_html(stored, body)
+
+
+def shown_html(stored, body: bytes) -> str:
     content_type = stored.header("Content-Type") or ""
     if "html" not in content_type and not body.lstrip()[:1] == b"<":
         text = body.decode("utf-8", "replace")[:SHOWN_TEXT]

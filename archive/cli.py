@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 import urllib.request
 from dataclasses import asdict
@@ -41,11 +43,28 @@ def project_settings(overrides: list[str] | None = None, **named) -> Settings:
         name, sep, value = pair.partition("=")
         if not sep or not name:
             raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
+        check_type(name.strip(), settings.get(name.strip()), value)
         settings.set(name.strip(), value, priority="cmdline")
     for name, value in named.items():
         if value is not None:
             settings.set(name, value, priority="cmdline")
     return settings
+
+
+GETTERS = {bool: "getbool", int: "getint", float: "getfloat"}
+
+
+def check_type(name: str, default, value: str) -> None:
+    """A -s value must read as the type of the setting's default (a number stays a number):
+    refused here in one line, not as a traceback from inside the crawl."""
+    getter = GETTERS.get(type(default))
+    if getter is None:
+        return
+    try:
+        getattr(Settings({name: value}), getter)(name)
+    except (TypeError, ValueError):
+        kind = {bool: "true or false", int: "a whole number", float: "a number"}[type(default)]
+        raise UsageError(f"-s {name} expects {kind}, got {value!r}") from None
 
 
 def cmd_crawl(args) -> int:
@@ -155,7 +174,9 @@ def cmd_serve(args) -> int:
     store.open_db(db_path, create=False).close()
     warc_dir = project_settings().get("EDUNEWS_WARC_DIR") or None
     try:
-        publish.serve(db_path, host=args.host, port=args.port, warc_dir=warc_dir)
+        publish.serve(
+            db_path, host=args.host, port=args.port, warc_dir=warc_dir, immutable=args.immutable
+        )
     except OSError as exc:
         raise UsageError(f"{exc} (another server there? choose another --port)") from None
     return 0
@@ -231,6 +252,9 @@ def parser() -> argparse.ArgumentParser:
     srv.add_argument("--db")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8001)
+    srv.add_argument(
+        "--immutable", action="store_true", help="serve a replica's snapshot (archive.replica)"
+    )
     srv.set_defaults(func=cmd_serve)
     registry.add_parser(sub, project_settings)  # `edunews sources [check]`
     return p
@@ -253,6 +277,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("edunews: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `edunews export | head`: the reader has what it wanted
+        return reader_gone()
+
+
+def reader_gone() -> int:
+    """Exit as a pipeline tool does when its reader closes: quietly, status 128 + SIGPIPE.
+    Standard output is pointed at /dev/null so the interpreter's final flush cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

@@ -1,14 +1,21 @@
-"""Articles out of the archive as JSON Lines or CSV (UTF-8 with a BOM, so Excel reads Thai)."""
+"""Articles out of the archive as JSON Lines or CSV (UTF-8 with a BOM, so Excel reads Thai).
+
+CSV cells that a spreadsheet would run as formulas are neutralised (archive.csvcells); JSON
+Lines keep the text exactly as stored."""
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import TextIO
 
 import sqlite_utils
+
+from archive.csvcells import neutralise
 
 FIELDS = (
     "id", "url", "source", "title", "published_at", "modified_at", "event_date", "body_text",
@@ -21,11 +28,22 @@ class ExportError(Exception):
     """Bad export arguments (one line for the user)."""
 
 
+def real_date(text: str) -> bool:
+    """YYYY-MM-DD naming a day of the calendar (2024-13-45 is not one)."""
+    if not DATE_RE.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def rows(
     db: sqlite_utils.Database, source: str | None = None, since: str | None = None
 ) -> Iterator[dict]:
-    if since and not DATE_RE.match(since):
-        raise ExportError(f"--since expects YYYY-MM-DD, got {since!r}")
+    if since and not real_date(since):
+        raise ExportError(f"--since expects YYYY-MM-DD, a real date, got {since!r}")
     where, params = [], []
     if source:
         where.append("a.source = ?")
@@ -50,6 +68,8 @@ def rows(
 
 def write(db, out: TextIO, fmt: str = "jsonl", source: str | None = None, since: str | None = None):
     records = rows(db, source, since)
+    first = next(records, None)  # bad arguments fail here, before anything is written
+    records = itertools.chain([first] if first else [], records)
     if fmt == "jsonl":
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -58,7 +78,7 @@ def write(db, out: TextIO, fmt: str = "jsonl", source: str | None = None, since:
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for record in records:
-        writer.writerow(flatten(record))
+        writer.writerow({k: neutralise(v) for k, v in flatten(record).items()})
 
 
 def flatten(record: dict) -> dict:

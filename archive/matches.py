@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,16 +64,36 @@ class Match:
 
 
 _matches: OrderedDict = OrderedDict()
-_columns: dict = {}
+_columns: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
+# Like Datasette's sql_time_limit_ms for its own queries: a match or a column read that runs
+# longer is interrupted (SQLite raises "interrupted"), so no request holds a thread for long.
+TIME_LIMIT_S = 2.0
+CHECK_EVERY = 10_000  # SQLite virtual machine steps between two looks at the clock
+KEPT_COLUMNS = 16  # column snapshots (a few facets per table: source, month, fiscal_year)
+NO_MATCH = np.zeros(0, dtype=np.int64)
+# What FTS5 says about a query it cannot parse (as opposed to a database that cannot answer).
+FTS_QUERY_ERROR = re.compile(r"fts5: |unterminated string|unknown special query|no such column")
+
+
 def _connect(path: str) -> sqlite3.Connection:
-    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+    conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+    deadline = time.monotonic() + TIME_LIMIT_S
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, CHECK_EVERY)
+    return conn
+
+
+def quoted(name: str) -> str:
+    """An SQL identifier, quoted so that no column name can end it."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def match(path: str, expression: str) -> Match:
     """The articles matching an FTS5 expression (``search.match_expression``), remembered."""
+    if not expression:  # nothing searchable (punctuation only) matches nothing
+        return Match(NO_MATCH)
     key = (path, expression, file_state(path))
     with _lock:
         if key in _matches:
@@ -108,6 +130,10 @@ def _match_part(path: str, expression: str, first: int, last: int) -> np.ndarray
     conn = _connect(path)
     try:
         found = conn.execute(MATCH_PART, [expression, first, last]).fetchone()[0]
+    except sqlite3.OperationalError as exc:
+        if not FTS_QUERY_ERROR.match(str(exc)):  # "interrupted" (too slow) stays an error
+            raise
+        return NO_MATCH  # an expression FTS5 cannot parse matches nothing
     finally:
         conn.close()
     return np.array(json.loads(found), dtype=np.int64)
@@ -128,11 +154,16 @@ def column(path: str, name: str) -> Column:
     with _lock:
         held = _columns.get(key)
         if held is not None and held[0] == state:
+            _columns.move_to_end(key)
             return held[1]
     conn = _connect(path)
     try:
+        known = {row[1] for row in conn.execute("select * from pragma_table_info('articles')")}
+        if name not in known:
+            raise ValueError(f"articles has no column {name!r}")
         high = conn.execute("select max(rowid) from articles").fetchone()[0] or 0
-        rows = conn.execute(f"select rowid, [{name}] from articles where [{name}] is not null")
+        column = quoted(name)
+        rows = conn.execute(f"select rowid, {column} from articles where {column} is not null")
         codes = np.full(high + 1, -1, dtype=np.int32)
         index: dict = {}
         for rowid, value in rows:
@@ -142,6 +173,8 @@ def column(path: str, name: str) -> Column:
     result = Column(codes, list(index))
     with _lock:
         _columns[key] = (state, result)
+        while len(_columns) > KEPT_COLUMNS:
+            _columns.popitem(last=False)
     return result
 
 

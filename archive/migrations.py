@@ -7,6 +7,7 @@ Never edit a released migration: add a new one.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -278,6 +279,30 @@ def calendar_fields(published_at: str | None) -> dict:
     day = date.fromisoformat(published_at[:10])
     year, term = academic_term(day)
     return {"fiscal_year": fiscal_year(day), "academic_year": year, "academic_term": term}
+
+
+class ForeignDatabase(sqlite3.DatabaseError):
+    """A database some other program made: never migrated, never switched to WAL.
+
+    A DatabaseError, so the callers that turn a corrupt file into one line do the same."""
+
+
+FIRST = "0001_initial"
+FOREIGN = (
+    "not an edunews archive: it holds tables but no edunews migrations; "
+    "point --db at an archive, a new path or an empty file"
+)
+
+
+def check_archive(conn) -> None:
+    """Refuse a non-empty database that edunews did not create (read-only: changes nothing)."""
+    names = {row[0] for row in conn.execute("select name from sqlite_master")}
+    if not names:
+        return
+    if "_migrations" in names:
+        if conn.execute("select 1 from _migrations where name = ?", [FIRST]).fetchone():
+            return
+    raise ForeignDatabase(FOREIGN)
 
 
 def applied(db: sqlite_utils.Database) -> set[str]:

@@ -3,7 +3,9 @@
 The config directory (metadata.yaml, templates/, static/, plugins/) ships inside the
 package, so a pip-installed ``edunews serve`` finds it next to this module. The live
 archive is being written by crawls in WAL mode, so it is opened read-only (``mode=ro``),
-never ``immutable``: Datasette sees new articles as they are committed.
+never ``immutable``: Datasette sees new articles as they are committed. A replica's snapshot
+(``archive.replica``), which nothing writes to, is served with ``immutable=True``
+(``edunews serve --immutable``) and the same metadata, plugins and limits.
 
 The public publication is read-only and bounded: no arbitrary SQL for anyone
 (``default_allow_sql`` off and ``allow_sql: false`` in metadata.yaml; the canned queries are
@@ -58,15 +60,19 @@ def datasette_app(
     db_path: str | os.PathLike,
     settings: dict | None = None,
     warc_dir: str | os.PathLike | None = None,
+    immutable: bool = False,
 ) -> Datasette:
     """A Datasette instance serving ``db_path`` as the ``edunews`` database.
 
     ``settings`` override ``SETTINGS`` (tests use a small max_returned_rows to page);
-    ``warc_dir`` holds the raw captures (default: ``warc/`` next to the database)."""
+    ``warc_dir`` holds the raw captures (default: ``warc/`` next to the database);
+    ``immutable`` for a replica's snapshot (``archive.replica``): no locking, the same
+    metadata, plugins and limits as the live publication."""
     ds = Datasette(config_dir=CONFIG_DIR, settings={**SETTINGS, **(settings or {})})
     ds.edunews_warc_dir = warc_dir  # read by plugins/newsroom.py
     ds.remove_database("_memory")  # added because no files were passed; not ours to show
-    ds.add_database(Database(ds, path=str(Path(db_path).resolve()), is_mutable=True), DATABASE)
+    path = str(Path(db_path).resolve())
+    ds.add_database(Database(ds, path=path, is_mutable=not immutable), DATABASE)
     return ds
 
 
@@ -75,8 +81,10 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8001,
     warc_dir: str | os.PathLike | None = None,
+    immutable: bool = False,
 ) -> None:
-    """Serve the archive until Ctrl-C (raw captures from ``warc_dir``, default warc/ beside).
+    """Serve the archive until Ctrl-C (raw captures from ``warc_dir``, default warc/ beside);
+    ``immutable`` serves a replica's snapshot that nothing writes to any more.
 
     "Serving … at URL" is printed once the socket is bound, with the address bound: a
     script (the demo, a test, a supervisor) that waits for the line can open the URL."""
@@ -84,10 +92,10 @@ def serve(
 
     if not Path(db_path).exists():
         raise FileNotFoundError(f"database not found: {db_path}")
-    ds = datasette_app(db_path, warc_dir=warc_dir)
+    check_free(host, port)
+    ds = datasette_app(db_path, warc_dir=warc_dir, immutable=immutable)
     config = uvicorn.Config(ds.app(), host=host, port=port, log_level="warning")
     server = _announcing_server()(config)
-    check_free(host, port)
     server.run()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import search, stories
-from archive.migrations import VERSIONED, calendar_fields, migrate
+from archive.migrations import VERSIONED, calendar_fields, check_archive, migrate
 from crawler.extract.urls import url_key
 from crawler.items import Article, Attachment, Credits, Image
 
@@ -42,6 +42,7 @@ def open_db(path: str | os.PathLike, *, create: bool = True) -> sqlite_utils.Dat
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA busy_timeout = 30000")
         db.execute("PRAGMA foreign_keys = ON")
+        check_archive(db.conn)  # before WAL or a migration touches another program's file
         if create:
             db.enable_wal()
             migrate(db)

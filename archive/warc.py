@@ -8,7 +8,6 @@ the ``captures`` table. One gzip member per record lets a reader seek straight t
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import zlib
 from collections.abc import Callable
@@ -253,38 +252,81 @@ def read_record(path: str | Path, offset: int) -> Stored:
         )
 
 
-def _gunzip(data: bytes) -> bytes:
-    return gzip.decompress(data)
+# Decoders work in steps of at most CHUNK output bytes and stop as soon as the output passes
+# the caller's limit: a few hundred bytes of "gzip, gzip" can inflate to gigabytes.
+CHUNK = 64 * 1024
 
 
-def _inflate(data: bytes) -> bytes:
+class TooLarge(ValueError):
+    """Decoded content larger than the limit (the crawler refuses such responses too)."""
+
+
+def _grow(out: bytearray, chunk: bytes, limit: int) -> None:
+    out += chunk
+    if limit and len(out) > limit:
+        raise TooLarge(f"more than {limit} bytes once decoded")
+
+
+def _zlib_member(data: bytes, wbits: int, out: bytearray, limit: int):
+    """Inflate one zlib/gzip/raw-deflate stream into ``out``; the decompressor is returned
+    for the bytes after the stream (``unused_data``)."""
+    stream = zlib.decompressobj(wbits)
+    _grow(out, stream.decompress(data, CHUNK), limit)
+    while not stream.eof:
+        chunk = stream.decompress(stream.unconsumed_tail, CHUNK)
+        if not chunk and not stream.unconsumed_tail:
+            break  # truncated input: keep what was decoded
+        _grow(out, chunk, limit)
+    return stream
+
+
+def _gunzip(data: bytes, limit: int = 0) -> bytes:
+    out = bytearray()
+    while data:  # a gzip body may hold several members, one after another
+        data = _zlib_member(data, 16 + zlib.MAX_WBITS, out, limit).unused_data
+    return bytes(out)
+
+
+def _inflate(data: bytes, limit: int = 0) -> bytes:
     """HTTP "deflate" is meant to be zlib-wrapped; some servers send raw deflate."""
+    out = bytearray()
     try:
-        return zlib.decompress(data)
+        _zlib_member(data, zlib.MAX_WBITS, out, limit)
     except zlib.error:
-        return zlib.decompress(data, -zlib.MAX_WBITS)
+        out = bytearray()
+        _zlib_member(data, -zlib.MAX_WBITS, out, limit)
+    return bytes(out)
 
 
-def _unbrotli(data: bytes) -> bytes:
+def _unbrotli(data: bytes, limit: int = 0) -> bytes:
     if brotli is None:  # pragma: no cover
         raise ValueError("Content-Encoding br needs the brotli package")
-    return brotli.decompress(data)
+    stream, out = brotli.Decompressor(), bytearray()
+    _grow(out, stream.process(data, output_buffer_limit=CHUNK), limit)
+    while not stream.is_finished():
+        chunk = stream.process(b"", output_buffer_limit=CHUNK)
+        if not chunk:
+            break
+        _grow(out, chunk, limit)
+    return bytes(out)
 
 
-DECODERS: dict[str, Callable[[bytes], bytes]] = {
+DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
     "gzip": _gunzip,
     "x-gzip": _gunzip,
     "deflate": _inflate,
     "br": _unbrotli,
-    "identity": lambda data: data,
+    "identity": lambda data, limit=0: data,
 }
 
 
-def decode_content(payload: bytes, content_encoding: str | None) -> bytes:
-    """Undo Content-Encoding (codings listed in the order applied, so undone in reverse)."""
+def decode_content(payload: bytes, content_encoding: str | None, limit: int = 0) -> bytes:
+    """Undo Content-Encoding (codings listed in the order applied, so undone in reverse).
+
+    ``limit`` > 0 bounds every decoding step's output: ``TooLarge`` past it."""
     codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
     for coding in reversed(codings):
         if coding not in DECODERS:
             raise ValueError(f"unsupported Content-Encoding: {coding}")
-        payload = DECODERS[coding](payload)
+        payload = DECODERS[coding](payload, limit)
     return payload

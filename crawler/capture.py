@@ -70,11 +70,27 @@ def warcinfo(settings) -> dict:
     }
 
 
+def inflates_past(response, limit: int) -> bool:
+    """Whether the body decodes to more than ``limit`` bytes: HttpCompressionMiddleware then
+    refuses the response, and the archive must not keep (and later publish) it either."""
+    encoding = response.headers.get("Content-Encoding")
+    if not encoding or not limit:
+        return False
+    try:
+        warc.decode_content(response.body, encoding.decode("latin-1"), limit)
+    except warc.TooLarge:
+        return True
+    except Exception:  # undecodable (zlib, brotli errors): kept as received, like any body
+        return False
+    return False
+
+
 class CaptureMiddleware:
-    def __init__(self, writer: warc.RotatingWarcWriter, db, stats):
+    def __init__(self, writer: warc.RotatingWarcWriter, db, stats, max_size: int = 0):
         self.writer = writer
         self.db = db
         self.stats = stats
+        self.max_size = max_size
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -87,13 +103,17 @@ class CaptureMiddleware:
             settings.getint("EDUNEWS_WARC_MAX_BYTES", warc.DEFAULT_MAX_BYTES),
             info=warcinfo(settings),
         )
-        middleware = cls(writer, store.open_db(db_path), crawler.stats)
+        max_size = settings.getint("DOWNLOAD_MAXSIZE")
+        middleware = cls(writer, store.open_db(db_path), crawler.stats, max_size)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware
 
     def process_response(self, request, response, spider=None):
         source = request.meta.get("source")
         if not source:
+            return response
+        if inflates_past(response, request.meta.get("download_maxsize", self.max_size)):
+            self.stats.inc_value("edunews/captures/refused")
             return response
         try:
             request.meta["capture_id"] = self.capture(source, exchange_of(request, response))

@@ -31,6 +31,9 @@ from twisted.internet import task, threads
 DEFAULT_PORTS = {"http": 80, "https": 443}
 ALLOWED_SCHEMES = ("http", "https")
 MAX_RECORDED_ERRORS = 5000  # per run: a site gone mad must not fill the database
+# crawl_errors rows kept per source and run by the spider (one sitemap of bad links gave
+# 20,000); past it the errors are still counted in the stats and the run record.
+MAX_ERRORS_PER_SOURCE = 500
 # OpenSSL verify codes -> the problem names stored as stats and crawl_errors reasons.
 TLS_PROBLEMS = {
     10: "expired",
@@ -76,15 +79,12 @@ def on_hosts(key: str, allowed: set[str]) -> bool:
 
 
 def is_public(address: str) -> bool:
+    """A globally routable unicast address, by the standard library's registry of special
+    ranges (100.64.0.0/10, shared address space with cloud metadata services, is not one)."""
     ip = ipaddress.ip_address(address)
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-    )
+    if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:127.0.0.1 is 127.0.0.1
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
 
 
 def resolve(host: str) -> list[str]:
@@ -115,11 +115,20 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
 
 
 def source_of(crawler, request):
-    """The registry Source of a request, or None for requests outside any source."""
-    sid = request.meta.get("source")
+    """The registry Source of a request, or None for requests outside any source.
+
+    Requests Scrapy makes for itself (robots.txt, and the redirects it follows) carry no
+    source: they belong to the source whose hosts they were first sent to."""
     states = getattr(crawler.spider, "states", {}) if crawler.spider else {}
-    state = states.get(sid)
-    return state.source if state else None
+    state = states.get(request.meta.get("source"))
+    if state is not None:
+        return state.source
+    first = (request.meta.get("redirect_urls") or [request.url])[0]
+    key = host_key(first)
+    for state in states.values():
+        if on_hosts(key, {host_key(h) for h in state.source.hosts}):
+            return state.source
+    return None
 
 
 def failure_kind(exception) -> str:
@@ -204,10 +213,13 @@ class HostGuard:
     def from_crawler(cls, crawler):
         return cls(crawler, crawler.settings.getlist("EDUNEWS_ASSUME_PUBLIC"))
 
-    def process_request(self, request, spider=None):
+    async def process_request(self, request, spider=None):
         source = source_of(self.crawler, request)
         if source is None:
             return None
+        # Name lookups in a thread: getaddrinfo blocks, and the event loop serves every source.
+        for host in (urlsplit(request.url).hostname, urlsplit(source.url).hostname):
+            await self.resolved(host)
         try:
             self.check(request.url, source)
         except Blocked as exc:
@@ -220,19 +232,61 @@ class HostGuard:
         if parts.scheme not in ALLOWED_SCHEMES:
             raise Blocked("scheme", f"{parts.scheme or 'no'} scheme is never fetched")
         host = parts.hostname or ""
-        if not self.host_is_public(host) and self.host_is_public(urlsplit(source.url).hostname):
+        if self.guards_private(source) and not self.host_is_public(host):
             raise Blocked("private", f"{host} is a private or loopback address")
         if not on_hosts(host_key(url), {host_key(h) for h in source.hosts}):
             raise Blocked("offsite", f"{parts.netloc} is not one of the source's hosts")
+
+    def guards_private(self, source) -> bool:
+        """Whether private addresses are off limits for this source: always, unless its
+        homepage itself resolves to private addresses only (a local or intranet site) or the
+        registry declares it an intranet source. A failed lookup keeps the rule on."""
+        if getattr(source, "hints", {}).get("intranet") is True:
+            return False
+        host = (urlsplit(source.url).hostname or "").lower()
+        if host in self.assume_public:
+            return True
+        addresses = self.addresses(host)
+        return not addresses or any(is_public(a) for a in addresses)
 
     def host_is_public(self, host: str | None) -> bool:
         host = (host or "").lower()
         if host in self.assume_public:
             return True
+        addresses = self.addresses(host)
+        return bool(addresses) and all(is_public(a) for a in addresses)
+
+    def addresses(self, host: str) -> list[str]:
         if host not in self._public:  # resolved once per host and run
-            addresses = resolve(host)
-            self._public[host] = bool(addresses) and all(is_public(a) for a in addresses)
+            self._public[host] = resolve(host)
         return self._public[host]
+
+    async def resolved(self, host: str | None) -> None:
+        host = (host or "").lower()
+        if host and host not in self._public and host not in self.assume_public:
+            found = await maybe_deferred_to_future(threads.deferToThread(resolve, host))
+            self._public[host] = found
+
+
+class PeerGuard(HostGuard):
+    """The address actually connected to, checked on each response before anything keeps
+    it: HostGuard checked a name's addresses when the request left, but Scrapy resolves the
+    name again (DNS rebinding). Register it above CaptureMiddleware (650): process_response
+    runs in decreasing order, so a refused response is never archived."""
+
+    async def process_request(self, request, spider=None):
+        return None
+
+    def process_response(self, request, response, spider=None):
+        source = source_of(self.crawler, request)
+        peer = getattr(response, "ip_address", None)
+        host = (urlsplit(response.url).hostname or "").lower()
+        if source is None or peer is None or host in self.assume_public:
+            return response
+        if self.guards_private(source) and not is_public(str(peer)):
+            self.stats.inc_value(f"source/{source.id}/blocked/private")
+            raise Blocked("private", f"{host} connected to private address {peer}")
+        return response
 
 
 class PageBudget:

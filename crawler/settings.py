@@ -55,7 +55,10 @@ EXTENSIONS = {
 }
 EDUNEWS_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; `edunews crawl` sets 10
 COOKIES_ENABLED = False
+# No remote control of a running crawl: neither the telnet console nor Scrapy's
+# RemoteControl extension (an HTTP endpoint that runs code) listens during a crawl.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {
     "crawler.pipelines.normalise.NormalisePipeline": 100,
@@ -80,6 +83,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SourceStatsMiddleware": 610,
     # Above those too, so captures hold the wire bytes (still encoded) and 3xx responses.
     "crawler.capture.CaptureMiddleware": 650,
+    # Above capture: the connected address is checked before a response is archived.
+    "crawler.safety.PeerGuard": 690,
 }
 
 # Raw captures: every response fetched for a source, with its request, in rotating gzip WARC.

@@ -134,7 +134,8 @@ def test_immutable_replica_serves_a_snapshot(crawled, tmp_path):
     conn.close()
     assert mode == "delete" and count == 122
     port = free_port()
-    args = [sys.executable, "-m", "datasette", "--immutable", str(copy), "--port", str(port)]
+    args = [sys.executable, "-m", "archive.cli", "serve", "--immutable", "--db", str(copy)]
+    args += ["--port", str(port)]  # the documented replica: the publication's own hardening
     with running(args, port, cwd=ROOT, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL):
         url = f"http://127.0.0.1:{port}/edunews/articles.json?_shape=array&_size=1&_col=title"
         with urllib.request.urlopen(url, timeout=10) as response:

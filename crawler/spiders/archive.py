@@ -22,6 +22,7 @@ from crawler.extract.html import parse, response_text
 from crawler.extract.page import NOT_FOUND, extract_article, looks_like_article
 from crawler.extract.urls import canonical_url, netloc, url_key
 from crawler.items import Removed, Seen
+from crawler.safety import MAX_ERRORS_PER_SOURCE as MAX_ERRORS
 from crawler.safety import failure_kind
 from crawler.sources import Source, load_sources, select
 from crawler.thai.dates import parse_machine_date
@@ -173,7 +174,9 @@ class ArchiveSpider(scrapy.Spider):
 
     def record_error(self, state: SourceState, url: str, kind: str, reason: str) -> None:
         self.count(state, f"errors/{kind}")
-        self.errors.append((state.source.id, url, kind, reason))
+        if self.crawler.stats.get_value(f"source/{state.source.id}/errors_kept", 0) < MAX_ERRORS:
+            self.count(state, "errors_kept")  # past the cap, stats alone count them
+            self.errors.append((state.source.id, url, kind, reason[:300]))
 
     def state_of(self, response_or_failure) -> SourceState:
         request = getattr(response_or_failure, "request", None)

@@ -15,6 +15,7 @@ from datasette.filters import FilterArguments
 from markupsafe import Markup
 
 from archive import matches, search
+from archive.csvcells import CsvRewriter
 
 BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only when it starts with this
 
@@ -88,6 +89,35 @@ def _with_bom_length(headers: list) -> list:
             value = str(int(value) + len(BOM)).encode()
         fixed.append((name, value))
     return fixed
+
+
+def without_length(headers: list) -> list:
+    return [(name, value) for name, value in headers if name.lower() != b"content-length"]
+
+
+def formula_safe_wrapper(app):
+    """Every CSV the site serves (tables, searches, canned queries) with its cells
+    neutralised (archive.csvcells): a crawled title must not become a live formula. The
+    length changes, so the response is sent without content-length."""
+
+    async def rewrite(scope, receive, send):
+        if scope["type"] != "http" or not scope.get("path", "").endswith(".csv"):
+            return await app(scope, receive, send)
+        rewriter = {"on": False, "csv": CsvRewriter()}
+
+        async def send_rewritten(message):
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                rewriter["on"] = True
+                message = {**message, "headers": without_length(message.get("headers", []))}
+            elif message["type"] == "http.response.body" and rewriter["on"]:
+                more = message.get("more_body", False)
+                body = rewriter["csv"].feed(message.get("body", b""), final=not more)
+                message = {**message, "body": body}
+            await send(message)
+
+        await app(scope, receive, send_rewritten)
+
+    return rewrite
 
 
 def bom_wrapper(app):
@@ -165,4 +195,4 @@ def tie_break_wrapper(app, datasette):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return lambda app: bom_wrapper(tie_break_wrapper(app, datasette))
+    return lambda app: bom_wrapper(formula_safe_wrapper(tie_break_wrapper(app, datasette)))

@@ -9,13 +9,16 @@ without Datasette.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import hashlib
 import io
 import json
 import re
+import sqlite3
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode
 
@@ -23,7 +26,7 @@ from datasette import hookimpl
 from datasette.facets import ArrayFacet, ColumnFacet
 from datasette.filters import FilterArguments
 from datasette.utils import path_with_added_args, path_with_removed_args
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import AsgiStream, BadRequest, NotFound, Response
 
 from archive import (
     capture_view,
@@ -38,6 +41,7 @@ from archive import (
     thaiforms,
 )
 from archive.publish import file_state
+from archive.rowstream import RowStream
 
 DATABASE = "edunews"
 
@@ -138,9 +142,46 @@ def cards_wrapper(app):
     return with_cards
 
 
+# Facets name columns, and anyone types the names: a facet on a column the table does not
+# have is dropped before Datasette sees it (its own column and array facets would fail with
+# SQLite's message, and the fast indexed facet put the name into SQL).
+FACET_ARGS = {"_facet", "_facet_indexed", "_facet_array"}
+TABLE_PATH = re.compile(rf"/{DATABASE}/([A-Za-z_]+)(?:\.\w+)?")
+
+
+# A view pages by offset: Datasette reads `_next` there with int() and answers anything else
+# with a 500. A `_next` that is not a number starts from the first page instead.
+OFFSET_PAGED = {search.VIEW}
+
+
+def is_offset(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= 18  # within SQLite's integers
+
+
+def checked_args(query_string: bytes, known: set[str], offset_paged: bool) -> bytes:
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if k not in FACET_ARGS or v in known]
+    if offset_paged:
+        kept = [(k, v) for k, v in kept if k != "_next" or is_offset(v)]
+    return query_string if len(kept) == len(pairs) else urlencode(kept).encode("ascii")
+
+
+def facet_guard_wrapper(app, datasette):
+    async def with_checked_args(scope, receive, send):
+        found = scope["type"] == "http" and TABLE_PATH.fullmatch(scope.get("path", ""))
+        if found and scope.get("query_string"):
+            db = datasette.databases.get(DATABASE)
+            known = set(await db.table_columns(found[1])) if db else set()
+            query = checked_args(scope["query_string"], known, found[1] in OFFSET_PAGED)
+            scope = {**scope, "query_string": query}
+        await app(scope, receive, send)
+
+    return with_checked_args
+
+
 @hookimpl
 def asgi_wrapper(datasette):
-    return lambda app: security_wrapper(cards_wrapper(app))
+    return lambda app: security_wrapper(cards_wrapper(facet_guard_wrapper(app, datasette)))
 
 
 # -- robots.txt ------------------------------------------------------------------------------------
@@ -185,9 +226,24 @@ ENTITY_COLUMNS = {"provinces": "_province", "agencies": "_agency", "people": "_p
 LISTINGS = ("articles",)
 
 
+def date_arg(args, name: str) -> tuple[str, str] | None:
+    """The period a date argument names; a date that cannot be read is a 400, not ignored."""
+    text = args.get(name)
+    try:
+        found = thaiforms.period(text)
+    except (ValueError, OverflowError):  # 0000, 2567-02-30: the form is right, the day is not
+        found = None
+    if text and text.strip() and found is None:
+        raise BadRequest(
+            f"อ่านวันที่ {name} ไม่ได้ (เช่น 2567, 2567-08, 22/8/2562) / "
+            f"cannot read the date in {name} (try 2567, 2024-08 or 22/8/2562)"
+        )
+    return found
+
+
 def date_range_clauses(args) -> tuple[list[str], dict, list[str]]:
     where, params, human = [], {}, []
-    since, until = thaiforms.period(args.get("_since")), thaiforms.period(args.get("_until"))
+    since, until = date_arg(args, "_since"), date_arg(args, "_until")
     if since:
         where.append("published_at >= :edunews_since")
         params["edunews_since"] = since[0]
@@ -304,25 +360,42 @@ def plain_search(request) -> bool:
     return bool(request.args.get("_search")) and keys <= PLAIN_ARGS
 
 
+def column_of(found: dict) -> str:
+    return found["config"].get("column") or found["config"]["simple"]
+
+
 class IndexedFacet(ColumnFacet):
     """A column facet (`{"indexed": "month"}` in metadata) with a fast path for searches."""
 
     type = "indexed"
 
     async def facet_results(self):
+        db = self.ds.get_database(self.database)
+        self.known = set(await db.table_columns(self.table))
         if self.table != "articles" or not plain_search(self.request):
             results, timed_out = await super().facet_results()
             return [r | {"type": "column"} for r in results], timed_out
-        db = self.ds.get_database(self.database)
         expression = search.match_expression(self.request.args["_search"])
-        results = []
+        results, timed_out = [], []
         for found in self.get_configs():
-            column = found["config"].get("column") or found["config"]["simple"]
-            counts = await db.execute_fn(
-                lambda _, column=column: matches.facet_counts(str(db.path), expression, column)
-            )
+            column = column_of(found)
+            try:
+                counts = await db.execute_fn(
+                    lambda _, column=column: matches.facet_counts(str(db.path), expression, column)
+                )
+            except sqlite3.OperationalError:  # interrupted after matches.TIME_LIMIT_S
+                timed_out.append(column)
+                continue
             results.append(await self.counted(column, Counter(counts), found["source"]))
-        return results, []
+        return results, timed_out
+
+    def get_configs(self):
+        """Only facets on the table's own columns: `_facet_indexed=` is typed by anyone, and
+        the fast path puts the name into SQL. Others are left out, like a facet that timed out
+        (raising here would leave Datasette's other facet tasks never awaited)."""
+        known = getattr(self, "known", None)
+        configs = super().get_configs()
+        return configs if known is None else [c for c in configs if column_of(c) in known]
 
     async def counted(self, column: str, counts: Counter, source: str) -> dict:
         size = self.get_facet_size()
@@ -555,11 +628,19 @@ def warc_dir(datasette, db) -> Path:
     return Path(configured) if configured else Path(db.path).resolve().parent / "warc"
 
 
+def capture_id(request) -> int:
+    """The capture id of the URL; one beyond SQLite's 64-bit integers names no capture."""
+    number = int(request.url_vars["id"])
+    if number >= 2**63:
+        raise NotFound("ไม่พบข้อมูลดิบนี้ / no such capture")
+    return number
+
+
 async def response_capture(db, capture_id: int) -> dict:
     """The capture, or the response record a revisit repeats."""
     row = next(iter(await db.execute(CAPTURE_SQL, {"id": capture_id})), None)
     if row is None:
-        raise NotFound("no such capture")
+        raise NotFound("ไม่พบข้อมูลดิบนี้ / no such capture")
     row = dict(row)
     if row["record_type"] == "revisit":
         params = {"url": row["url"], "digest": row["payload_digest"], "id": row["id"]}
@@ -570,9 +651,9 @@ async def response_capture(db, capture_id: int) -> dict:
 
 async def capture_raw(request, datasette):
     db = datasette.get_database(DATABASE)
-    capture = await response_capture(db, int(request.url_vars["id"]))
-    try:
-        html = capture_view.capture_html(warc_dir(datasette, db), capture)
+    capture = await response_capture(db, capture_id(request))
+    try:  # decoding and cleaning are CPU work: off the event loop, in a worker thread
+        html = await asyncio.to_thread(capture_view.capture_html, warc_dir(datasette, db), capture)
     except (FileNotFoundError, ValueError) as exc:
         html = capture_view.NOT_HTML.format("missing", type(exc).__name__)
     response = Response.html(html)
@@ -582,7 +663,7 @@ async def capture_raw(request, datasette):
 
 async def capture_page(request, datasette):
     db = datasette.get_database(DATABASE)
-    capture = await response_capture(db, int(request.url_vars["id"]))
+    capture = await response_capture(db, capture_id(request))
     articles = await db.execute(
         "select id, title from articles where capture_id = :id or url = :url limit 5",
         {"id": capture["id"], "url": capture["url"]},
@@ -599,15 +680,21 @@ from article_versions where article_id = :id order by version
 """
 
 
+@lru_cache(maxsize=64)  # a few popular histories; each entry holds about two bodies
+def kept_diff(old: str | None, new: str | None) -> tuple:
+    return tuple(diff.word_diff(old, new))
+
+
 def version_changes(versions: list[dict]) -> list[dict]:
-    """Each version after the first, with word diffs of its title and body."""
+    """Each version after the first, with word diffs of its title and body (bounded work
+    each: archive.diff; run in a worker thread, never on the event loop)."""
     out = []
     for old, new in zip(versions, versions[1:], strict=False):
         out.append(
             new
             | {
-                "title_diff": diff.word_diff(old["title"], new["title"]),
-                "body_diff": diff.word_diff(old["body_text"], new["body_text"]),
+                "title_diff": kept_diff(old["title"], new["title"]),
+                "body_diff": kept_diff(old["body_text"], new["body_text"]),
                 "previous": old["version"],
             }
         )
@@ -621,12 +708,12 @@ async def history_page(request, datasette):
         iter(await db.execute("select * from articles where id = :id", {"id": article_id})), None
     )
     if article is None:
-        raise NotFound("no such article")
+        raise NotFound("ไม่พบข่าวนี้ / no such article")
     versions = [dict(r) for r in await db.execute(VERSIONS_SQL, {"id": article_id})]
     context = {
         "article": dict(article),
         "first": versions[0] if versions else None,
-        "changes": version_changes(versions),
+        "changes": await asyncio.to_thread(version_changes, versions),
     }
     return Response.html(
         await datasette.render_template("edunews_history.html", context, request=request)
@@ -645,20 +732,19 @@ async def health_page(request, datasette):
 
 
 # -- complete CSV of a canned query ----------------------------------------------------------------
-# Datasette stops a query's CSV at max_returned_rows; a newsroom wants every row.
-CSV_TIME_LIMIT_MS = 20_000
-
-
+# Datasette stops a query's CSV at max_returned_rows; a newsroom wants every row. Streamed a
+# batch at a time (archive.rowstream), each batch bounded by sql_time_limit_ms.
 def query_params(query: dict, request) -> dict:
     names = query.get("params") or re.findall(r"(?<!:):(\w+)", query["sql"])
     return {name: request.args.get(name, "") for name in names}
 
 
-def csv_text(columns: list[str], rows) -> str:
+TRUNCATED = "# ตัดจบ: ใช้เวลานานเกินไป / truncated: the query took too long"
+
+
+def csv_text(rows) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([list(r) for r in rows])
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
     return out.getvalue()
 
 
@@ -666,22 +752,51 @@ async def query_csv(request, datasette):
     name = request.url_vars["query"]
     query = await datasette.get_canned_query(DATABASE, name, request.actor)
     if query is None:
-        raise NotFound("no such query")
+        raise NotFound("ไม่พบคำค้นสำเร็จรูปนี้ / no such query")
     db = datasette.get_database(DATABASE)
-    found = await db.execute(
-        query["sql"],
-        query_params(query, request),
-        truncate=False,
-        custom_time_limit=CSV_TIME_LIMIT_MS,
-    )
-    response = Response(csv_text(found.columns, found.rows), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    limit_s = datasette.setting("sql_time_limit_ms") / 1000
+    rows = RowStream(db.path, query["sql"], query_params(query, request), limit_s)
+    try:  # a bad or slow query fails here, before any header is sent
+        columns, first = await asyncio.to_thread(rows.start)
+    except sqlite3.Error:
+        rows.close()
+        raise BadRequest(
+            "คำค้นนี้ใช้เวลานานเกินไปหรือพารามิเตอร์ไม่ถูกต้อง / "
+            "this query took too long or its parameters are wrong"
+        ) from None
+
+    async def stream(writer):
+        try:
+            batch = first
+            await writer.write(csv_text([columns]))
+            while batch:
+                await writer.write(csv_text(batch))
+                batch = await asyncio.to_thread(rows.batch)
+        except sqlite3.Error:  # a batch ran past the limit: say so in the file's last row
+            await writer.write(csv_text([[TRUNCATED]]))
+        finally:
+            rows.close()
+
+    headers = {"content-disposition": f'attachment; filename="{name}.csv"'}
+    return AsgiStream(stream, headers=headers, content_type="text/csv; charset=utf-8")
+
+
+async def databases_json(datasette):
+    """Datasette's /-/databases without each file's path: where the archive lives on the
+    server is nobody's business."""
+    shown = ("name", "route", "size", "is_mutable", "is_memory", "hash")
+    found = [
+        {key: getattr(db, key) for key in shown}
+        for name, db in datasette.databases.items()
+        if name != "_internal"
+    ]
+    return Response.json(found)
 
 
 @hookimpl
 def register_routes(datasette):
     return [
+        (r"^/-/databases(?:\.json)?$", databases_json),
         (r"^/robots\.txt$", robots_txt),
         (r"^/-/edunews/chart\.svg$", chart_svg),
         (r"^/-/edunews/capture/(?P<id>\d+)$", capture_page),
