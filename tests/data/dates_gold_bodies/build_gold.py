@@ -46,6 +46,7 @@ def record(candidate: dict, label: list[str]) -> dict:
         "date": None if date in ("-", "*") else date,
         "judge_date": date != "*",
         "time": None if clock == "-" else clock,
+        "held_out": candidate.get("held_out", False),
     }
 
 
