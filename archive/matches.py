@@ -71,7 +71,10 @@ def _connect(path: str) -> sqlite3.Connection:
 
 
 def match(path: str, expression: str) -> Match:
-    """The articles matching an FTS5 expression (``search.match_expression``), remembered."""
+    """The articles matching an FTS5 expression (``search.match_expression``), remembered.
+    An empty expression (a query of punctuation only) matches nothing."""
+    if not expression:
+        return Match(np.array([], dtype=np.int64))
     key = (path, expression, file_state(path))
     with _lock:
         if key in _matches:
