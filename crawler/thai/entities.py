@@ -274,7 +274,10 @@ def _position_patterns() -> dict[str, re.Pattern]:
     return {
         "listed": re.compile(alternation(position_forms())),
         "prefix": re.compile(alternation(data["prefixes"])),
-        "generic": re.compile(rf"(?:{alternation(data['generic'])})(?:{THAI_RUN})?"),
+        # ผู้บัญชาการมณฑลทหารบกที่ 46: an ordinal's number belongs to the post
+        "generic": re.compile(
+            rf"(?:{alternation(data['generic'])})(?:{THAI_RUN})?(?:(?<=ที่) ?[0-9]+)?"
+        ),
     }
 
 
@@ -344,10 +347,21 @@ _PLACE = re.compile(rf"\s*((?:เขต|อำเภอ|จังหวัด)[{
 
 
 def position_before(text: str, pos: int) -> str | None:
-    """A listed position opening the line right before the name (เลขาธิการ กพฐ. นายสุเทพ);
-    further into a sentence it usually belongs to the person named before it."""
-    line = text[:pos].rsplit("\n", 1)[-1].strip(" ")
-    return position_forms().get(line)
+    """A listed position opening the line right before the name (เลขาธิการ กพฐ. นายสุเทพ),
+    or set off from it by a bracket or a quote (รมช.ศึกษาธิการ "พล.อ.สุรเชษฐ์ ...",
+    ประธานกรรมการการศึกษาขั้นพื้นฐาน (นายปิยะบุตร ...)); further into a sentence and without
+    one it usually belongs to the person named before it."""
+    line = text[:pos].rsplit("\n", 1)[-1]
+    if found := position_forms().get(line.strip(" ")):
+        return found
+    m = _appositive().search(line)
+    return position_forms()[m.group(1)] if m else None
+
+
+@cache
+def _appositive() -> re.Pattern:
+    """A listed position, then a bracket or quote that opens the name, at the end of a text."""
+    return re.compile(rf"({alternation(position_forms())})\s*[(\"“]\s*$")
 
 
 def _without_glued_verb(first: str) -> str | None:
@@ -379,7 +393,7 @@ def _latin_pattern() -> re.Pattern:
     titles = alternation(table("titles")["latin_titles"])
     word = r"[A-Z][a-zà-ÿ]+(?:[-'][A-Za-zà-ÿ]+)?"
     return re.compile(
-        rf"(?<![A-Za-z])(?P<title>(?:(?:{titles})\s*)+)"
+        rf"(?<![A-Za-z])(?P<title>(?:(?i:{titles})(?=[\s.])\.?\s*)+)"
         rf"(?P<name>{word}(?:\s+(?:[A-Z]\.|{word})){{1,3}})(?![A-Za-zà-ÿ])"
     )
 
