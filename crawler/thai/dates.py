@@ -29,8 +29,29 @@ keeps the date, sets ``weekday_mismatch`` and counts ``dates/weekday_mismatch``.
 A well-formed expression that is no calendar date (``31 ก.พ. 2562``) counts ``dates/invalid``.
 ``tolerance`` (keyword) widens or narrows the future allowance.
 
-``parse_date`` prefers an explicit date to a relative one (``วันนี้ (22 ส.ค.)`` gives 22 August);
-``find_dates`` returns both, in order of appearance.
+``parse_date`` prefers an explicit date to a relative one; a relative word glossed by a
+bracketed date (``วันนี้ (22 ส.ค.)``, ``เมื่อวานนี้ (13 มี.ค.61)``) is one expression, the
+written date. ``find_dates`` returns every expression in order of appearance.
+
+Times: after a date, also after its closing bracket (``วันนี้ (12 ม.ค. 68) เวลา 13.30 น.``),
+a dash (``17 ก.พ. 2566 - 14:05 น.``), ``ที่ผ่านมา``/``นี้`` (``4 มีนาคม 2566 ที่ผ่านมา เวลา
+10.00 น.``), or before it (``ระหว่างเวลา 13.00 - 16.30 น. ของวันที่ ...``); in words
+(``9 นาฬิกา 45 นาที``, ``บ่ายสองโมง``, ``สองทุ่ม``, ``เที่ยงวัน``, tables in ``data/times.py``);
+and a year after a time (``12 ก.พ. 14:20:00 2563``). ``find_times`` lists times alone.
+
+Reading a release body (``reference=`` its publication date):
+
+* year-less dates resolve around the reference: forwards after ``นี้``/``ศกนี้``, backwards
+  after ``ที่ผ่านมา``, otherwise to the nearest such day; ``ของทุกปี`` names no date;
+* relative words count from it (``พรุ่งนี้``, ``วานซืน``, ``เมื่อ 3 วันที่ผ่านมา``,
+  ``เมื่อวันจันทร์ที่แล้ว``, ``วันพุธนี้``); ``ในเวลา 4 วันที่ผ่านมา`` is a span, no date;
+* dates up to two years ahead are plausible, and back to 1900 with a four-digit year;
+* a year that disagrees with a written weekday, or with the relative word it glosses, is
+  read as the neighbouring year when that lands near the reference.
+
+Where the parser has to guess, the ``ThaiDate`` carries a ``warning`` (a year-less date
+without a reference, or far from it; a corrected year; a bracketed date far from its
+relative word); ``date_warnings`` turns them into the article's ``date_warning``.
 """
 
 from __future__ import annotations
@@ -597,11 +618,13 @@ def _is_span(text: str, start: int) -> bool:
 
 
 def _weekday_day(ref: date, weekday: int, way: str) -> date:
+    """The weekday named relative to ``ref``: the last one before it (ที่แล้ว), the coming
+    one or ``ref`` itself (นี้), or that day in the week after ``ref``'s (หน้า)."""
     ahead = (weekday - ref.weekday()) % 7
     if way in M.WEEKDAY_BACK:
-        return ref - timedelta(days=(7 - ahead) % 7 or 7)
+        return ref - timedelta(days=7 - ahead)
     if way in M.WEEKDAY_NEXT:
-        return ref + timedelta(days=ahead or 7) + timedelta(days=7 * (ahead <= 2 and ahead > 0))
+        return ref + timedelta(days=7 - ref.weekday() + weekday)
     return ref + timedelta(days=ahead)
 
 
