@@ -282,6 +282,7 @@ _WORD_TIMES = {
 }
 # A word time must end on a syllable: "ตีสาม" is no time inside "ตีสามารถ".
 _SYLLABLE_GOES_ON = re.compile(r"[\u0e30-\u0e3a\u0e45\u0e47-\u0e4e]")
+_WORD_HINT = re.compile(rf"{T.HOUR_UNIT}|โมง|{T.NIGHT}|{T.SMALL_HOURS}|เที่ยง")
 _WORD_MARK = re.compile(r"\s*[,\-–]?\s*(?:(?:เมื่อ|ตั้งแต่)?\s*(?:เวลา|ตอน|ช่วง)\s*)?")
 
 # After a year-less date: which way its year lies ("28 มีนาคมนี้", "4 มีนาคมที่ผ่านมา").
@@ -369,6 +370,8 @@ def _word_clock(kind: str, m: re.Match) -> time | None:
 
 def _word_time_at(text: str, pos: int) -> tuple[time, int] | None:
     """A time in words starting at ``pos`` (after an optional เวลา/ตอน): (clock, end)."""
+    if not _WORD_HINT.search(text, pos, pos + 40):  # most dates have none: skip six patterns
+        return None
     lead = _WORD_MARK.match(text, pos)
     start = lead.end() if lead else pos
     for kind, regex in _WORD_TIMES.items():
