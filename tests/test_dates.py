@@ -470,5 +470,6 @@ def test_a_bracketed_date_that_contradicts_its_relative_word_is_flagged():
 
 
 def test_historic_dates_in_a_body_are_plausible_only_with_four_digit_years():
-    assert body("พระราชดำรัส 12 ธันวาคม 2512").iso() == "1969-12-12"
+    cited = body("พระราชดำรัส 12 ธันวาคม 2512")
+    assert cited.iso() == "1969-12-12" and "a date cited" in cited.warning
     assert parse_date("12 ธันวาคม 2512", now=NOW) is None  # a page date before 1990 is noise

@@ -78,6 +78,8 @@ FUTURE_TOLERANCE = timedelta(days=1)
 REFERENCE_TOLERANCE = timedelta(days=2 * 366)
 # Year-less dates: "นี้" may still name a day a few days past (the release went out late).
 THIS_SLACK = timedelta(days=10)
+# A body date this long before its release carries a warning (see _cited).
+CITED_AGE = timedelta(days=5 * 365)
 # A year-less date resolved further than this from the reference carries a warning.
 FAR_FROM_REFERENCE = timedelta(days=120)
 # A written year that disagrees with its weekday is read as the neighbouring year only when
@@ -740,7 +742,8 @@ def _resolve(hit: _Hit, frame: _Frame, stats) -> ThaiDate | None:
     if plausible:
         # A written weekday settles a tie: "วันจันทร์ที่ 11 มิถุนายน" names the year it was Monday.
         found = next((r for r in plausible if not r.weekday_mismatch), plausible[0])
-        return _year_slip(found, frame) if found.weekday_mismatch else found
+        found = _year_slip(found, frame) if found.weekday_mismatch else found
+        return _cited(found, frame)
     if stats is not None:
         stats["dates/implausible" if hit.readings else "dates/invalid"] += 1
     return None
@@ -760,6 +763,14 @@ def _year_slip(found: ThaiDate, frame: _Frame) -> ThaiDate:
             end = found.end and _shift_year(found.end, shift)
             return replace(found, start=moved, end=end, weekday_mismatch=False, warning=note)
     return found
+
+
+def _cited(found: ThaiDate, frame: _Frame) -> ThaiDate:
+    """A body date long before its release is most likely cited (a law, a speech, a
+    founding), not the day of the news: say so rather than let it pass as the event."""
+    if not frame.reference or found.warning or frame.now - found.start <= CITED_AGE:
+        return found
+    return replace(found, warning="long before the publication date: a date cited, not the event?")
 
 
 def _shift_year(moment: datetime, years: int) -> datetime | None:
