@@ -473,3 +473,8 @@ def test_historic_dates_in_a_body_are_plausible_only_with_four_digit_years():
     cited = body("พระราชดำรัส 12 ธันวาคม 2512")
     assert cited.iso() == "1969-12-12" and "a date cited" in cited.warning
     assert parse_date("12 ธันวาคม 2512", now=NOW) is None  # a page date before 1990 is noise
+
+
+def test_a_reference_that_is_no_date_is_a_clear_error():
+    with pytest.raises(TypeError, match="reference must be a date"):
+        find_dates("วันที่ 28 มีนาคมนี้", reference="2023-03-10")

@@ -789,6 +789,8 @@ def _now(now: datetime | date | None) -> datetime:
 
 
 def _frame(now, tolerance: timedelta, reference) -> _Frame:
+    if reference is not None and not isinstance(reference, date):
+        raise TypeError(f"reference must be a date or datetime, not {type(reference).__name__}")
     if reference is not None:
         return _Frame(_now(reference), max(tolerance, REFERENCE_TOLERANCE), True)
     return _Frame(_now(now), tolerance)
