@@ -168,6 +168,34 @@ def term_grams(term: str) -> tuple[list[str], bool]:
     return tokens + trigrams(last), False
 
 
+def _is_plain(run: str) -> bool:
+    """Digits or Latin: newmm leaves such a run whole, so a prefix of it is a prefix of its word."""
+    return run.isascii()
+
+
+def anchor_phrase(term: str) -> str | None:
+    """A words-column phrase that makes a term with punctuation start where a run starts.
+
+    ``ม.6``'s grams phrase is "ม" then "6"; the token "ม" also closes every run that ends
+    in ม, so alone it matches "เพิ่ม 6 คน". In the words column each run stands between
+    RUN_BREAKs, so the phrase "ม 〇 6" needs a run that is exactly ม, then one starting with
+    6. Only for terms of several runs whose first run is shorter than three characters (a
+    longer first run rarely closes another word); an open last run of Thai letters is left
+    out, since newmm may cut a partial run differently from the whole one.
+    """
+    parts = runs(term)
+    if len(parts) < 2 or len(parts[0]) >= 3:
+        return None
+    closed = not _RUN.fullmatch(term[-1:])
+    whole = parts if closed else parts[:-1]
+    tokens = f" {RUN_BREAK} ".join(run_words(run) for run in whole).split()
+    prefix = ""
+    if not closed and _is_plain(parts[-1]):
+        tokens += [RUN_BREAK, parts[-1]]
+        prefix = " *"
+    return f"words : {_quote(tokens)}{prefix}"
+
+
 def term_expression(term: str, ranked: bool = False) -> str | None:
     """The grams phrase of one term; ranked, OR its newmm words as a phrase of the words column.
 
@@ -180,6 +208,8 @@ def term_expression(term: str, ranked: bool = False) -> str | None:
     if not tokens:
         return None
     phrase = f"grams : {_quote(tokens)}{' *' if prefix else ''}"
+    if anchor := anchor_phrase(term):
+        return f"({phrase} AND {anchor})"
     if not ranked or runs(term) != [searchable_text(term).lower()]:
         return phrase
     return f"({phrase} OR words : {_quote(words(term).split())})"

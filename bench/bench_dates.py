@@ -1,7 +1,12 @@
 """Date parsing accuracy and speed: ours against dateparser, htmldate and PyThaiNLP.
 
-    python bench/bench_dates.py               # the table and throughput
+    python bench/bench_dates.py               # both tables and throughput
+    python bench/bench_dates.py --bodies      # only the hand-labelled body gold, per form
     python bench/bench_dates.py --write-gold  # regenerate tests/data/dates-forms.jsonl
+
+The body gold (tests/data/dates_gold_bodies/, labelled by hand; see its README) is scored
+for dates and times separately: the share of spans whose date, and whose time of day (or
+the absence of one), the parser gets right, per form.
 
 The forms gold set is generated here from real dates in the thaigov corpus (each checked by
 the weekday its dateline names), written out in the forms agency sites use. The generator
@@ -27,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.thai.dates import parse_date  # noqa: E402
+from tests import dates_bodies  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 CORPUS = DATA / "dates-corpus.jsonl"
@@ -473,13 +479,42 @@ def print_table(columns: dict[str, dict[str, float]], counts: Counter) -> None:
         print(f"{cat:<18}{n:>6}{row}")
 
 
+def print_bodies() -> None:
+    records = dates_bodies.load()
+    t0 = time.perf_counter()
+    scores = dates_bodies.score(records)
+    elapsed = time.perf_counter() - t0
+    dates, times = scores["date"], scores["time"]
+    print(f"Release bodies, hand-labelled ({len(records)} spans; {elapsed:.2f} s to score)")
+    print(f"{'form':<18}{'date n':>8}{'date %':>9}{'time n':>8}{'time %':>9}")
+    forms = sorted(set(dates) | set(times), key=lambda f: (f == "ALL", f))
+    for form in forms:
+        d, t = dates.get(form), times.get(form)
+        cells = [f"{d.total:>8}{100 * d.accuracy:>8.1f}%" if d else f"{'-':>8}{'-':>9}"]
+        cells.append(f"{t.total:>8}{100 * t.accuracy:>8.1f}%" if t else f"{'-':>8}{'-':>9}")
+        print(f"{form:<18}{''.join(cells)}")
+    held = dates_bodies.score([r for r in records if r["held_out"]])
+    hd, ht = held["date"]["ALL"], held["time"]["ALL"]
+    print(
+        f"{'held-out only':<18}{hd.total:>8}{100 * hd.accuracy:>8.1f}%"
+        f"{ht.total:>8}{100 * ht.accuracy:>8.1f}%  (labelled after the parser changes)"
+    )
+    for kind, table in scores.items():
+        print(f"\n{kind} misses (id, gold, ours): {table['ALL'].misses}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-gold", action="store_true", help="regenerate the forms gold set")
+    parser.add_argument("--bodies", action="store_true", help="only the body gold, per form")
     parser.add_argument("--runs", type=int, default=5, help="timing runs for our parser")
     args = parser.parse_args()
     if args.write_gold:
         return write_gold()
+    print_bodies()
+    if args.bodies:
+        return None
+    print()
     warnings.simplefilter("ignore")
     cases = load_cases()
     counts = Counter(c["category"] for c in cases)

@@ -115,6 +115,13 @@ def test_lines_are_paragraphs_of_the_body_which_is_left_alone():
     assert body.endswith("ขอบคุณภาพ : เครือข่ายประชาสัมพันธ์ สพฐ.")
 
 
+def test_a_second_label_after_a_spaced_slash_starts_a_new_credit():
+    found = extract_credits("เนื้อข่าว\nReporter: Somchai Jaidee / Photo: Anan K.")
+    assert (found.reporter, found.photographer) == ("Somchai Jaidee", "Anan K.")
+    two = extract_credits("เนื้อข่าว\nข่าว : นายสมชาย ใจดี / นางสาวสมหญิง ใจงาม")
+    assert two.reporter == "นายสมชาย ใจดี, นางสาวสมหญิง ใจงาม" and two.photographer is None
+
+
 def test_no_credits_on_empty_text():
     assert extract_credits("").lines == [] and extract_credits("").as_dict() == {}
 

@@ -7,7 +7,9 @@ from crawler.thai.dates import (
     BANGKOK,
     ThaiDate,
     academic_term,
+    date_warnings,
     find_dates,
+    find_times,
     fiscal_year,
     parse_date,
     parse_machine_date,
@@ -172,10 +174,14 @@ def test_relative_forms_resolve_against_now(text, expected):
     assert iso(text) == expected
 
 
-def test_explicit_date_wins_over_relative_but_both_are_found():
+def test_a_relative_word_glossed_by_a_bracketed_date_is_one_expression():
+    # The bracket says which day วันนี้ meant; find_dates used to return both days.
     text = "วันนี้ (22 ก.ย.) รัฐมนตรีกล่าว"
     assert iso(text) == "2024-09-22"
-    assert [d.iso() for d in find_dates(text, now=NOW)] == ["2024-10-10", "2024-09-22"]
+    found = find_dates(text, now=NOW)
+    assert [d.iso() for d in found] == ["2024-09-22"] and found[0].text == "วันนี้ (22 ก.ย.)"
+    apart = "วันนี้ รัฐมนตรีกล่าวถึงวันที่ 22 ก.ย."
+    assert [d.iso() for d in find_dates(apart, now=NOW)] == ["2024-10-10", "2024-09-22"]
 
 
 def test_a_date_without_year_takes_the_latest_plausible_year():
@@ -315,3 +321,160 @@ def test_before_an_event_is_not_ago():
 )
 def test_more_agency_forms(text, expected):
     assert iso(text) == expected
+
+
+# ---------------------------------------------------------------- issue 16: agency forms, round two
+
+RELEASE = date(2023, 3, 10)  # a Friday
+
+
+def body(text: str, reference=RELEASE):
+    found = find_dates(text, reference=reference)
+    return found[0] if found else None
+
+
+def test_time_after_a_bracketed_date():
+    found = body("วันนี้ (12 ม.ค. 68) เวลา 13.30 น. ณ ทำเนียบรัฐบาล", date(2025, 1, 12))
+    assert found.iso() == "2025-01-12T13:30:00+07:00" and found.warning is None
+    assert found.text == "วันนี้ (12 ม.ค. 68) เวลา 13.30 น."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("วันที่ 8 มีนาคม 2566 เวลา 9 นาฬิกา 45 นาที", "2023-03-08T09:45:00+07:00"),
+        ("วันที่ 8 มีนาคม 2566 บ่ายสองโมง", "2023-03-08T14:00:00+07:00"),
+        ("วันที่ 8 มีนาคม 2566 เวลาสองทุ่ม", "2023-03-08T20:00:00+07:00"),
+        ("วันที่ 8 มีนาคม 2566 เที่ยงวัน", "2023-03-08T12:00:00+07:00"),
+        ("17 ก.พ. 2566 - 14:05 น.", "2023-02-17T14:05:00+07:00"),
+        ("เมื่อวันที่ 4 มีนาคม 2566 ที่ผ่านมา เวลา 10.00 น.", "2023-03-04T10:00:00+07:00"),
+        ("พ 12 ก.พ. 14:20:00 2563", "2020-02-12T14:20:00+07:00"),
+    ],
+)
+def test_times_written_after_the_date(text, expected):
+    assert body(text).iso() == expected
+
+
+def test_time_range_written_before_the_date():
+    found = body("ระหว่างเวลา 13.00 - 16.30 น. ของวันที่ 8 มีนาคม 2566")
+    assert found.iso() == "2023-03-08T13:00:00+07:00"
+    assert found.end == datetime(2023, 3, 8, 16, 30, tzinfo=BANGKOK)
+
+
+@pytest.mark.parametrize(
+    ("text", "clock"),
+    [
+        ("เวลา 9 นาฬิกา 45 นาที", "09:45"),
+        ("บ่ายสองโมง", "14:00"),
+        ("บ่าย 3 โมงครึ่ง", "15:30"),
+        ("สองทุ่ม", "20:00"),
+        ("ทุ่มครึ่ง", "19:30"),
+        ("เที่ยงวัน", "12:00"),
+        ("ก่อนเที่ยงคืน", "00:00"),
+        ("หกโมงเช้า", "06:00"),
+        ("สี่โมงเย็น", "16:00"),
+        ("ตีสาม", "03:00"),
+        ("๑๔.๓๐ น.", "14:30"),
+    ],
+)
+def test_times_in_words_and_figures(text, clock):
+    assert [t.start.strftime("%H:%M") for t in find_times(text)] == [clock]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ครูทุ่มเทให้ศิษย์",
+        "ความเที่ยงตรงของข้อสอบ",
+        "ห้ามสวมนาฬิกาข้อมือ",
+        "สอนสองชั่วโมง",
+        "ร้อยละ 58.70",
+        "งบ 13,884.50 บาท",
+        "โทร 02 280 6168",
+        "ตีสามารถ",
+    ],
+)
+def test_things_that_are_not_times(text):
+    assert find_times(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reference", "expected"),
+    [
+        ("ในวันที่ 28 มีนาคมนี้", RELEASE, "2023-03-28"),
+        ("วันที่ 30 มีนาคม ศกนี้", RELEASE, "2023-03-30"),
+        ("วันที่ 5 มกราคมนี้", date(2023, 12, 20), "2024-01-05"),
+        ("วันที่ 14 ธันวาคมนี้", date(2016, 12, 15), "2016-12-14"),  # sent out a day late
+        ("เมื่อวันที่ 4 ธันวาคมที่ผ่านมา", date(2024, 1, 10), "2023-12-04"),
+        ("ประกาศรับสมัครวันที่ 28 เมษายน", RELEASE, "2023-04-28"),  # nearest: ahead
+        ("ประชุมเมื่อวันที่ 20 ธันวาคม", date(2024, 1, 10), "2023-12-20"),  # nearest: behind
+    ],
+)
+def test_yearless_dates_resolve_around_the_publication_date(text, reference, expected):
+    found = body(text, reference)
+    assert found.iso() == expected and found.warning is None
+
+
+def test_yearless_date_far_from_the_publication_date_is_flagged():
+    found = body("วันที่ 1 กันยายน")
+    assert found.iso() == "2023-09-01" and "far from the publication date" in found.warning
+
+
+def test_yearless_date_without_a_reference_says_its_year_is_a_guess():
+    found = parse_date("วันที่ 28 มีนาคม", now=datetime(2023, 3, 10, tzinfo=BANGKOK))
+    assert found.iso() == "2022-03-28" and "year not written" in found.warning
+    assert "year not written" in date_warnings(found)
+
+
+def test_a_day_of_every_year_is_no_date():
+    assert body("วันที่ 8 กันยายนของทุกปี เป็นวันรู้หนังสือสากล") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("พรุ่งนี้", "2023-03-11"),
+        ("มะรืนนี้", "2023-03-12"),
+        ("วานซืน", "2023-03-08"),
+        ("เมื่อ 3 วันที่ผ่านมา", "2023-03-07"),
+        ("เมื่อวันจันทร์ที่แล้ว", "2023-03-06"),
+        ("เมื่อวันศุกร์ที่ผ่านมา", "2023-03-03"),
+        ("วันพุธนี้", "2023-03-15"),
+        ("วันศุกร์นี้", "2023-03-10"),
+        ("วันศุกร์ที่แล้ว", "2023-03-03"),
+        ("วันจันทร์หน้า", "2023-03-13"),
+        ("วันศุกร์หน้า", "2023-03-17"),
+        ("เมื่อวานนี้ (9 มี.ค.66)", "2023-03-09"),
+    ],
+)
+def test_relative_day_words_count_from_the_publication_date(text, expected):
+    assert body(text).iso() == expected
+
+
+def test_spans_of_time_are_not_days():
+    assert body("การชุมนุมในเวลา 4 วันที่ผ่านมา") is None
+    assert body("ตลอด 20 ปีที่ผ่านมา") is None
+
+
+def test_a_year_typed_from_habit_is_read_from_the_weekday_with_a_warning():
+    found = body("เมื่อวันจันทร์ที่ 16 มกราคม 2559 เวลา 18.00 น.", date(2017, 1, 18))
+    assert found.iso() == "2017-01-16T18:00:00+07:00" and not found.weekday_mismatch
+    assert "disagrees with the weekday" in found.warning
+
+
+def test_a_bracketed_date_that_contradicts_its_relative_word_is_flagged():
+    found = body("วันนี้ (4 มกราคม 2560) ที่มหาวิทยาลัย", date(2018, 1, 5))
+    assert found.iso() == "2018-01-04" and "relative word" in found.warning
+    odd = body("วันนี้ (4 มิถุนายน 2560)", date(2018, 1, 5))
+    assert odd.iso() == "2017-06-04" and "is not 2018-01-05" in odd.warning
+
+
+def test_historic_dates_in_a_body_are_plausible_only_with_four_digit_years():
+    cited = body("พระราชดำรัส 12 ธันวาคม 2512")
+    assert cited.iso() == "1969-12-12" and "a date cited" in cited.warning
+    assert parse_date("12 ธันวาคม 2512", now=NOW) is None  # a page date before 1990 is noise
+
+
+def test_a_reference_that_is_no_date_is_a_clear_error():
+    with pytest.raises(TypeError, match="reference must be a date"):
+        find_dates("วันที่ 28 มีนาคมนี้", reference="2023-03-10")

@@ -17,7 +17,7 @@ from crawler.extract.html import parse
 from crawler.extract.urls import absolute, canonical_url, netloc
 from crawler.items import Article
 from crawler.thai.credits import extract_credits
-from crawler.thai.dates import find_dates, parse_machine_date
+from crawler.thai.dates import date_warnings, find_dates, parse_machine_date
 from crawler.thai.text import normalize_text, normalize_title
 
 TITLE_XPATHS = (
@@ -150,12 +150,12 @@ def fill_dates(article, tree, node, meta: dict, stats: Counter | None) -> None:
     if published is None:
         published = byline_date(tree, node, article.title, stats)
         article.date_source = "visible" if published else None
-    event = first_body_date(article.body_text, stats)
+    event = first_body_date(article.body_text, stats, published and published.start)
     if published is None and event is not None:
         published, article.date_source = event, "body"
     article.published_at = published.iso() if published else None
     article.event_date = event.date().isoformat() if event else None
-    article.date_warning = weekday_warning(published, event)
+    article.date_warning = date_warnings(published, event)
     modified = parse_machine_date(meta["modified"]) if meta.get("modified") else None
     article.modified_at = modified.iso() if modified else None
 
@@ -199,10 +199,10 @@ def page_without(tree: HtmlElement, node: HtmlElement | None) -> HtmlElement:
     return bodies[0] if bodies else root
 
 
-def first_body_date(text: str | None, stats: Counter | None):
+def first_body_date(text: str | None, stats: Counter | None, reference=None):
     if not text:
         return None
-    dates = find_dates(opening(text), stats=stats, relative=False)
+    dates = find_dates(opening(text), stats=stats, relative=False, reference=reference)
     return dates[0] if dates else None
 
 

@@ -101,8 +101,10 @@ def parse_label(text: str) -> Line | None:
 
 
 def _split_embedded(line: Line) -> Line:
-    """``Written by ก ข,ขอบคุณข้อมูล ค``: a second label inside the value starts a new credit."""
-    head, *rest = re.split(r"\s*,\s*(?=\S)", line.value)
+    """``Written by ก ข,ขอบคุณข้อมูล ค`` or ``Reporter: Somchai Jaidee / Photo: Anan K.``: a
+    second label inside the value (after a comma, or a slash between spaces) starts a new
+    credit."""
+    head, *rest = re.split(r"\s*,\s*(?=\S)|\s+/\s+", line.value)
     embedded = [parse_label(part) for part in rest]
     if not any(embedded):
         return line

@@ -29,8 +29,29 @@ keeps the date, sets ``weekday_mismatch`` and counts ``dates/weekday_mismatch``.
 A well-formed expression that is no calendar date (``31 ก.พ. 2562``) counts ``dates/invalid``.
 ``tolerance`` (keyword) widens or narrows the future allowance.
 
-``parse_date`` prefers an explicit date to a relative one (``วันนี้ (22 ส.ค.)`` gives 22 August);
-``find_dates`` returns both, in order of appearance.
+``parse_date`` prefers an explicit date to a relative one; a relative word glossed by a
+bracketed date (``วันนี้ (22 ส.ค.)``, ``เมื่อวานนี้ (13 มี.ค.61)``) is one expression, the
+written date. ``find_dates`` returns every expression in order of appearance.
+
+Times: after a date, also after its closing bracket (``วันนี้ (12 ม.ค. 68) เวลา 13.30 น.``),
+a dash (``17 ก.พ. 2566 - 14:05 น.``), ``ที่ผ่านมา``/``นี้`` (``4 มีนาคม 2566 ที่ผ่านมา เวลา
+10.00 น.``), or before it (``ระหว่างเวลา 13.00 - 16.30 น. ของวันที่ ...``); in words
+(``9 นาฬิกา 45 นาที``, ``บ่ายสองโมง``, ``สองทุ่ม``, ``เที่ยงวัน``, tables in ``data/times.py``);
+and a year after a time (``12 ก.พ. 14:20:00 2563``). ``find_times`` lists times alone.
+
+Reading a release body (``reference=`` its publication date):
+
+* year-less dates resolve around the reference: forwards after ``นี้``/``ศกนี้``, backwards
+  after ``ที่ผ่านมา``, otherwise to the nearest such day; ``ของทุกปี`` names no date;
+* relative words count from it (``พรุ่งนี้``, ``วานซืน``, ``เมื่อ 3 วันที่ผ่านมา``,
+  ``เมื่อวันจันทร์ที่แล้ว``, ``วันพุธนี้``); ``ในเวลา 4 วันที่ผ่านมา`` is a span, no date;
+* dates up to two years ahead are plausible, and back to 1900 with a four-digit year;
+* a year that disagrees with a written weekday, or with the relative word it glosses, is
+  read as the neighbouring year when that lands near the reference.
+
+Where the parser has to guess, the ``ThaiDate`` carries a ``warning`` (a year-less date
+without a reference, or far from it; a corrected year; a bracketed date far from its
+relative word); ``date_warnings`` turns them into the article's ``date_warning``.
 """
 
 from __future__ import annotations
@@ -44,10 +65,29 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from crawler.thai.data import months as M
+from crawler.thai.data import times as T
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 FLOOR = datetime(1990, 1, 1, tzinfo=BANGKOK)
+# A release body may cite a law of 2489 or a royal speech of 2512: with a reference date and a
+# four-digit year, dates back to 1900 are plausible. Two-digit years keep the 1990 floor
+# (``19`` must stay 2019, not BE 2519 = 1976).
+HISTORIC_FLOOR = datetime(1900, 1, 1, tzinfo=BANGKOK)
 FUTURE_TOLERANCE = timedelta(days=1)
+# A release announces events months ahead ("การสอบในวันที่ 16-19 ก.พ. 62" in November 2018).
+REFERENCE_TOLERANCE = timedelta(days=2 * 366)
+# Year-less dates: "นี้" may still name a day a few days past (the release went out late).
+THIS_SLACK = timedelta(days=10)
+# A body date this long before its release carries a warning (see _cited).
+CITED_AGE = timedelta(days=5 * 365)
+# A year-less date resolved further than this from the reference carries a warning.
+FAR_FROM_REFERENCE = timedelta(days=120)
+# A written year that disagrees with its weekday is read as the neighbouring year only when
+# that lands this close to the publication date.
+YEAR_SLIP_WINDOW = timedelta(days=62)
+# Days a bracketed date may lie from its relative word ("วันนี้ (8 มีนาคม)" in a release of
+# 11 March: the release went out after the event it reports).
+GLOSS_SLACK = 4
 BE_OFFSET = 543
 
 
@@ -58,6 +98,9 @@ class ThaiDate:
     end: datetime | None = None  # end of a date or time range
     weekday_mismatch: bool = False
     text: str = ""  # the matched source substring
+    span: tuple[int, int] = (0, 0)  # offsets of ``text`` in the parsed string
+    warning: str | None = None  # why this reading may be wrong (kept with the article)
+    written_weekday: int | None = None  # the weekday the text wrote, if any (Monday 0)
 
     def iso(self) -> str:
         if self.has_time:
@@ -177,17 +220,19 @@ _NUMERIC_YMD = re.compile(
 
 _UNITS = _alternation(M.RELATIVE_UNITS)
 _RELATIVE = re.compile(
-    rf"(?<!\d)(?P<n>\d{{1,3}})\s*(?P<unit>{_UNITS})\s*(?:{_alternation(M.RELATIVE_AGO)})"
+    rf"(?<!\d)(?P<n>\d{{1,3}})\s*(?P<unit>{_UNITS})\s*(?P<ago>{_alternation(M.RELATIVE_AGO)})"
     r"(?![\u0e01-\u0e4e])"  # "7 วันก่อนสอบ" is "7 days before the exam", not "7 days ago"
+    rf"|(?:เมื่อ\s*)?วัน\s*(?P<rwd>{_THAI_WD})\s*"
+    rf"(?P<way>{_alternation(M.WEEKDAY_BACK + M.WEEKDAY_THIS + M.WEEKDAY_NEXT)})"
     rf"|(?P<day>{_alternation(M.RELATIVE_DAYS)})|(?P<now>{_alternation(M.RELATIVE_NOW)})",
     re.IGNORECASE,
 )
 
 _CLOCK = r"(?P<h{n}>[01]?\d|2[0-3])(?P<s{n}>[.:])(?P<m{n}>[0-5]\d)(?:[.:](?P<sec{n}>[0-5]\d))?"
 _CLOCK_UNIT = r"(?:\s*(?P<u{n}>น\.|นาฬิกา|hrs?\b\.?|[ap]\.?m\b\.?))?"
-_TIME_AFTER = re.compile(
-    r"\s*[,|]?\s*(?:(?P<mark>(?:เมื่อ|ตั้งแต่)?\s*เวลา|at|time)\s*)?"
-    + _CLOCK.format(n=1)
+_TIME_MARK = r"(?:เมื่อ|ตั้งแต่|ระหว่าง|ใน)?\s*เวลา|at|time"
+_CLOCK_SPAN = (
+    _CLOCK.format(n=1)
     + r"(?!\d)"
     + _CLOCK_UNIT.format(n=1)
     + rf"(?:\s*{_DASH}\s*(?:เวลา\s*)?"
@@ -195,11 +240,61 @@ _TIME_AFTER = re.compile(
     + r"(?!\d)"
     + _CLOCK_UNIT.format(n=2)
     + ")?"
+)
+# After a date: a comma, bar or dash may stand between ("17 ก.พ. 2566 - 14:05 น.").
+_TIME_AFTER = re.compile(
+    rf"\s*[,|\-–—]?\s*(?:(?P<mark>{_TIME_MARK})\s*)?"
+    + _CLOCK_SPAN
     + r"(?:\s*(?P<tz>GMT|UTC|Z|[+-]\d\d:?\d\d)(?!\d))?",
     re.IGNORECASE,
 )
+# A clock time anywhere in running text (find_times); never inside a longer number.
+_CLOCK_IN_TEXT = re.compile(
+    rf"(?<![\d.,:])(?:(?P<mark>{_TIME_MARK})\s*)?" + _CLOCK_SPAN, re.IGNORECASE
+)
 _TIME_BEFORE = re.compile(
-    r"(?:เมื่อ\s*)?เวลา\s*" + _CLOCK.format(n=1) + r"\s*(?:น\.|นาฬิกา)\s*(?:ของ\s*)?$"
+    rf"(?:{_TIME_MARK})\s*"
+    + _CLOCK.format(n=1)
+    + r"\s*(?:น\.|นาฬิกา)?"
+    + rf"(?:\s*{_DASH}\s*"
+    + _CLOCK.format(n=2)
+    + r")?\s*(?:น\.|นาฬิกา)\s*,?\s*(?:ของ\s*|ใน\s*)?$"
+)
+
+# Times in words (crawler/thai/data/times.py): each kind is a pattern with the groups n
+# (the hour as written), and optionally half or min; _word_hour turns n into a clock hour.
+_NUM = rf"(?:\d{{1,2}}|{_alternation(T.NUMBER_WORDS)})"
+_MINUTES = rf"(?:\s*(?P<half>{T.HALF})|\s*(?P<min>{_NUM})\s*{T.MINUTE_UNIT})?"
+_WORD_TIMES = {
+    "official": re.compile(
+        rf"(?P<n>{_NUM})\s*{T.HOUR_UNIT}(?:\s*(?P<min>{_NUM})\s*{T.MINUTE_UNIT})?"
+    ),
+    "afternoon": re.compile(
+        rf"(?:{_alternation(T.AFTERNOON_PREFIX)})\s*(?P<n>{_NUM})?\s*โมง(?!เช้า|เย็น)" + _MINUTES
+    ),
+    "watch": re.compile(rf"(?P<n>{_NUM})\s*โมง(?P<part>เช้า|เย็น|ตรง)?" + _MINUTES),
+    "night": re.compile(
+        rf"(?:(?P<n>{_NUM})\s*{T.NIGHT}|{T.NIGHT}(?=หนึ่ง|{T.HALF})(?:หนึ่ง)?)(?!เท)" + _MINUTES
+    ),
+    "small": re.compile(rf"(?<![\u0e01-\u0e4e]){T.SMALL_HOURS}\s*(?P<n>{_NUM})" + _MINUTES),
+    "named": re.compile(
+        rf"(?P<named>{_alternation(set(T.NAMED) - set(T.NAMED_NEEDS_MARK))})"
+        rf"|(?:(?<=เวลา)|(?<=ตอน))\s*(?P<marked>{_alternation(T.NAMED_NEEDS_MARK)})"
+    ),
+}
+# A word time must end on a syllable: "ตีสาม" is no time inside "ตีสามารถ".
+_SYLLABLE_GOES_ON = re.compile(r"[\u0e30-\u0e3a\u0e45\u0e47-\u0e4e]")
+_WORD_HINT = re.compile(rf"{T.HOUR_UNIT}|โมง|{T.NIGHT}|{T.SMALL_HOURS}|เที่ยง")
+_WORD_MARK = re.compile(r"\s*[,\-–]?\s*(?:(?:เมื่อ|ตั้งแต่)?\s*(?:เวลา|ตอน|ช่วง)\s*)?")
+
+# After a year-less date: which way its year lies ("28 มีนาคมนี้", "4 มีนาคมที่ผ่านมา").
+_YEARLESS_HINT = re.compile(
+    rf"\s*(?:(?P<fwd>{_alternation(M.YEARLESS_FORWARD)})|(?P<back>{_alternation(M.YEARLESS_BACK)})"
+    rf"|(?P<every>{_alternation(M.YEARLESS_EVERY)}))"
+)
+# A year written after a time ("พ 12 ก.พ. 14:20:00 2563", the C ctime layout in Thai).
+_TIME_THEN_YEAR = re.compile(
+    r"\s*" + _CLOCK.format(n=1) + r"(?!\d)" + _CLOCK_UNIT.format(n=1) + r"\s+(?P<y>\d{4})(?!\d)"
 )
 
 
@@ -231,6 +326,63 @@ def _clock(m: re.Match, n: int) -> time | None:
     return time(hour, minute, int(m.group(f"sec{n}") or 0))
 
 
+def _number(word: str | None) -> int | None:
+    if word is None:
+        return None
+    return int(word) if word.isdigit() else T.NUMBER_WORDS.get(word)
+
+
+def _word_hour(kind: str, m: re.Match) -> int | None:
+    """The clock hour a word time names, or None when the words name no hour."""
+    n = _number(_g(m, "n"))
+    if kind == "official":
+        return n % 24 if n is not None and n <= 24 else None
+    if kind == "afternoon":
+        return 12 + (n or 1) if (n or 1) <= 5 else None
+    if kind == "night":
+        n = 1 if n is None else n
+        return (18 + n) % 24 if 1 <= n <= 6 else None
+    if kind == "small":
+        return n if n is not None and 1 <= n <= 5 else None
+    if kind == "named":
+        return T.NAMED[_g(m, "named") or _g(m, "marked")]
+    return _watch_hour(n, _g(m, "part"))
+
+
+def _watch_hour(n: int | None, part: str | None) -> int | None:
+    """ "N โมง": morning for 6-11 (or with เช้า), afternoon for 1-5 (or with เย็น)."""
+    if n is None or not 1 <= n <= 12:
+        return None
+    if part == "เย็น":
+        return 12 + n if n <= 6 else None
+    if part == "เช้า" or n >= 6:
+        return n if n != 12 else 12
+    return 12 + n
+
+
+def _word_clock(kind: str, m: re.Match) -> time | None:
+    if _SYLLABLE_GOES_ON.match(m.string, m.end()):
+        return None
+    hour = _word_hour(kind, m)
+    minute = 30 if _g(m, "half") else (_number(_g(m, "min")) or 0)
+    if hour is None or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _word_time_at(text: str, pos: int) -> tuple[time, int] | None:
+    """A time in words starting at ``pos`` (after an optional เวลา/ตอน): (clock, end)."""
+    if not _WORD_HINT.search(text, pos, pos + 40):  # most dates have none: skip six patterns
+        return None
+    lead = _WORD_MARK.match(text, pos)
+    start = lead.end() if lead else pos
+    for kind, regex in _WORD_TIMES.items():
+        m = regex.match(text, start)
+        if m and (clock := _word_clock(kind, m)):
+            return clock, m.end()
+    return None
+
+
 @dataclass(frozen=True)
 class _Times:
     start: time | None = None
@@ -242,18 +394,18 @@ class _Times:
 def _time_after(text: str, pos: int) -> _Times:
     """A clock time right after a date; a bare ``10.30`` needs ``เวลา`` or ``น.`` to count."""
     m = _TIME_AFTER.match(text, pos)
-    if not m:
-        return _Times(span_end=pos)
-    marked = m.group("mark") or m.group("u1") or m.group("u2") or m.group("s1") == ":"
-    if not marked:
-        return _Times(span_end=pos)
-    return _Times(_clock(m, 1), _clock(m, 2), m.end(), _iso_offset(m.group("tz")))
+    marked = m and (m.group("mark") or m.group("u1") or m.group("u2") or m.group("s1") == ":")
+    if marked:
+        return _Times(_clock(m, 1), _clock(m, 2), m.end(), _iso_offset(m.group("tz")))
+    if words := _word_time_at(text, pos):
+        return _Times(words[0], None, words[1])
+    return _Times(span_end=pos)
 
 
-def _time_before(text: str, start: int, floor: int) -> tuple[time, int] | None:
-    """``เมื่อเวลา 09.00 น. (ของ) วันที่ ...``: a time written before its date."""
-    m = _TIME_BEFORE.search(text, max(floor, start - 40), start)
-    return (_clock(m, 1), m.start()) if m else None
+def _time_before(text: str, start: int, floor: int) -> tuple[time, time | None, int] | None:
+    """``เมื่อเวลา 09.00 น. (ของ) วันที่ ...``, ``ระหว่างเวลา 13.00 - 16.30 น. ของวันที่ ...``."""
+    m = _TIME_BEFORE.search(text, max(floor, start - 60), start)
+    return (_clock(m, 1), _clock(m, 2), m.start()) if m else None
 
 
 # ---------------------------------------------------------------- building results
@@ -286,7 +438,17 @@ def _combine(start: date, end: date | None, weekday: int | None, times: _Times) 
     if finish and finish < begin:
         finish = None
     mismatch = weekday is not None and start.weekday() != weekday
-    return ThaiDate(begin, times.start is not None, finish, mismatch)
+    return ThaiDate(begin, times.start is not None, finish, mismatch, written_weekday=weekday)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """What a written date is read against: ``now`` (the fetch time, or the release's own
+    publication date when ``reference``), and how far past it a date may lie."""
+
+    now: datetime
+    tolerance: timedelta
+    reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -296,6 +458,7 @@ class _Hit:
     readings: tuple[ThaiDate, ...]  # most likely first
     relative: bool = False
     times: _Times | None = None  # None: the form fixes its own time (ISO, relative)
+    four_digit_year: bool = False  # may be historic (see HISTORIC_FLOOR)
 
 
 def _latest_year(month: int, day: int, now: datetime, tolerance: timedelta) -> list[int]:
@@ -305,7 +468,23 @@ def _latest_year(month: int, day: int, now: datetime, tolerance: timedelta) -> l
     return [now.year, now.year - 1] if this and this <= limit else [now.year - 1]
 
 
-def _range_years(m: re.Match, month: int, now: datetime, tol: timedelta) -> list[tuple[int, int]]:
+def _years_around(month: int, day: int, ref: date, way: str | None) -> list[int]:
+    """Year-less date in a release: forwards (นี้), backwards (ที่ผ่านมา) or the nearest."""
+    years = [y for y in (ref.year - 1, ref.year, ref.year + 1) if _safe_date(y, month, day)]
+    if way == "fwd":
+        return [y for y in years if date(y, month, day) >= ref - THIS_SLACK][:1]
+    if way == "back":
+        return [y for y in years if date(y, month, day) <= ref + timedelta(days=1)][-1:]
+    return sorted(years, key=lambda y: abs(date(y, month, day) - ref))[:2]
+
+
+def _yearless(month: int, day: int, frame: _Frame, way: str | None) -> list[int]:
+    if frame.reference:
+        return _years_around(month, day, frame.now.date(), way)
+    return _latest_year(month, day, frame.now, frame.tolerance)
+
+
+def _range_years(m: re.Match, month: int, frame: _Frame, way) -> list[tuple[int, int]]:
     """(start year, end year) readings for a textual date, from whichever part wrote a year."""
     if _g(m, "y1"):
         starts = _year_readings(_g(m, "y1"), _g(m, "era1"))
@@ -314,13 +493,14 @@ def _range_years(m: re.Match, month: int, now: datetime, tol: timedelta) -> list
     if _g(m, "y2"):
         back = 1 if _g(m, "m2") and month > MONTHS[_key(_g(m, "m2"))] else 0
         return [(y - back, y) for y in _year_readings(_g(m, "y2"), _g(m, "era2"))]
-    return [(y, y) for y in _latest_year(month, int(m.group("d1")), now, tol)]
+    return [(y, y) for y in _yearless(month, int(m.group("d1")), frame, way)]
 
 
-def _textual_days(m: re.Match, now: datetime, tol: timedelta) -> list[tuple[date, date | None]]:
+def _textual_days(m: re.Match, frame: _Frame, way, year) -> list[tuple[date, date | None]]:
     month, day = MONTHS[_key(m.group("m1"))], int(m.group("d1"))
+    pairs = [(y, y) for y in year] if year else _range_years(m, month, frame, way)
     out = []
-    for y1, y2 in _range_years(m, month, now, tol):
+    for y1, y2 in pairs:
         start = _safe_date(y1, month, day)
         end = None
         if _g(m, "d2"):
@@ -332,23 +512,63 @@ def _textual_days(m: re.Match, now: datetime, tol: timedelta) -> list[tuple[date
     return out
 
 
-def _read_textual(m: re.Match, text: str, now: datetime, tol: timedelta) -> _Hit:
-    times = _time_after(text, m.end())
-    days = _textual_days(m, now, tol)
+def _after_paren(text: str, start: int, end: int) -> int:
+    """``(12 ม.ค. 68) เวลา ...``: a time after the closing bracket still belongs to the date."""
+    if not text[:start].rstrip().endswith("("):
+        return end
+    close = re.match(r"\s*\)", text[end:])
+    return end + close.end() if close else end
+
+
+def _yearless_tail(text: str, pos: int) -> tuple[str | None, int]:
+    """("fwd"|"back"|None, end) for the words after a year-less date."""
+    m = _YEARLESS_HINT.match(text, pos)
+    if not m:
+        return None, pos
+    return ("fwd" if m.group("fwd") else "back" if m.group("back") else "every"), m.end()
+
+
+def _yearless_warning(readings: tuple[ThaiDate, ...], frame: _Frame, way) -> str | None:
+    if not readings:
+        return None
+    if not frame.reference:
+        return "year not written: read as the latest such day before the fetch"
+    if way is None and abs(readings[0].start - frame.now) > FAR_FROM_REFERENCE:
+        return "year not written and the day is far from the publication date"
+    return None
+
+
+def _read_textual(m: re.Match, text: str, frame: _Frame) -> _Hit | None:
+    year, pos, way = None, m.end(), None
+    has_year = bool(_g(m, "y1") or _g(m, "y2"))
+    if not has_year and (late := _TIME_THEN_YEAR.match(text, pos)):
+        year = [y for y in _year_readings(late.group("y"), None)]
+        times = _Times(_clock(late, 1), None, late.end())
+    else:
+        way, pos = _yearless_tail(text, pos)
+        times = _time_after(text, _after_paren(text, m.start(), pos))
+    if way == "every":  # "8 กันยายนของทุกปี": a day of every year names no one date
+        return None
+    days = _textual_days(m, frame, way if not has_year else None, year)
     readings = tuple(_combine(s, e, _weekday(m), times) for s, e in days)
-    return _Hit(m.start(), times.span_end, readings, times=times)
+    if not has_year and not year:
+        warning = _yearless_warning(readings, frame, way)
+        readings = tuple(replace(r, warning=warning) for r in readings)
+    end = max(times.span_end, pos)
+    long_year = bool(year) or len(_g(m, "y1") or _g(m, "y2") or "") == 4
+    return _Hit(m.start(), end, readings, times=times, four_digit_year=long_year)
 
 
-def _read_dmy(m: re.Match, text: str, now: datetime, tol: timedelta) -> _Hit:
+def _read_dmy(m: re.Match, text: str, frame: _Frame) -> _Hit:
     a, b = int(m.group("a")), int(m.group("b"))
     years = _year_readings(m.group("y1"), m.group("era1"))
     days = [_safe_date(y, b, a) for y in years]
     # Month first only when day first cannot be a date (8/22/2019), and never with dots.
     if not any(days) and m.group("sep") == "/":
         days = [_safe_date(y, a, b) for y in years]
-    times = _time_after(text, m.end())
+    times = _time_after(text, _after_paren(text, m.start(), m.end()))
     readings = tuple(_combine(d, None, _weekday(m), times) for d in days if d)
-    return _Hit(m.start(), times.span_end, readings, times=times)
+    return _Hit(m.start(), max(times.span_end, m.end()), readings, times=times)
 
 
 def _iso_offset(raw: str | None):
@@ -361,7 +581,7 @@ def _iso_offset(raw: str | None):
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
 
 
-def _read_ymd(m: re.Match, text: str, now: datetime, tol: timedelta) -> _Hit:
+def _read_ymd(m: re.Match, text: str, frame: _Frame) -> _Hit:
     days = [
         _safe_date(y, int(m.group("b")), int(m.group("c")))
         for y in _year_readings(m.group("y1"), None)
@@ -397,18 +617,45 @@ def _ago(now: datetime, n: int, unit: str) -> ThaiDate:
     return ThaiDate(datetime.combine(day, time(), BANGKOK), False)
 
 
-def _read_relative(m: re.Match, text: str, now: datetime, tol: timedelta) -> _Hit:
+def _is_span(text: str, start: int) -> bool:
+    """ "ในเวลา 4 วันที่ผ่านมา": a count after ใน/ตลอด is a span of time, not a day."""
+    return text[:start].rstrip().endswith(M.DURATION_BEFORE)
+
+
+def _weekday_day(ref: date, weekday: int, way: str) -> date:
+    """The weekday named relative to ``ref``: the last one before it (ที่แล้ว), the coming
+    one or ``ref`` itself (นี้), or that day in the week after ``ref``'s (หน้า)."""
+    ahead = (weekday - ref.weekday()) % 7
+    if way in M.WEEKDAY_BACK:
+        return ref - timedelta(days=7 - ahead)
+    if way in M.WEEKDAY_NEXT:
+        return ref + timedelta(days=7 - ref.weekday() + weekday)
+    return ref + timedelta(days=ahead)
+
+
+def _relative_day(m: re.Match, frame: _Frame) -> date:
+    if m.group("rwd"):
+        weekday = WEEKDAYS[_key(m.group("rwd"))]
+        return _weekday_day(frame.now.date(), weekday, m.group("way"))
+    return frame.now.date() - timedelta(days=M.RELATIVE_DAYS[m.group("day").lower()])
+
+
+def _read_relative(m: re.Match, text: str, frame: _Frame) -> _Hit | None:
+    now = frame.now
     if m.group("now"):
         return _Hit(m.start(), m.end(), (ThaiDate(now, True),), relative=True)
     if m.group("n"):
         unit = M.RELATIVE_UNITS[m.group("unit").lower()]
+        past = m.group("ago").startswith("ที่ผ่านมา")
+        if _is_span(text, m.start()) or (past and unit not in M.AGO_PAST_UNITS):
+            return None
         return _Hit(m.start(), m.end(), (_ago(now, int(m.group("n")), unit),), relative=True)
-    day = now.date() - timedelta(days=M.RELATIVE_DAYS[m.group("day").lower()])
     times = _time_after(text, m.end())
-    return _Hit(m.start(), times.span_end, (_combine(day, None, None, times),), True, times)
+    found = _combine(_relative_day(m, frame), None, None, times)
+    return _Hit(m.start(), max(times.span_end, m.end()), (found,), True, times)
 
 
-_Reader = Callable[[re.Match, str, datetime, timedelta], _Hit]
+_Reader = Callable[[re.Match, str, _Frame], "_Hit | None"]
 FORMS: tuple[tuple[re.Pattern, _Reader], ...] = (
     (_TEXTUAL, _read_textual),
     (_ENGLISH_MDY, _read_textual),
@@ -421,16 +668,51 @@ FORMS: tuple[tuple[re.Pattern, _Reader], ...] = (
 # ---------------------------------------------------------------- scanning
 
 
-def _hits(text: str, now: datetime, tol: timedelta) -> list[_Hit]:
+def _hits(text: str, frame: _Frame) -> list[_Hit]:
     """Every form's matches, longest first at each position, overlaps dropped."""
-    found = [read(m, text, now, tol) for regex, read in FORMS for m in regex.finditer(text)]
-    found.sort(key=lambda h: (h.start, -h.end))
+    found = [read(m, text, frame) for regex, read in FORMS for m in regex.finditer(text)]
+    found = sorted((h for h in found if h), key=lambda h: (h.start, -h.end))
     kept, reach = [], 0
     for hit in found:
         if hit.start >= reach:
             kept.append(hit)
             reach = hit.end
-    return kept
+    return _merge_glossed(kept, text, frame)
+
+
+def _merge_glossed(hits: list[_Hit], text: str, frame: _Frame) -> list[_Hit]:
+    """``เมื่อวานนี้ (13 มี.ค.61)``: a relative word glossed by a bracketed date is one
+    expression, and the written date is the one meant."""
+    out: list[_Hit] = []
+    for hit in hits:
+        prev = out[-1] if out else None
+        if prev and prev.relative and not hit.relative and _glosses(text, prev.end, hit.start):
+            out[-1] = replace(hit, start=prev.start, readings=_checked(hit, prev, frame))
+        else:
+            out.append(hit)
+    return out
+
+
+def _glosses(text: str, end: int, start: int) -> bool:
+    return re.fullmatch(r"\s*\(\s*", text[end:start]) is not None
+
+
+def _checked(hit: _Hit, relative: _Hit, frame: _Frame) -> tuple[ThaiDate, ...]:
+    """The bracketed date against the day the relative word names: a year typed from habit
+    (``วันนี้ (4 มกราคม 2560)`` in January 2018) is read as the neighbouring year, and any
+    other disagreement is kept with a warning."""
+    if not frame.reference or not hit.readings:
+        return hit.readings
+    meant, first = relative.readings[0].date(), hit.readings[0]
+    if abs((first.date() - meant).days) <= GLOSS_SLACK:
+        return hit.readings
+    for shift in (1, -1):
+        moved = _shift_year(first.start, shift)
+        if moved and abs((moved.date() - meant).days) <= GLOSS_SLACK:
+            note = f"the written year disagrees with the relative word; read as {moved.year + 543}"
+            return (replace(first, start=moved, end=None, warning=note),)
+    note = f"the written date {first.date()} is not {meant}, the day its relative word names"
+    return (replace(first, warning=note), *hit.readings[1:])
 
 
 def _with_time_before(hit: _Hit, text: str, floor: int) -> _Hit:
@@ -439,44 +721,92 @@ def _with_time_before(hit: _Hit, text: str, floor: int) -> _Hit:
     before = _time_before(text, hit.start, floor)
     if not before:
         return hit
-    clock, start = before
-    readings = tuple(
-        replace(r, start=r.start.replace(hour=clock.hour, minute=clock.minute), has_time=True)
-        for r in hit.readings
-    )
+    clock, until, start = before
+    readings = tuple(_at(r, clock, until) for r in hit.readings)
     return replace(hit, start=start, readings=readings)
 
 
-def _plausible(d: ThaiDate, now: datetime, tol: timedelta) -> bool:
-    return FLOOR <= d.start <= now + tol
+def _at(reading: ThaiDate, clock: time, until: time | None) -> ThaiDate:
+    begin = reading.start.replace(hour=clock.hour, minute=clock.minute)
+    end = begin.replace(hour=until.hour, minute=until.minute) if until else reading.end
+    return replace(reading, start=begin, end=end, has_time=True)
 
 
-def _resolve(hit: _Hit, now: datetime, tol: timedelta, stats) -> ThaiDate | None:
-    plausible = [r for r in hit.readings if _plausible(r, now, tol)]
+def _plausible(d: ThaiDate, hit: _Hit, frame: _Frame) -> bool:
+    floor = HISTORIC_FLOOR if frame.reference and hit.four_digit_year else FLOOR
+    return floor <= d.start <= frame.now + frame.tolerance
+
+
+def _resolve(hit: _Hit, frame: _Frame, stats) -> ThaiDate | None:
+    plausible = [r for r in hit.readings if _plausible(r, hit, frame)]
     if plausible:
         # A written weekday settles a tie: "วันจันทร์ที่ 11 มิถุนายน" names the year it was Monday.
-        return next((r for r in plausible if not r.weekday_mismatch), plausible[0])
+        found = next((r for r in plausible if not r.weekday_mismatch), plausible[0])
+        found = _year_slip(found, frame) if found.weekday_mismatch else found
+        return _cited(found, frame)
     if stats is not None:
         stats["dates/implausible" if hit.readings else "dates/invalid"] += 1
     return None
 
 
-def _now(now: datetime | None) -> datetime:
+def _year_slip(found: ThaiDate, frame: _Frame) -> ThaiDate:
+    """``วันจันทร์ที่ 16 มกราคม 2559`` in a release of January 2017: the weekday and the
+    publication date agree on 2560, a year typed from habit. Read that year, with a warning;
+    otherwise keep the written date (flagged as a weekday mismatch)."""
+    if not frame.reference:
+        return found
+    for shift in (1, -1):
+        moved = _shift_year(found.start, shift)
+        near = moved and abs(moved - frame.now) <= YEAR_SLIP_WINDOW
+        if near and moved.weekday() == found.written_weekday:
+            note = f"the written year disagrees with the weekday; read as {moved.year + BE_OFFSET}"
+            end = found.end and _shift_year(found.end, shift)
+            return replace(found, start=moved, end=end, weekday_mismatch=False, warning=note)
+    return found
+
+
+def _cited(found: ThaiDate, frame: _Frame) -> ThaiDate:
+    """A body date long before its release is most likely cited (a law, a speech, a
+    founding), not the day of the news: say so rather than let it pass as the event."""
+    if not frame.reference or found.warning or frame.now - found.start <= CITED_AGE:
+        return found
+    return replace(found, warning="long before the publication date: a date cited, not the event?")
+
+
+def _shift_year(moment: datetime, years: int) -> datetime | None:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return None
+
+
+def _now(now: datetime | date | None) -> datetime:
     if now is None:
         return datetime.now(BANGKOK)
+    if not isinstance(now, datetime):
+        return datetime.combine(now, time(12), BANGKOK)
     return now.replace(tzinfo=BANGKOK) if now.tzinfo is None else now.astimezone(BANGKOK)
 
 
-def _scan(text, now, stats, tolerance) -> Iterator[tuple[ThaiDate, bool]]:
+def _frame(now, tolerance: timedelta, reference) -> _Frame:
+    if reference is not None and not isinstance(reference, date):
+        raise TypeError(f"reference must be a date or datetime, not {type(reference).__name__}")
+    if reference is not None:
+        return _Frame(_now(reference), max(tolerance, REFERENCE_TOLERANCE), True)
+    return _Frame(_now(now), tolerance)
+
+
+def _scan(text, frame: _Frame, stats) -> Iterator[tuple[ThaiDate, bool]]:
     """(date, is_relative) for each plausible expression, in order of appearance."""
-    norm, now = _normalise(text), _now(now)
+    norm = _normalise(text)
     floor = 0
-    for hit in _hits(norm, now, tolerance):
+    for hit in _hits(norm, frame):
         hit = _with_time_before(hit, norm, floor)
         floor = hit.end
-        found = _resolve(hit, now, tolerance, stats)
+        found = _resolve(hit, frame, stats)
         if found:
-            yield replace(found, text=text[hit.start : hit.end]), hit.relative
+            span = (hit.start, hit.end)
+            yield replace(found, text=text[hit.start : hit.end], span=span), hit.relative
 
 
 def _counted(found: ThaiDate, stats) -> ThaiDate:
@@ -494,10 +824,16 @@ def parse_date(
     now: datetime | None = None,
     stats: collections.Counter | None = None,
     tolerance: timedelta = FUTURE_TOLERANCE,
+    reference: datetime | date | None = None,
 ) -> ThaiDate | None:
-    """The first plausible explicit date in ``text``; failing that, the first relative one."""
+    """The first plausible explicit date in ``text``; failing that, the first relative one.
+
+    ``reference``: the publication date of the text being read. Year-less dates then resolve
+    around it, forwards as well as backwards; relative words count from it; dates up to two
+    years after it are plausible (announcements); ``now`` is ignored.
+    """
     fallback = None
-    for found, relative in _scan(text or "", now, stats, tolerance):
+    for found, relative in _scan(text or "", _frame(now, tolerance, reference), stats):
         if not relative:
             return _counted(found, stats)
         fallback = fallback or found
@@ -511,14 +847,62 @@ def find_dates(
     stats: collections.Counter | None = None,
     tolerance: timedelta = FUTURE_TOLERANCE,
     relative: bool = True,
+    reference: datetime | date | None = None,
 ) -> list[ThaiDate]:
     """Every plausible date expression in ``text``, in order of appearance.
 
     ``relative=False`` keeps only explicit dates: in an article body, ``วันนี้`` means the
     day of the event as the writer saw it, not the day we fetched the page.
     """
-    found = _scan(text or "", now, stats, tolerance)
+    found = _scan(text or "", _frame(now, tolerance, reference), stats)
     return [_counted(date, stats) for date, rel in found if relative or not rel]
+
+
+@dataclass(frozen=True)
+class ThaiTime:
+    start: time
+    end: time | None  # end of a range (13.00 - 16.30 น.)
+    text: str
+    span: tuple[int, int]
+
+
+def _clock_times(text: str) -> Iterator[ThaiTime]:
+    for m in _CLOCK_IN_TEXT.finditer(text):
+        if m.group("mark") or m.group("u1") or m.group("u2") or m.group("s1") == ":":
+            yield ThaiTime(_clock(m, 1), _clock(m, 2), m.group(0), m.span())
+
+
+def _word_times(text: str) -> Iterator[ThaiTime]:
+    for kind, regex in _WORD_TIMES.items():
+        for m in regex.finditer(text):
+            if clock := _word_clock(kind, m):
+                yield ThaiTime(clock, None, m.group(0), m.span())
+
+
+def find_times(text: str) -> list[ThaiTime]:
+    """Every time of day written in ``text`` (``13.30 น.``, ``เวลา 9 นาฬิกา 45 นาที``,
+    ``บ่ายสองโมง``, ``สองทุ่ม``, ``เที่ยงวัน``), in order of appearance, overlaps dropped.
+    A bare ``10.30`` is a number unless ``เวลา``, ``น.`` or a colon marks it as a time."""
+    norm = _normalise(text or "")
+    found = sorted([*_clock_times(norm), *_word_times(norm)], key=lambda t: (t.span[0], -t.span[1]))
+    kept, reach = [], 0
+    for t in found:
+        if t.span[0] >= reach:
+            kept.append(replace(t, text=text[t.span[0] : t.span[1]]))
+            reach = t.span[1]
+    return kept
+
+
+def date_warnings(*dates: ThaiDate | None) -> str | None:
+    """One line for an article's ``date_warning``: weekday disagreements and readings the
+    parser is unsure of (a year it had to guess, a bracketed date that contradicts วันนี้)."""
+    notes = []
+    for d in dates:
+        if d and d.weekday_mismatch:
+            notes.append(f"weekday does not agree with the date: {d.text!r}")
+        if d and d.warning:
+            notes.append(f"{d.warning}: {d.text!r}")
+    return "; ".join(dict.fromkeys(notes)) or None
 
 
 def _from_iso(value: str) -> ThaiDate | None:

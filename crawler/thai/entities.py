@@ -220,7 +220,8 @@ def _person_pattern() -> re.Pattern:
     more = alternation(table("titles")["titles"] + table("titles")["chained"])
     return re.compile(
         rf"(?P<title>(?:{titles})(?:\s?(?:{more}))*)\s?(?P<first>{THAI_RUN})"
-        rf"(?:\s(?P<last>{THAI_RUN}))?"
+        # a surname follows on the same line: "ดร.ชัยรัตน์กล่าว\nทางด้าน..." is no name
+        rf"(?:[ \t](?P<last>{THAI_RUN}))?"
     )
 
 
@@ -273,7 +274,10 @@ def _position_patterns() -> dict[str, re.Pattern]:
     return {
         "listed": re.compile(alternation(position_forms())),
         "prefix": re.compile(alternation(data["prefixes"])),
-        "generic": re.compile(rf"(?:{alternation(data['generic'])})(?:{THAI_RUN})?"),
+        # ผู้บัญชาการมณฑลทหารบกที่ 46: an ordinal's number belongs to the post
+        "generic": re.compile(
+            rf"(?:{alternation(data['generic'])})(?:{THAI_RUN})?(?:(?<=ที่) ?[0-9]+)?"
+        ),
     }
 
 
@@ -291,13 +295,17 @@ def position_at(text: str, pos: int) -> str | None:
     return _area_director(expanded) or _generic_post(expanded)
 
 
+AREA_POSTS = ("รองผู้อำนวยการ", "ผู้อำนวยการ")
+
+
 def _area_director(text: str) -> str | None:
-    if not text.startswith("ผู้อำนวยการ"):
+    post = next((p for p in AREA_POSTS if text.startswith(p)), None)
+    if not post:
         return None
-    m = _province_patterns()["area"].match(text, len("ผู้อำนวยการ"))
+    m = _province_patterns()["area"].match(text, len(post))
     if not m or not (m.group(2) or m.group(3)):
         return None
-    return "ผู้อำนวยการ" + area_office(m).canonical
+    return post + area_office(m).canonical
 
 
 def _generic_post(text: str) -> str | None:
@@ -305,18 +313,63 @@ def _generic_post(text: str) -> str | None:
     if not m:
         return None
     post = m.group(0)
-    abbreviation = re.match(r"\S+", text[m.end() :])  # ผู้อำนวยการ สสวท. -> the agency
-    if post in table("positions")["generic"] and abbreviation:
-        agency = agency_forms().get(abbreviation.group(0))
-        return f"{post}{agency.canonical}" if agency else None
-    return post if post not in table("positions")["generic"] else None
+    abbreviation = _ABBREVIATION.match(text, m.end())
+    if post not in table("positions")["generic"]:  # ประธานกรรมการ ปตท.
+        return f"{post} {abbreviation.group(1)}" if abbreviation else post
+    if not abbreviation:
+        return None
+    # ผู้อำนวยการ สสวท. -> the agency's full name, unless a place follows (ผู้อำนวยการ กศน.
+    # อำเภอท่ามะกา heads a district office): then, like an unknown one (ประธาน อกคศ.), as written
+    place = _place_after(text, abbreviation.end())
+    agency = agency_forms().get(abbreviation.group(1))
+    if agency and not place:
+        return f"{post}{agency.canonical}"
+    return " ".join(filter(None, [post, abbreviation.group(1), place]))
+
+
+def _place_after(text: str, pos: int) -> str | None:
+    """``เขตพื้นที่การศึกษามัธยมศึกษาอุบลราชธานี อำนาจเจริญ``, ``อำเภอท่ามะกา``: a place word,
+    then the province names that continue it."""
+    m = _PLACE.match(text, pos)
+    if not m:
+        return None
+    words = [m.group(1)]
+    for word in text[m.end() :].split(" ")[1:4]:
+        if word not in province_forms():
+            break
+        words.append(word)
+    return " ".join(words)
+
+
+# A Thai abbreviation written after a post: letters with at least one dot (อกคศ., อ.ก.ค.ศ.)
+_ABBREVIATION = re.compile(rf"\s*((?:[{THAI_LETTER}]{{1,6}}\.){{1,6}})(?![{THAI_LETTER}])")
+_PLACE = re.compile(rf"\s*((?:เขต|อำเภอ|จังหวัด)[{THAI_LETTER}]*)")
 
 
 def position_before(text: str, pos: int) -> str | None:
-    """A listed position opening the line right before the name (เลขาธิการ กพฐ. นายสุเทพ);
-    further into a sentence it usually belongs to the person named before it."""
-    line = text[:pos].rsplit("\n", 1)[-1].strip(" ")
-    return position_forms().get(line)
+    """A listed position opening the line right before the name (เลขาธิการ กพฐ. นายสุเทพ),
+    or set off from it by a bracket or a quote (รมช.ศึกษาธิการ "พล.อ.สุรเชษฐ์ ...",
+    ประธานกรรมการการศึกษาขั้นพื้นฐาน (นายปิยะบุตร ...)); further into a sentence and without
+    one it usually belongs to the person named before it."""
+    line = text[:pos].rsplit("\n", 1)[-1]
+    if found := position_forms().get(line.strip(" ")):
+        return found
+    m = _appositive().search(line)
+    return position_forms()[m.group(1)] if m else None
+
+
+@cache
+def _appositive() -> re.Pattern:
+    """A listed position, then a bracket or quote that opens the name, at the end of a text."""
+    return re.compile(rf"({alternation(position_forms())})\s*[(\"“]\s*$")
+
+
+def _without_glued_verb(first: str) -> str | None:
+    """``ชัยรัตน์กล่าว`` -> ``ชัยรัตน์``: a verb of saying run into a first name (no space)."""
+    for verb in table("titles")["glued_verbs"]:
+        if first.endswith(verb) and len(first) - len(verb) >= 2:
+            return first[: -len(verb)]
+    return None
 
 
 def _mentions(text: str):
@@ -326,10 +379,44 @@ def _mentions(text: str):
             continue
         if len(first) > 20 or first.startswith(tuple(table("titles")["not_surnames"])):
             continue
+        if cut := _without_glued_verb(first):  # a short mention, and what follows is no surname
+            yield Person(cut, title.strip(), None), False
+            continue
         full = is_surname(last) and not text.startswith(".", m.end())  # สกสค. is no surname
         end = m.end() if full else m.end("first")
         position = position_at(text, end) or position_before(text, m.start())
         yield Person(f"{first} {last}" if full else first, title.strip(), position), full
+
+
+@cache
+def _latin_pattern() -> re.Pattern:
+    titles = alternation(table("titles")["latin_titles"])
+    word = r"[A-Z][a-zà-ÿ]+(?:[-'][A-Za-zà-ÿ]+)?"
+    return re.compile(
+        rf"(?<![A-Za-z])(?P<title>(?:(?i:{titles})(?=[\s.])\.?\s*)+)"
+        rf"(?P<name>{word}(?:\s+(?:[A-Z]\.|{word})){{1,3}})(?![A-Za-zà-ÿ])"
+    )
+
+
+_LATIN_POST = re.compile(
+    r",?\s*(?P<post>(?:[A-Z][A-Za-z&]*\.?\s?){1,5})(?=\s|$|[,(]|[\u0e00-\u0e7f])"
+)
+
+
+def latin_mentions(text: str):
+    """``Dr. Biao Jiang``, ``Ms. Heidi Gallant, Executive Director``: a Latin title, then
+    two to four capitalised words. Without a title a run of capitals is too often a name of
+    a project or a firm, so those are left alone."""
+    for m in _latin_pattern().finditer(text):
+        position = position_at(text, m.end()) or _latin_post(text, m.end())
+        yield Person(m.group("name"), m.group("title").strip(), position), True
+
+
+def _latin_post(text: str, end: int) -> str | None:
+    m = _LATIN_POST.match(text, end)
+    post = m and m.group("post").strip()
+    words = post.split() if post else []
+    return post if words and words[-1].rstrip(".") in table("titles")["latin_posts"] else None
 
 
 def signatures(text: str):
@@ -349,7 +436,7 @@ def find_people(text: str) -> list[Person]:
     text = normalize_text(text)
     people: dict[str, Person] = {}
     short: list[Person] = []
-    for person, full in [*_mentions(text), *signatures(text)]:
+    for person, full in [*_mentions(text), *latin_mentions(text), *signatures(text)]:
         if not full:
             short.append(person)
         elif person.name not in people:

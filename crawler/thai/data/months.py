@@ -97,14 +97,35 @@ RELATIVE_UNITS = {
     "months": "months", "month": "months", "years": "years", "year": "years",
 }
 
-RELATIVE_AGO = ("ที่แล้ว", "ที่ผ่านมาแล้ว", "ก่อน", "ago")
+RELATIVE_AGO = ("ที่แล้ว", "ที่ผ่านมาแล้ว", "ที่ผ่านมา", "ก่อน", "ago")
 
-# Whole words naming a day relative to the fetch: word -> days back.
+# "ที่ผ่านมา" after a day count is "N days ago" (เมื่อ 3 วันที่ผ่านมา) only for short units;
+# "20 ปีที่ผ่านมา" is "over the past 20 years", a span and no date.
+AGO_PAST_UNITS = ("seconds", "minutes", "hours", "days", "weeks")
+
+# Words before a count that make it a span, not a point: "ในเวลา 4 วันที่ผ่านมา".
+DURATION_BEFORE = ("ในเวลา", "ในช่วง", "ในรอบ", "ตลอด", "ภายใน", "ใน")
+
+# Whole words naming a day relative to the reference: word -> days back (negative: ahead).
 RELATIVE_DAYS = {
     "วันนี้": 0, "today": 0,
     "เมื่อวานนี้": 1, "เมื่อวาน": 1, "yesterday": 1,
-    "เมื่อวานซืน": 2,
+    "เมื่อวานซืน": 2, "วานซืน": 2,
+    "พรุ่งนี้": -1, "tomorrow": -1,
+    "มะรืนนี้": -2, "มะรืน": -2,
 }
+
+# A weekday named relative to the reference: "เมื่อวันจันทร์ที่แล้ว" (the last Monday before),
+# "วันพุธนี้" (the coming Wednesday, or today), "วันศุกร์หน้า" (Friday of next week).
+WEEKDAY_BACK = ("ที่แล้ว", "ที่ผ่านมา")
+WEEKDAY_THIS = ("นี้", "ที่จะถึงนี้", "ที่จะถึง")
+WEEKDAY_NEXT = ("หน้า",)
+
+# Words after a year-less date that say which way its year lies from the reference.
+YEARLESS_FORWARD = ("ศกนี้", "ที่จะถึงนี้", "ที่จะถึง", "นี้")
+YEARLESS_BACK = ("ที่ผ่านมา", "ผ่านมา", "ที่แล้ว")
+# ... or that it names the day in every year ("8 กันยายนของทุกปี"), so no one date at all.
+YEARLESS_EVERY = ("ของทุกปี", "ทุกปี", "เป็นประจำทุกปี")
 
 # Words meaning "a moment ago": the fetch time itself.
 RELATIVE_NOW = ("เมื่อสักครู่", "เมื่อครู่นี้", "เมื่อครู่", "just now")
