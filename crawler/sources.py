@@ -28,7 +28,7 @@ KINDS = ("auto", "wordpress", "feed", "sitemap", "listing")  # how articles are 
 # What sort of office an agency is; also the order of the bundled registry's files.
 CATEGORIES = ("central", "regional", "provincial", "esa-primary", "esa-secondary")
 CONFIDENCE = ("high", "medium", "low")
-HINTS = ("listing_url", "feed_url", "sitemap_url", "api_url", "allowed_hosts")
+HINTS = ("listing_url", "feed_url", "sitemap_url", "api_url", "allowed_hosts", "intranet")
 PROVENANCE = ("evidence_url", "confidence", "notes")
 FIELDS = {"id", "name", "name_en", "url", "kind", "category", "province", "enabled"}
 FIELDS |= {*HINTS, *PROVENANCE}
@@ -239,6 +239,8 @@ def _hints(entry: dict, label: str) -> dict:
     bad = [h for h in hosts if not HOST_RE.match(h.lower())]
     if bad:
         raise SourcesError(f"{label}: `allowed_hosts` holds {bad[0]!r}, not a host name")
+    if "intranet" in hints and hints["intranet"] is not True:  # private addresses allowed
+        raise SourcesError(f"{label}: `intranet` must be true or left out")
     return hints
 
 

@@ -240,3 +240,21 @@ def test_select_only():
     assert [s.id for s in select(sources, "obec,moe")] == ["moe", "obec"]
     with pytest.raises(SourcesError, match="unknown source id"):
         select(sources, "moe,nosuch")
+
+
+def test_intranet_is_a_declared_boolean(tmp_path):
+    """An intranet source (private addresses allowed by HostGuard) is said with `intranet: true`."""
+    from crawler.sources import SourcesError, load_sources
+
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "sources:\n  - {id: lan, name: ก, url: 'http://10.0.0.5/', intranet: true}\n", "utf-8"
+    )
+    (source,) = load_sources(str(good))
+    assert source.hints["intranet"] is True
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "sources:\n  - {id: lan, name: ก, url: 'http://10.0.0.5/', intranet: yes please}\n", "utf-8"
+    )
+    with pytest.raises(SourcesError, match="`intranet` must be true"):
+        load_sources(str(bad))
