@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8001
+# Test processes: the suite is mostly waiting on local servers and crawl subprocesses, so it
+# runs across the machine's cores (pytest-xdist), a whole test file per worker.
+JOBS ?= auto
 
 .PHONY: demo test lint bench install clean
 
@@ -25,7 +28,7 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

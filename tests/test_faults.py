@@ -152,7 +152,7 @@ def test_nothing_disallowed_or_offsite_was_requested(fault_crawl):
 def test_slow_page_is_bounded(fault_crawl):
     faulty = fault_crawl["sites"].sites["faulty"]
     assert faulty.hits("/news/too-slow.html") == 3  # two retries, each cut at the timeout
-    # Each attempt ended by the download timeout (3 s), not by the server's answer (5 s).
+    # Each attempt ended by the download timeout (3 s), not by the server's answer (10 s).
     log = fault_crawl["result"].stderr
     timeouts = re.search(r"exception_type_count/[\w.]*Timeout\w*': (\d+)", log)
     assert timeouts and int(timeouts[1]) >= 3, log[-3000:]
