@@ -18,9 +18,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive import store
 from crawler.discovery import detect, feeds, listings, sitemaps, wordpress
+from crawler.extract import wordpress as wp_extract
 from crawler.extract.html import parse, response_text
 from crawler.extract.page import NOT_FOUND, extract_article, looks_like_article
-from crawler.extract.urls import canonical_url, netloc, url_key
+from crawler.extract.urls import canonical_url, netloc
+from crawler.ids import url_key
 from crawler.items import Removed, Seen
 from crawler.safety import MAX_ERRORS_PER_SOURCE as MAX_ERRORS
 from crawler.safety import failure_kind
@@ -292,7 +294,7 @@ class ArchiveSpider(scrapy.Spider):
             yield from self.method_failed(state, "wordpress", "no posts")
             return
         self.settle(state, "wordpress")
-        fresh = [p for p in posts if not state.is_known(p["link"], wordpress.modified_iso(p))]
+        fresh = [p for p in posts if not state.is_known(p["link"], wp_extract.modified_iso(p))]
         self.found(state, "wordpress", len(fresh))
         for post in posts:  # the API gives full content: unchanged posts only touch last_seen
             yield from self.post_item(state, post, response.meta.get("capture_id"))
@@ -310,7 +312,7 @@ class ArchiveSpider(scrapy.Spider):
             self.not_stored(state, str(post["link"]), "off-site link")
             return
         try:
-            article = wordpress.article_from_post(post, state.source.id, self.now())
+            article = wp_extract.article_from_post(post, state.source.id, self.now())
             article.capture_id = capture_id
             yield article
         except Exception as exc:  # one bad post must not stop the source
