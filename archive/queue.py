@@ -249,7 +249,7 @@ def run_report(per_source: dict[str, Counter]) -> dict[str, dict]:
 def cmd_worker(args) -> int:
     from scrapy.crawler import CrawlerProcess
 
-    from archive.cli import project_settings
+    from crawler.project import project_settings
 
     settings = project_settings(args.set, EDUNEWS_SOURCES=args.sources, EDUNEWS_ONLY=args.only)
     settings.setdict(redis_settings(args.redis, args.run), priority="cmdline")
