@@ -22,6 +22,7 @@ from archive import export, locks, registry, runlogs, shutdown, store
 from crawler.extract.html import decode_html
 from crawler.extract.page import extract_article
 from crawler.pipelines.normalise import normalise_article
+from crawler.project import SettingsError, project_settings
 from crawler.sources import SourcesError, load_sources, select
 
 
@@ -34,37 +35,6 @@ class Busy(Exception):
 
 
 BUSY = 75  # EX_TEMPFAIL
-
-
-def project_settings(overrides: list[str] | None = None, **named) -> Settings:
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    for pair in overrides or []:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
-        check_type(name.strip(), settings.get(name.strip()), value)
-        settings.set(name.strip(), value, priority="cmdline")
-    for name, value in named.items():
-        if value is not None:
-            settings.set(name, value, priority="cmdline")
-    return settings
-
-
-GETTERS = {bool: "getbool", int: "getint", float: "getfloat"}
-
-
-def check_type(name: str, default, value: str) -> None:
-    """A -s value must read as the type of the setting's default (a number stays a number):
-    refused here in one line, not as a traceback from inside the crawl."""
-    getter = GETTERS.get(type(default))
-    if getter is None:
-        return
-    try:
-        getattr(Settings({name: value}), getter)(name)
-    except (TypeError, ValueError):
-        kind = {bool: "true or false", int: "a whole number", float: "a number"}[type(default)]
-        raise UsageError(f"-s {name} expects {kind}, got {value!r}") from None
 
 
 def cmd_crawl(args) -> int:
@@ -268,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             return 128 + pending
     try:
         return args.func(args)
-    except (UsageError, SourcesError, store.ArchiveError, export.ExportError) as exc:
+    except (UsageError, SettingsError, SourcesError, store.ArchiveError, export.ExportError) as exc:
         print(f"edunews: error: {exc}", file=sys.stderr)
         return 2
     except Busy as exc:

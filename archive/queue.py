@@ -156,24 +156,6 @@ class SharedDiscovery:
             restore(state, carried)
         return state
 
-    def start_listing(self, state, home=None):
-        if state.home_response is None and not state.source.hints.get("listing_url"):
-            yield self.request(
-                state.source.url, self.listing_from_home, state, errback=self.listing_failed
-            ).replace(dont_filter=True)  # the homepage was fetched already, by another worker
-            return
-        yield from super().start_listing(state, home)
-
-    def listing_from_home(self, response):
-        from scrapy.http import TextResponse
-
-        state = self.state_of(response)
-        if not isinstance(response, TextResponse):
-            yield from self.method_failed(state, "listing", "homepage is not HTML")
-            return
-        state.home_response = response
-        yield from self.listing_home(state, response)
-
 
 # -- the worker's spider ---------------------------------------------------------------------------
 class SharedArchiveSpider(SharedDiscovery, ArchiveSpider):
@@ -267,7 +249,7 @@ def run_report(per_source: dict[str, Counter]) -> dict[str, dict]:
 def cmd_worker(args) -> int:
     from scrapy.crawler import CrawlerProcess
 
-    from archive.cli import project_settings
+    from crawler.project import project_settings
 
     settings = project_settings(args.set, EDUNEWS_SOURCES=args.sources, EDUNEWS_ONLY=args.only)
     settings.setdict(redis_settings(args.redis, args.run), priority="cmdline")

@@ -11,11 +11,11 @@ import re
 
 from markupsafe import Markup, escape
 
-from archive.thaiforms import THAI_DIGITS
+from crawler.thai.text import DIGIT_TABLE, THAI_DIGITS
 
 WINDOW = 90  # characters of context on each side of the first match
 SCANNED = 20_000  # a snippet comes from the start of a long body: never scan megabytes
-THAI_DIGIT = re.compile("[๐-๙]")
+THAI_DIGIT = re.compile(f"[{THAI_DIGITS}]")
 
 
 def folded(text: str) -> str:
@@ -23,7 +23,7 @@ def folded(text: str) -> str:
 
     str.translate is slow on long text, so it runs only when there is a Thai digit."""
     if THAI_DIGIT.search(text):
-        text = text.translate(THAI_DIGITS)
+        text = text.translate(DIGIT_TABLE)
     lowered = text.lower()
     return lowered if len(lowered) == len(text) else text
 

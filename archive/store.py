@@ -19,7 +19,7 @@ import sqlite_utils
 
 from archive import search, stories
 from archive.migrations import VERSIONED, calendar_fields, check_archive, migrate
-from crawler.extract.urls import url_key
+from crawler.ids import article_id
 from crawler.items import Article, Attachment, Credits, Image
 
 
@@ -62,11 +62,6 @@ def _check_writable_dir(directory: Path | None) -> None:
         raise ArchiveError(f"cannot create directory {directory}: {exc.strerror}") from None
     if not os.access(directory, os.W_OK):
         raise ArchiveError(f"directory is not writable: {directory}")
-
-
-def article_id(url: str) -> str:
-    """Stable id: http/https, www., trailing slashes and percent-encoding do not matter."""
-    return hashlib.sha1(url_key(url).encode("utf-8")).hexdigest()[:16]
 
 
 def upsert_sources(db: sqlite_utils.Database, sources: Iterable) -> None:

@@ -11,11 +11,10 @@ import re
 from datetime import date, timedelta
 
 from crawler.thai.data.months import THAI_MONTH_ABBREVIATIONS, THAI_MONTHS
-from crawler.thai.dates import parse_date
+from crawler.thai.dates import BE_OFFSET, parse_date
+from crawler.thai.text import DIGIT_TABLE
 
-BE_OFFSET = 543
 BE_FROM = 2400  # a four-digit year above this is Buddhist Era (AD 1857 is long before the web)
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 # Input shapes, tried in order: (pattern, reader of the match's groups into (y, m, d)).
 YEAR = re.compile(r"(\d{4})")
@@ -50,7 +49,7 @@ def next_month(year: int, month: int) -> date:
 
 def period(text: str | None) -> tuple[str, str] | None:
     """The half-open range [start, end) of ISO dates that ``text`` names, or None."""
-    text = " ".join((text or "").translate(THAI_DIGITS).split())
+    text = " ".join((text or "").translate(DIGIT_TABLE).split())
     if not text:
         return None
     for reader in (_year, _year_month, _day):

@@ -26,9 +26,10 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import task, threads
+from twisted.internet import defer, task, threads
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+NEVER_RESOLVED = (".invalid",)  # RFC 6761 special-use names: resolvers must answer NXDOMAIN
 ALLOWED_SCHEMES = ("http", "https")
 MAX_RECORDED_ERRORS = 5000  # per run: a site gone mad must not fill the database
 # crawl_errors rows kept per source and run by the spider (one sitemap of bad links gave
@@ -88,11 +89,14 @@ def is_public(address: str) -> bool:
 
 
 def resolve(host: str) -> list[str]:
-    """Addresses of a host name (an IP literal resolves to itself); [] when unknown."""
+    """Addresses of a host name (an IP literal resolves to itself); [] when unknown. Names
+    under ``.invalid`` never resolve (RFC 6761): no query leaves the machine for them."""
     try:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass
+    if host.lower().rstrip(".").endswith(NEVER_RESOLVED):
+        return []
     try:
         return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
     except (OSError, UnicodeError):
@@ -232,6 +236,8 @@ class HostGuard:
         if parts.scheme not in ALLOWED_SCHEMES:
             raise Blocked("scheme", f"{parts.scheme or 'no'} scheme is never fetched")
         host = parts.hostname or ""
+        if host.lower() not in self.assume_public and not self.addresses(host.lower()):
+            raise Blocked("dns", f"{host} does not resolve")  # checked once per host and run
         if self.guards_private(source) and not self.host_is_public(host):
             raise Blocked("private", f"{host} is a private or loopback address")
         if not on_hosts(host_key(url), {host_key(h) for h in source.hosts}):
@@ -353,8 +359,11 @@ def certificate_problem(host: str, port: int = 443, timeout: float = 5.0) -> str
     """None when the certificate verifies; else a short problem name. Unreachable is None:
     the crawl itself reports a host it cannot reach."""
     context = ssl.create_default_context()
+    addresses = resolve(host)  # one lookup, and none for a name that cannot resolve
+    if not addresses:
+        return None
     try:
-        with socket.create_connection((host, port), timeout=timeout) as raw:
+        with socket.create_connection((addresses[0], port), timeout=timeout) as raw:
             with context.wrap_socket(raw, server_hostname=host):
                 return None
     except ssl.SSLCertVerificationError as exc:
@@ -383,13 +392,18 @@ class TlsCheck:
     async def spider_opened(self, spider=None):
         spider = spider or self.crawler.spider
         sources = [s for s in getattr(spider, "sources", []) if s.url.startswith("https:")]
-        for source in sources:  # few sources; each check is bounded by the timeout
+        # All at once in the reactor's thread pool (which bounds them): one after the other,
+        # every silent https host would add the whole timeout to the crawl's start.
+        checks = []
+        for source in sources:
             parts = urlsplit(source.url)
-            problem = await maybe_deferred_to_future(
-                threads.deferToThread(
-                    certificate_problem, parts.hostname, parts.port or 443, self.timeout
-                )
+            check = threads.deferToThread(
+                certificate_problem, parts.hostname, parts.port or 443, self.timeout
             )
-            if problem:
-                self.crawler.stats.set_value(f"source/{source.id}/tls/{problem}", 1)
-                self.failures.add(source.id, source.url, "tls", problem)
+            checks.append(check.addCallback(self.record, source))  # on the reactor thread
+        await maybe_deferred_to_future(defer.DeferredList(checks, consumeErrors=True))
+
+    def record(self, problem: str | None, source) -> None:
+        if problem:
+            self.crawler.stats.set_value(f"source/{source.id}/tls/{problem}", 1)
+            self.failures.add(source.id, source.url, "tls", problem)

@@ -40,6 +40,11 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 DOWNLOAD_TIMEOUT = 30
+# Dead hosts cost seconds (crawler/contact.py): until a host has answered once, its requests
+# time out after this many seconds and are not retried when nothing answers; a host that
+# never answered is not contacted again this run. Name lookups give up after DNS_TIMEOUT.
+EDUNEWS_FIRST_CONTACT_TIMEOUT = 10.0
+DNS_TIMEOUT = 10
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
@@ -75,6 +80,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.PageBudget": 45,
     # Above RetryMiddleware (550): sees a 429/503 first and waits Retry-After before the retry.
     "crawler.safety.RetryAfter": 555,
+    # Above RetryMiddleware too: a host that never answered is not retried (crawler/contact.py).
+    "crawler.contact.FirstContact": 560,
     # Conditional GET headers are added late, after other request middlewares ran.
     "crawler.middlewares.ConditionalGetMiddleware": 580,
     # Counts every attempt (retries and redirects included) and the bytes on the wire: above

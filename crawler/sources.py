@@ -75,6 +75,12 @@ class Source:
         return hosts
 
 
+def own_host(source: Source, url: str) -> bool:
+    """Articles are accepted only on the source's own hosts (``www.`` or not)."""
+    hosts = {h.removeprefix("www.") for h in source.hosts}
+    return urlsplit(url).netloc.lower().removeprefix("www.") in hosts
+
+
 # -- provinces and regions ---------------------------------------------------------------------
 @cache
 def regions() -> dict[str, dict]:

@@ -6,6 +6,7 @@ import pytest
 from scrapy.http import TextResponse
 
 from crawler.discovery import detect, feeds, listings, sitemaps, wordpress
+from crawler.extract import wordpress as wp_extract
 from crawler.extract.html import parse
 
 HOME = "https://www.example.go.th/"
@@ -90,7 +91,7 @@ def test_wordpress_post_becomes_article():
             "<p>อัจฉรา ข่าว</p>"
         },
     }
-    article = wordpress.article_from_post(post, "obec")
+    article = wp_extract.article_from_post(post, "obec")
     assert article.url == "https://www.example.go.th/2019/08/22/cluster/"
     assert article.title == "เลขาธิการ กพฐ. เปิดการประชุม – Cluster"
     assert article.published_at == "2019-08-22T10:30:00+07:00"

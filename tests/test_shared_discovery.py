@@ -57,8 +57,9 @@ def api_404(request: Request) -> Failure:
 def test_another_worker_falls_back_to_the_feed(tmp_path):
     api = api_request_from_homepage(spider(Worker, tmp_path))
     other = spider(Worker, tmp_path)  # never saw the homepage
-    (feed,) = list(other.api_failed(api_404(api)))
-    assert feed.url.startswith("http://127.0.0.1:9/feed/") and feed.callback == other.parse_feed
+    (feed,) = list(other.index_failed(api_404(api)))
+    assert feed.url.startswith("http://127.0.0.1:9/feed/") and feed.callback == other.parse_index
+    assert (feed.meta["method"], feed.meta["step"]) == ("feed", "page")
     state = other.states["spp-x"]
     assert state.methods == ["sitemap", "listing"] and state.tried[0].startswith("wordpress")
     assert feed.meta["discovery"]["feed_url"] == "http://127.0.0.1:9/feed/"
@@ -68,15 +69,15 @@ def test_without_the_carried_state_the_fallback_is_lost(tmp_path):
     """What happened before: the second worker had no plan for the source."""
     api = api_request_from_homepage(spider(ArchiveSpider, tmp_path))
     other = spider(ArchiveSpider, tmp_path)
-    assert list(other.api_failed(api_404(api))) == []
+    assert list(other.index_failed(api_404(api))) == []
     assert other.states["spp-x"].failure.startswith("no articles found")
 
 
 def test_listing_refetches_the_homepage_it_does_not_hold(tmp_path):
     worker = spider(Worker, tmp_path)
-    (request,) = list(worker.start_listing(worker.states["spp-x"]))
+    (request,) = list(worker.discovery["listing"].start(worker.states["spp-x"]))
     assert request.url == HOME and request.dont_filter
-    assert request.callback == worker.listing_from_home
+    assert request.callback == worker.parse_index and request.meta["step"] == "home"
 
 
 # -- two real workers on `kind: auto` sources (needs Debian's redis-server) ----------------------

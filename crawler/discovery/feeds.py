@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
+from crawler.discovery import detect
+from crawler.discovery.base import Discovery, reason_of
 from crawler.thai.dates import parse_machine_date
 
 
@@ -51,3 +53,55 @@ def page_url(feed_url: str, page: int) -> str:
     if page > 1:
         query.append(("paged", str(page)))
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class FeedDiscovery(Discovery):
+    """The feed the homepage links to (or the registry's hint, or WordPress's /feed/), page by
+    page until a page holds only known entries; page 1 with a conditional GET on a re-crawl."""
+
+    name = "feed"
+    steps = ("page",)
+
+    def start(self, state):
+        hint = state.source.hints.get("feed_url")
+        found = state.home.feeds if state.home else []
+        state.feed_url = hint or (found[0] if found else detect.default_feed(state.source.url))
+        yield self.page_request(state, 1)
+
+    def page_request(self, state, page: int):
+        url = page_url(state.feed_url, page)
+        conditional = page == 1 and state.trust_known
+        return self.request(state, url, "page", page=page, conditional=conditional)
+
+    def page(self, response):
+        spider = self.spider
+        state, page = spider.state_of(response), response.meta["page"]
+        if response.status == 304:  # the feed has not changed since the last run
+            spider.settle(state, self.name)
+            return
+        try:
+            entries = parse_feed(response.body, response.url)
+        except NotAFeed as exc:
+            if page == 1:
+                yield from self.give_up(state, str(exc))
+            return
+        if page == 1 and not entries:
+            yield from self.give_up(state, "empty feed")
+            return
+        spider.settle(state, self.name)
+        entries = [e for e in entries if state.first_listing(e.url)]
+        fresh = [e for e in entries if not state.is_known(e.url, e.updated)]
+        spider.found(state, self.name, len(fresh))
+        for entry in entries:
+            if entry in fresh:
+                yield spider.article_request(state, entry.url, "feed", feed_date=entry.published)
+            else:
+                yield spider.seen(state, entry.url)
+        more = fresh or (entries and not state.trust_known)  # known entries: older are known
+        if more and page < spider.max_listing_pages:
+            yield self.page_request(state, page + 1)
+
+    def page_failed(self, failure):
+        if failure.request.meta["page"] == 1:
+            yield from self.give_up(self.spider.state_of(failure), reason_of(failure))
+        # a failing later page is the normal end of a paged feed (404 past the last page)

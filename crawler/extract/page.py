@@ -11,12 +11,13 @@ from collections import Counter
 
 from lxml.html import HtmlElement
 
-from crawler.discovery import listings
 from crawler.extract import body, media, metadata
+from crawler.extract import links as listings
 from crawler.extract.html import parse
 from crawler.extract.urls import absolute, canonical_url, netloc
 from crawler.items import Article
 from crawler.thai.credits import extract_credits
+from crawler.thai.data import pagewords as words
 from crawler.thai.dates import date_warnings, find_dates, parse_machine_date
 from crawler.thai.text import normalize_text, normalize_title
 
@@ -35,26 +36,17 @@ LISTING = "listing page"
 MIN_LISTING_ITEMS = 5
 NOT_FOUND = "not found page"
 # Old sites answer a deleted item with 200 and a message (a "soft 404").
-SOFT_404 = re.compile(
-    r"ไม่พบ(ข้อมูล|ข่าว|หน้า)|ไม่มีข้อมูล|ข้อมูลถูกลบ|page not found|not found|^404\b|error 404", re.I
-)
+SOFT_404 = re.compile(words.SOFT_404, re.I)
 # A note inserted when a release is edited names the edit's date, not the event's:
 # "(ปรับปรุงข้อมูลเมื่อ 5 ธันวาคม 2567)", or a short line "แก้ไขล่าสุดเมื่อ 5 ธ.ค. 67".
-EDIT_WORDS = r"(?:ปรับปรุง|แก้ไข|อัปเดต|อัพเดต|อัพเดท|updated?)"
+EDIT_WORDS = words.EDIT_WORDS
 EDIT_NOTE = re.compile(
-    rf"\(\s*{EDIT_WORDS}[^()\n]{{0,80}}\)"
-    rf"|^\s*{EDIT_WORDS}(?:ข้อมูล|ข่าว)?(?:ล่าสุด)?\s*(?:เมื่อ|:)[^\n]{{0,80}}$",
+    rf"\(\s*{EDIT_WORDS}[^()\n]{{0,80}}\)|^\s*{EDIT_WORDS}{words.EDIT_OBJECT}[^\n]{{0,80}}$",
     re.I | re.M,
 )
 NOT_RELEASE = "not a release"
 # Menu pages every site has; a release is never titled only this.
-NOT_RELEASE_TITLES = re.compile(
-    r"^\s*(?:เกี่ยวกับ(?:เรา|หน่วยงาน|สำนักงาน)?|ติดต่อ(?:เรา|สอบถาม|หน่วยงาน)?|"
-    r"ประวัติ(?:ความเป็นมา|หน่วยงาน)?|วิสัยทัศน์.{0,30}|โครงสร้าง(?:องค์กร|หน่วยงาน)?|"
-    r"แผนผังเว็บไซต์|ผังเว็บไซต์|นโยบายความเป็นส่วนตัว|about(?: us)?|contact(?: us)?|"
-    r"sitemap|privacy policy)\s*$",
-    re.I,
-)
+NOT_RELEASE_TITLES = re.compile(rf"^\s*(?:{words.NOT_RELEASE_TITLES})\s*$", re.I)
 # WordPress marks non-article pages in <body class>; single posts carry "single".
 LISTING_BODY_CLASSES = {"archive", "category", "tag", "home", "blog", "search", "page-template"}
 

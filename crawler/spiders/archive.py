@@ -1,9 +1,11 @@
 """The registry-driven spider: discovers and schedules; pages are extracted elsewhere.
 
 One spider crawls every source of the registry concurrently. For each source it reads the
-homepage, then tries discovery methods in order (WordPress REST API, feeds, sitemaps, HTML
-listings), falling back to the next when one is missing or blocked. Article pages go through
-``crawler.extract.page``; REST API posts are turned into articles directly.
+homepage, plans the discovery methods (WordPress REST API, feeds, sitemaps, HTML listings),
+and falls back to the next when one is missing or blocked. Each method is a strategy class of
+``crawler/discovery/`` (its start, index parsing and failures); the spider keeps the plan, the
+fallback and the article pages, which go through ``crawler.extract.page`` (REST API posts are
+turned into articles by ``crawler.extract.wordpress``).
 """
 
 from __future__ import annotations
@@ -17,14 +19,19 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive import store
-from crawler.discovery import detect, feeds, listings, sitemaps, wordpress
+from crawler.discovery import detect
+from crawler.discovery.base import reason_of
+from crawler.discovery.feeds import FeedDiscovery
+from crawler.discovery.listings import ListingDiscovery
+from crawler.discovery.sitemaps import SitemapDiscovery
+from crawler.discovery.wordpress import WordPressDiscovery
 from crawler.extract.html import parse, response_text
 from crawler.extract.page import NOT_FOUND, extract_article, looks_like_article
-from crawler.extract.urls import canonical_url, netloc, url_key
+from crawler.ids import url_key
 from crawler.items import Removed, Seen
 from crawler.safety import MAX_ERRORS_PER_SOURCE as MAX_ERRORS
 from crawler.safety import failure_kind
-from crawler.sources import Source, load_sources, select
+from crawler.sources import Source, load_sources, own_host, select
 from crawler.thai.dates import parse_machine_date
 
 
@@ -89,12 +96,6 @@ def newer(signal: str | None, reference: str | None) -> bool:
     return changed.date() >= stored.date()
 
 
-def own_host(source: Source, url: str) -> bool:
-    """Articles are accepted only on the source's own hosts (``www.`` or not)."""
-    hosts = {h.removeprefix("www.") for h in source.hosts}
-    return netloc(url).lower().removeprefix("www.") in hosts
-
-
 def use_feed_date(article, feed_date: str | None) -> None:
     """The feed's timestamp where the page gives no date, or only the same day without the
     time (a theme that prints the date alone)."""
@@ -117,12 +118,13 @@ def plan(kind: str, found: detect.Detected, previous: str | None = None) -> list
     return methods
 
 
-def reason_of(failure) -> str:
-    """One line for a Twisted failure or an exception."""
-    exc = getattr(failure, "value", failure)
-    if isinstance(exc, HttpError):
-        return f"HTTP {exc.response.status}"
-    return f"{exc.__class__.__name__}: {exc}".strip().rstrip(":")[:200]
+# The discovery methods a plan names, each a strategy class of crawler/discovery/.
+DISCOVERY = {
+    "wordpress": WordPressDiscovery,
+    "feed": FeedDiscovery,
+    "sitemap": SitemapDiscovery,
+    "listing": ListingDiscovery,
+}
 
 
 class ArchiveSpider(scrapy.Spider):
@@ -147,6 +149,7 @@ class ArchiveSpider(scrapy.Spider):
         spider.date_stats = Counter()
         spider.recheck = crawler.settings.getint("EDUNEWS_RECHECK", 5)
         spider.errors = []  # (source, url, kind, reason), written to the run record at the end
+        spider.discovery = {name: strategy(spider) for name, strategy in DISCOVERY.items()}
         if crawler.settings.getbool("EDUNEWS_INCREMENTAL", True):
             spider.load_history(crawler.settings.get("EDUNEWS_DB"))
         return spider
@@ -206,7 +209,7 @@ class ArchiveSpider(scrapy.Spider):
         state.methods = plan(state.source.kind, state.home, state.previous)
         if not (state.trust_known and state.methods[:1] == ["wordpress"] == [state.previous]):
             yield from self.rechecks(state)  # the API's live-posts sweep does this otherwise
-        yield from self.next_method(state, response)
+        yield from self.next_method(state)
 
     def rechecks(self, state: SourceState):
         """Re-fetch the least recently seen stored articles, conditionally: catches silent
@@ -224,7 +227,7 @@ class ArchiveSpider(scrapy.Spider):
         )
         self.logger.warning("%s: %s", state.source.id, state.failure)
 
-    def next_method(self, state: SourceState, home: Response | None = None):
+    def next_method(self, state: SourceState):
         """Start the next discovery method, or record that none found anything."""
         if state.method:
             return
@@ -233,7 +236,7 @@ class ArchiveSpider(scrapy.Spider):
             self.logger.warning("%s: %s", state.source.id, state.failure)
             return
         method = state.methods.pop(0)
-        yield from getattr(self, f"start_{method}")(state, home)
+        yield from self.discovery[method].start(state)
 
     def method_failed(self, state: SourceState, method: str, why: str):
         state.tried.append(f"{method}: {why}")
@@ -256,313 +259,12 @@ class ArchiveSpider(scrapy.Spider):
             self.logger.info("%s: discovering articles via %s", state.source.id, method)
         state.candidates += n
 
-    # -- WordPress REST API ------------------------------------------------------------------
-    def start_wordpress(self, state: SourceState, home=None):
-        hint = state.source.hints.get("api_url")
-        root = (
-            hint
-            or (state.home and state.home.api_root)
-            or detect.default_api_root(state.source.url)
-        )
-        state.api_root = root if root.endswith("/") or "rest_route=" in root else root + "/"
-        yield self.api_page(state, 1)
-        if state.trust_known:
-            yield self.sweep_page(state, 1)
+    # -- index responses: handed to the strategy that asked for them ------------------------
+    def parse_index(self, response: Response):
+        yield from self.discovery[response.meta["method"]].parse(response)
 
-    def api_page(self, state: SourceState, page: int) -> scrapy.Request:
-        url = wordpress.posts_url(state.api_root, page, since=self.latest_modified(state))
-        return self.request(url, self.parse_api, state, errback=self.api_failed, page=page)
-
-    def latest_modified(self, state: SourceState) -> str | None:
-        """On a re-crawl, ask the API only for posts modified since the newest one stored."""
-        if not state.trust_known:
-            return None
-        stamps = [f["modified_at"] for f in state.known.values() if f["modified_at"]]
-        return max(stamps) if stamps else None
-
-    def parse_api(self, response: Response):
-        state, page = self.state_of(response), response.meta["page"]
-        try:
-            posts = wordpress.parse_posts(response_text(response))
-        except (wordpress.NotWordPress, AttributeError) as exc:
-            if page == 1:
-                yield from self.method_failed(state, "wordpress", str(exc))
-            return
-        if page == 1 and not posts and not state.known:
-            yield from self.method_failed(state, "wordpress", "no posts")
-            return
-        self.settle(state, "wordpress")
-        fresh = [p for p in posts if not state.is_known(p["link"], wordpress.modified_iso(p))]
-        self.found(state, "wordpress", len(fresh))
-        for post in posts:  # the API gives full content: unchanged posts only touch last_seen
-            yield from self.post_item(state, post, response.meta.get("capture_id"))
-        last = min(wordpress.total_pages(response.headers), self.max_api_pages)
-        if not state.trust_known and page == 1:  # first or resumed crawl: every page at once
-            for n in range(2, last + 1):
-                yield self.api_page(state, n)
-        elif state.trust_known and fresh and page < last:  # newest-modified first: stop at known
-            yield self.api_page(state, page + 1)
-
-    def post_item(self, state: SourceState, post: dict, capture_id: int | None = None):
-        if not own_host(
-            state.source, str(post.get("link"))
-        ):  # an API that also serves other agencies' posts
-            self.not_stored(state, str(post["link"]), "off-site link")
-            return
-        try:
-            article = wordpress.article_from_post(post, state.source.id, self.now())
-            article.capture_id = capture_id
-            yield article
-        except Exception as exc:  # one bad post must not stop the source
-            self.record_error(state, str(post.get("link")), "extract", reason_of(exc))
-            self.logger.warning(
-                "%s: cannot read post %s: %s", state.source.id, post.get("link"), exc
-            )
-
-    # The live posts' links, a hundred a request: a stored post missing from them is checked
-    # (a trashed or deleted post answers 404), without re-fetching every known page.
-    def sweep_page(self, state: SourceState, page: int) -> scrapy.Request:
-        url = wordpress.links_url(state.api_root, page)
-        return self.request(url, self.parse_sweep, state, errback=self.sweep_failed, page=page)
-
-    def parse_sweep(self, response: Response):
-        state, page = self.state_of(response), response.meta["page"]
-        try:
-            posts = wordpress.parse_posts(response_text(response))
-        except (wordpress.NotWordPress, AttributeError):
-            return  # no sweep: nothing is concluded from it
-        for post in posts:
-            key = url_key(post["link"])
-            state.swept.add(key)
-            facts = state.known.get(key)
-            if facts and url_key(facts["url"]) != key:  # stored under its old permalink
-                state.moved.append(post["id"])
-        if page == 1:
-            state.sweep_pages = min(wordpress.total_pages(response.headers), self.max_api_pages)
-            for n in range(2, state.sweep_pages + 1):
-                yield self.sweep_page(state, n)
-        state.sweep_done += 1
-        if state.sweep_done == state.sweep_pages:
-            yield from self.confirm_missing(state)
-            yield from self.fetch_moved(state)
-
-    def confirm_missing(self, state: SourceState):
-        seen = state.swept | state.listed
-        for facts in state.articles:
-            if not {url_key(u) for u in (facts["url"], *facts["aliases"])} & seen:
-                yield self.article_request(state, facts["url"], "sweep", expected=facts["url"])
-
-    def fetch_moved(self, state: SourceState):
-        """Posts whose permalink changed (a new permalink structure): fetched by id, a hundred
-        a request, so the archive follows the site's new URLs under the same article ids."""
-        for start in range(0, len(state.moved), wordpress.PER_PAGE):
-            ids = state.moved[start : start + wordpress.PER_PAGE]
-            url = wordpress.posts_by_id_url(state.api_root, ids)
-            yield self.request(url, self.parse_moved, state, errback=self.sweep_failed)
-
-    def parse_moved(self, response: Response):
-        state = self.state_of(response)
-        try:
-            posts = wordpress.parse_posts(response_text(response))
-        except (wordpress.NotWordPress, AttributeError):
-            return
-        for post in posts:
-            yield from self.post_item(state, post, response.meta.get("capture_id"))
-
-    def sweep_failed(self, failure):
-        state = self.state_of(failure)  # an incomplete sweep concludes nothing
-        self.record_error(
-            state, failure.request.url, failure_kind(failure.value), reason_of(failure)
-        )
-
-    def api_failed(self, failure):
-        state, page = self.state_of(failure), failure.request.meta["page"]
-        if page == 1:
-            yield from self.method_failed(state, "wordpress", reason_of(failure))
-        else:
-            self.record_error(
-                state, failure.request.url, failure_kind(failure.value), reason_of(failure)
-            )
-
-    # -- RSS / Atom ---------------------------------------------------------------------------
-    def start_feed(self, state: SourceState, home=None):
-        hint = state.source.hints.get("feed_url")
-        found = state.home.feeds if state.home else []
-        state.feed_url = hint or (found[0] if found else detect.default_feed(state.source.url))
-        yield self.feed_page(state, 1)
-
-    def feed_page(self, state: SourceState, page: int) -> scrapy.Request:
-        url = feeds.page_url(state.feed_url, page)
-        return self.request(
-            url,
-            self.parse_feed,
-            state,
-            errback=self.feed_failed,
-            page=page,
-            conditional=page == 1 and state.trust_known,
-        )
-
-    def parse_feed(self, response: Response):
-        state, page = self.state_of(response), response.meta["page"]
-        if response.status == 304:  # the feed has not changed since the last run
-            self.settle(state, "feed")
-            return
-        try:
-            entries = feeds.parse_feed(response.body, response.url)
-        except feeds.NotAFeed as exc:
-            if page == 1:
-                yield from self.method_failed(state, "feed", str(exc))
-            return
-        if page == 1 and not entries:
-            yield from self.method_failed(state, "feed", "empty feed")
-            return
-        self.settle(state, "feed")
-        entries = [e for e in entries if state.first_listing(e.url)]
-        fresh = [e for e in entries if not state.is_known(e.url, e.updated)]
-        self.found(state, "feed", len(fresh))
-        for entry in entries:
-            if entry in fresh:
-                yield self.article_request(state, entry.url, "feed", feed_date=entry.published)
-            else:
-                yield self.seen(state, entry.url)
-        more = fresh or (entries and not state.trust_known)  # known entries: older are known
-        if more and page < self.max_listing_pages:
-            yield self.feed_page(state, page + 1)
-
-    def feed_failed(self, failure):
-        state, page = self.state_of(failure), failure.request.meta["page"]
-        if page == 1:
-            yield from self.method_failed(state, "feed", reason_of(failure))
-        # a failing later page is the normal end of a paged feed (404 past the last page)
-
-    # -- sitemaps ------------------------------------------------------------------------------
-    def start_sitemap(self, state: SourceState, home=None):
-        hint = state.source.hints.get("sitemap_url")
-        if hint:
-            state.sitemap_queue = [hint]
-            yield from self.next_sitemap(state)
-            return
-        robots = canonical_url(state.source.url).split("/", 3)[:3]
-        url = "/".join(robots) + "/robots.txt"
-        yield self.request(url, self.parse_robots, state, errback=self.robots_failed)
-
-    def parse_robots(self, response: Response):
-        state = self.state_of(response)
-        declared = sitemaps.robots_sitemaps(response.body, response.url)
-        state.sitemap_queue = declared or sitemaps.default_sitemaps(state.source.url)
-        yield from self.next_sitemap(state)
-
-    def robots_failed(self, failure):
-        state = self.state_of(failure)
-        state.sitemap_queue = sitemaps.default_sitemaps(state.source.url)
-        yield from self.next_sitemap(state)
-
-    def next_sitemap(self, state: SourceState):
-        """Try the candidate root sitemaps one at a time until one parses."""
-        if not state.sitemap_queue:
-            yield from self.method_failed(state, "sitemap", "no sitemap found")
-            return
-        url = state.sitemap_queue.pop(0)
-        yield self.request(url, self.parse_sitemap, state, errback=self.sitemap_failed, root=True)
-
-    def parse_sitemap(self, response: Response):
-        state, root = self.state_of(response), response.meta.get("root")
-        try:
-            kind, entries = sitemaps.parse_sitemap(response.body)
-        except sitemaps.NotASitemap:
-            if root:
-                yield from self.next_sitemap(state)
-            return
-        if response.status == 304:
-            self.settle(state, "sitemap")
-            return
-        if kind == "sitemapindex":
-            for entry in entries:
-                yield self.request(
-                    entry.url, self.parse_sitemap, state, errback=self.sitemap_failed
-                )
-            return
-        self.settle(state, "sitemap")
-        fresh = [e for e in entries if self.sitemap_entry_changed(state, e)]
-        self.found(state, "sitemap", len(fresh))
-        for entry in entries:
-            if entry in fresh:
-                yield self.article_request(state, entry.url, "sitemap")
-            else:
-                yield self.seen(state, entry.url)
-
-    def sitemap_entry_changed(self, state: SourceState, entry) -> bool:
-        """New, or its <lastmod> is later than the stored modification (or fetch) time."""
-        return not state.is_known(entry.url, entry.lastmod)
-
-    def sitemap_failed(self, failure):
-        state = self.state_of(failure)
-        if failure.request.meta.get("root"):
-            yield from self.next_sitemap(state)
-        else:
-            self.record_error(
-                state, failure.request.url, failure_kind(failure.value), reason_of(failure)
-            )
-
-    # -- paginated HTML listings --------------------------------------------------------------
-    def start_listing(self, state: SourceState, home=None):
-        hint = state.source.hints.get("listing_url")
-        if hint:
-            yield self.listing_request(state, hint)
-            return
-        if state.home_response is not None:
-            yield from self.listing_home(state, state.home_response)
-        else:
-            yield from self.method_failed(state, "listing", "homepage is not HTML")
-
-    def listing_home(self, state: SourceState, response: TextResponse):
-        """The homepage itself may list articles; its news menu links lead to listings."""
-        tree = parse(response_text(response), response.url)
-        hosts = state.source.hosts
-        pages = listings.listing_candidates(tree, response.url, hosts)
-        pages += listings.next_pages(tree, response.url, hosts)  # the homepage may be page 1
-        links = listings.article_links(tree, response.url, hosts)
-        if not pages and not links:
-            yield from self.method_failed(state, "listing", "no listing or article links")
-            return
-        fresh = yield from self.listed(state, links)
-        if fresh or not state.trust_known or not links:
-            for url in pages:
-                yield self.listing_request(state, url)
-
-    def listing_request(self, state: SourceState, url: str) -> scrapy.Request:
-        return self.request(url, self.parse_listing, state, errback=self.listing_failed)
-
-    def parse_listing(self, response: Response):
-        state = self.state_of(response)
-        state.listing_pages += 1
-        tree = parse(response_text(response), response.url)
-        links = listings.article_links(tree, response.url, state.source.hosts)
-        fresh = yield from self.listed(state, links)
-        more = fresh or not state.trust_known  # a page of known links: older ones are known
-        if more and state.listing_pages < self.max_listing_pages:
-            for url in listings.next_pages(tree, response.url, state.source.hosts):
-                yield self.listing_request(state, url)
-
-    def listed(self, state: SourceState, links: list[str]):
-        """Fetch the unknown article links of a listing; returns how many there were."""
-        links = [url for url in links if state.first_listing(url)]
-        fresh = [url for url in links if not state.is_known(url)]
-        self.found(state, "listing", len(fresh))
-        if links:
-            self.settle(state, "listing")
-        for url in links:
-            if url in fresh:
-                yield self.article_request(state, url, "listing")
-            else:
-                yield self.seen(state, url)
-        return len(fresh)
-
-    def listing_failed(self, failure):
-        state = self.state_of(failure)
-        self.record_error(
-            state, failure.request.url, failure_kind(failure.value), reason_of(failure)
-        )
+    def index_failed(self, failure):
+        yield from self.discovery[failure.request.meta["method"]].failed(failure)
 
     # -- article pages ---------------------------------------------------------------------
     def article_request(self, state: SourceState, url: str, via: str, **meta) -> scrapy.Request:

@@ -15,7 +15,8 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _INVISIBLE_TABLE = str.maketrans("", "", INVISIBLE)
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
-_DIGIT_TABLE = str.maketrans(THAI_DIGITS, "0123456789")
+DIGIT_TABLE = str.maketrans(THAI_DIGITS, "0123456789")  # Thai digits to ASCII, for translate
+_DIGIT_TABLE = DIGIT_TABLE
 
 # Nikhahit + sara aa typed as two characters, optionally with a tone mark between them
 # (the keyboard order of ำ with a tone mark is tone first, then ำ).

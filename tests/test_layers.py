@@ -1,0 +1,56 @@
+"""Which modules may import which: extraction stays Scrapy-free (a saved page is a complete
+input), lower modules never import the command line, Thai word tables live in crawler/thai."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+LOWER = ["crawler", "archive"]
+ENTRY_POINTS = {"archive/cli.py", "archive/__main__.py"}
+
+
+def imported_modules(path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_extraction_does_not_import_scrapy():
+    code = (
+        "import sys, crawler.extract.page, crawler.extract.wordpress, crawler.extract.links, "
+        "crawler.ids, crawler.thai.dates; print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('scrapy', 'twisted')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_lower_modules_never_import_the_command_line():
+    offenders = []
+    for top in LOWER:
+        for path in (ROOT / top).rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative not in ENTRY_POINTS and "archive.cli" in imported_modules(path):
+                offenders.append(relative)
+    assert offenders == []
+
+
+def test_thai_digit_and_month_tables_only_in_crawler_thai():
+    table = re.compile("๐๑๒๓๔๕๖๗๘๙|มกราคม|กุมภาพันธ์|\\bBE_OFFSET = 543")
+    offenders = [
+        path.relative_to(ROOT).as_posix()
+        for top in LOWER
+        for path in (ROOT / top).rglob("*.py")
+        if table.search(path.read_text("utf-8")) and "crawler/thai/" not in path.as_posix()
+    ]
+    assert offenders == []
