@@ -8,8 +8,9 @@ The index therefore holds two columns of pre-split text in a contentless FTS5 ta
   of 3+ characters is a phrase of its trigrams; a shorter one a prefix match (``ปี*``). So
   any substring is found exactly. Trigrams rather than bigrams: a long phrase of common
   bigrams took twice as long to match (bench/bench_search.py), for 0.9x instead of 0.7x size.
-* ``words``: PyThaiNLP ``newmm`` words. A query word found here adds to the bm25 score, so a
-  whole word (``สอบ``) ranks above the same letters inside a longer word (``ตรวจสอบ``).
+* ``words``: newmm words (``archive.segment``: nlpo3, the Rust newmm). A query word
+  found here adds to the bm25 score, so a whole word (``สอบ``) ranks above the same
+  letters inside a longer word (``ตรวจสอบ``).
   Only ranked queries (the relevance view) carry the words phrases; filtering needs the
   grams phrase alone, and ``archive.matches`` keeps its result per query for the plugins.
 
@@ -25,10 +26,10 @@ recomputes the old grams from them, deletes, and indexes the new text.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import sqlite_utils
 
+from archive import segment
 from crawler.thai.text import searchable_text
 
 INDEX = "articles_search"
@@ -88,15 +89,8 @@ def grams(text: str) -> str:
     return " ".join(g for run in runs(text) for g in run_grams(run))
 
 
-@lru_cache(maxsize=1)
-def _newmm():
-    from pythainlp.tokenize import word_tokenize  # slow import: only when indexing
-
-    return word_tokenize
-
-
 def run_words(run: str) -> str:
-    return " ".join(w for w in _newmm()(run, engine="newmm") if w.strip())
+    return " ".join(w for w in segment.words(run) if w.strip())
 
 
 def words(text: str) -> str:
