@@ -86,7 +86,11 @@ def run_grams(run: str) -> list[str]:
 
 
 def grams(text: str) -> str:
-    return " ".join(g for run in runs(text) for g in run_grams(run))
+    return grams_of(runs(text))
+
+
+def grams_of(text_runs: list[str]) -> str:
+    return " ".join(g for run in text_runs for g in run_grams(run))
 
 
 def run_words(run: str) -> str:
@@ -95,18 +99,30 @@ def run_words(run: str) -> str:
 
 def words(text: str) -> str:
     """newmm words of the searchable text, one run at a time, runs parted by RUN_BREAK."""
-    return f" {RUN_BREAK} ".join(run_words(run) for run in runs(text))
+    return words_of(runs(text))
+
+
+def words_of(text_runs: list[str]) -> str:
+    return f" {RUN_BREAK} ".join(run_words(run) for run in text_runs)
 
 
 def document(title: str | None, body: str | None) -> tuple[str, str]:
-    text = "\n".join(filter(None, [title, body]))
-    return grams(text), words(text)
+    """(grams, words) of an article: its text normalised and cut into runs once."""
+    text_runs = runs("\n".join(filter(None, [title, body])))
+    return grams_of(text_runs), words_of(text_runs)
 
 
-def index_article(db: sqlite_utils.Database, rowid: int, title: str | None, body: str | None):
-    """(Re-)index one article; call inside the transaction that wrote it."""
+def index_article(
+    db: sqlite_utils.Database,
+    rowid: int,
+    title: str | None,
+    body: str | None,
+    doc: tuple[str, str] | None = None,
+):
+    """(Re-)index one article (``doc``: its document, when derived already); call inside
+    the transaction that wrote it."""
     _forget(db, rowid)
-    insert_document(db, rowid, document(title, body))
+    insert_document(db, rowid, doc or document(title, body))
 
 
 def insert_document(db: sqlite_utils.Database, rowid: int, doc: tuple[str, str]) -> None:
