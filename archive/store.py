@@ -306,9 +306,12 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
         db["articles"].update(aid, row)
     else:
         db["articles"].insert(row | {"first_seen_at": now})
+    if stored:  # the text it replaces moves to its own version row (migration 0011)
+        past = {"title": stored["title"], "body_text": stored["body_text"]}
+        db["article_versions"].update((aid, stored["version"] or 1), past)
     db["article_versions"].insert(
         {k: row[k] for k in VERSIONED}
-        | {"article_id": aid, "version": version}
+        | {"article_id": aid, "version": version, "title": None, "body_text": None}
         | {"capture_id": article.capture_id}
     )
     _replace_children(db, aid, article)
