@@ -59,7 +59,7 @@ class StorePipeline:
             self.outcomes[source][outcome] += 1
             seen[key] = outcome
 
-    async def close_spider(self, spider=None):
+    def close_spider(self, spider=None):
         spider = spider or self.crawler.spider
         report = spider.source_report()
         for source, counts in report.items():
@@ -75,7 +75,9 @@ class StorePipeline:
         status = "finished" if reason == "finished" else f"interrupted ({reason})"
         errors = [*spider.errors, *self.run.errors]
         changed = any(done["new"] or done["updated"] for done in self.outcomes.values())
-        await self.run.call(finish, self.run.run_id, errors, report, status, changed)
+        # Waited for here, on the reactor thread: the run record is written before anything
+        # else of the crawl can end (a signal now must not leave the run "running").
+        self.run.open().call(finish, self.run.run_id, errors, report, status, changed)
 
 
 def finish(db, run_id: int, errors: list, report: dict, status: str, regroup: bool) -> None:
