@@ -40,9 +40,7 @@ class ArchiveRun:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("EDUNEWS_ARCHIVE", True):
             raise NotConfigured("no archive in this process (a Redis worker)")
-        run = cls(crawler)
-        crawler.edunews_run = run
-        return run
+        return archive_run(crawler)
 
     def open(self) -> Writer:
         """The writer, started on first use (a middleware may need it before spider_opened)."""
@@ -95,7 +93,9 @@ def _deferred(future) -> defer.Deferred:
 
 
 def archive_run(crawler) -> ArchiveRun:
-    run = getattr(crawler, "edunews_run", None)
-    if run is None:
-        raise RuntimeError("the ArchiveRun extension is not enabled (EXTENSIONS)")
-    return run
+    """The crawler's one ArchiveRun. Made here on first use, so a crawl whose EXTENSIONS
+    setting was replaced (``-s EXTENSIONS=...``) still has its run owner: storing depends
+    on it."""
+    if getattr(crawler, "edunews_run", None) is None:
+        crawler.edunews_run = ArchiveRun(crawler)
+    return crawler.edunews_run

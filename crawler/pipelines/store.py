@@ -25,6 +25,7 @@ def save(db, item) -> str:
 class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
+        self.run = archive_run(crawler)  # made now if EXTENSIONS left it out: before spider_opened
         self.outcomes: dict[str, Counter] = defaultdict(Counter)
         # An article met twice in a run (listed, then re-checked) counts once, by its
         # strongest outcome.
@@ -33,10 +34,6 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
-
-    @property
-    def run(self):
-        return archive_run(self.crawler)
 
     async def process_item(self, item, spider=None):
         if not isinstance(item, Article | Seen | Removed):
