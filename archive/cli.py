@@ -19,9 +19,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive import export, locks, registry, runlogs, shutdown, store
+from archive.process import prepare
 from crawler.extract.html import decode_html
 from crawler.extract.page import extract_article
-from crawler.pipelines.normalise import normalise_article
 from crawler.project import SettingsError, project_settings
 from crawler.sources import SourcesError, load_sources, select
 
@@ -85,7 +85,8 @@ def run_crawl(settings: Settings) -> int | None:
     # Signals are archive.shutdown's (caught since start-up) routed to the GracefulStop
     # extension, not Scrapy's, which it installs only once the reactor runs.
     process.start(install_signal_handlers=False)
-    return crawler.stats.get_value("edunews/run_id")
+    run = getattr(crawler, "edunews_run", None)  # crawler.run.ArchiveRun
+    return run.run_id if run else None
 
 
 def report_run(db_path: str, run_id: int) -> int:
@@ -122,7 +123,7 @@ def cmd_extract(args) -> int:
         if not path.is_file():
             raise UsageError(f"no such file: {target}")
         html, url = decode_html(path.read_bytes()), args.url or path.resolve().as_uri()
-    article = normalise_article(extract_article(url, html))
+    article = prepare(extract_article(url, html)).article
     print(json.dumps(asdict(article), ensure_ascii=False, indent=2))
     return 0
 

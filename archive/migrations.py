@@ -261,6 +261,28 @@ def _article_aliases(db: sqlite_utils.Database) -> None:
     db["article_aliases"].create_index(["article_id"])
 
 
+@migration("0011_versions_keep_past_text")
+def _versions_keep_past_text(db: sqlite_utils.Database) -> None:
+    """Each text once: the current version's title and body live in ``articles`` only; a
+    version row gets its own copy when a newer version replaces it. The view
+    ``article_version_texts`` shows every version with its text, for readers and the
+    history pages."""
+    db.execute(
+        "update article_versions set title = null, body_text = null "
+        "where (article_id, version) in (select id, version from articles)"
+    )
+    db.execute(VERSION_TEXTS)
+
+
+VERSION_TEXTS = """
+create view article_version_texts as
+select v.article_id, v.version, v.fetched_at,
+       case when v.version = a.version then a.title else v.title end as title,
+       case when v.version = a.version then a.body_text else v.body_text end as body_text,
+       v.published_at, v.modified_at, v.event_date, v.content_hash, v.capture_id
+from article_versions v join articles a on a.id = v.article_id
+"""
+
 VERSIONED = (
     "fetched_at",
     "title",

@@ -42,7 +42,19 @@ def key(run: str, what: str) -> str:
     return f"edunews:{run}:{what}"
 
 
-def redis_settings(url: str, run: str) -> dict:
+STORE_PIPELINE = "crawler.pipelines.store.StorePipeline"
+
+
+def worker_pipelines(pipelines: dict) -> dict:
+    """The crawl's own pipelines (``archive.process.prepare`` and any step added there),
+    with the Redis list where the archive's store was."""
+    priority = pipelines.get(STORE_PIPELINE, 300)
+    return {k: v for k, v in pipelines.items() if k != STORE_PIPELINE} | {
+        "archive.queue.RedisItems": priority
+    }
+
+
+def redis_settings(url: str, run: str, pipelines: dict) -> dict:
     """Scrapy settings that make a crawl one worker of a shared run."""
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
@@ -55,11 +67,8 @@ def redis_settings(url: str, run: str) -> dict:
         # Workers have no archive: nothing to compare with, nowhere to record captures.
         "EDUNEWS_INCREMENTAL": False,
         "EDUNEWS_WARC_ENABLED": False,
-        "ITEM_PIPELINES": {
-            "crawler.pipelines.normalise.NormalisePipeline": 100,
-            "crawler.pipelines.validate.ValidatePipeline": 200,
-            "archive.queue.RedisItems": 300,
-        },
+        "EDUNEWS_ARCHIVE": False,  # no run owner, no writer: the writer process stores
+        "ITEM_PIPELINES": worker_pipelines(pipelines),
     }
 
 
@@ -203,11 +212,10 @@ class SharedArchiveSpider(SharedDiscovery, ArchiveSpider):
 
 # -- the single writer ---------------------------------------------------------------------------
 def save(db, item) -> str:
-    if isinstance(item, items.Seen):
-        return "unchanged" if store.touch(db, item.url) else "unknown"
-    if isinstance(item, items.Removed):
-        return "removed" if store.mark_removed(db, item.url, item.reason) else "gone"
-    return store.save_article(db, item)
+    """The crawl's own store step (the worker prepared the item already)."""
+    from crawler.pipelines.store import save as store_item
+
+    return store_item(db, item)
 
 
 def finished(server, run: str) -> bool:
@@ -252,7 +260,8 @@ def cmd_worker(args) -> int:
     from crawler.project import project_settings
 
     settings = project_settings(args.set, EDUNEWS_SOURCES=args.sources, EDUNEWS_ONLY=args.only)
-    settings.setdict(redis_settings(args.redis, args.run), priority="cmdline")
+    pipelines = settings.getdict("ITEM_PIPELINES")
+    settings.setdict(redis_settings(args.redis, args.run, pipelines), priority="cmdline")
     process = CrawlerProcess(settings)
     process.crawl(SharedArchiveSpider)
     process.start()

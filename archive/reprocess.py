@@ -2,10 +2,11 @@
 the whole history.
 
 For each stored article, the capture its latest version was read from (a revisit resolves to
-the response it repeats) is read back from its WARC file, decoded, extracted and normalised
-exactly as the crawler does, and saved through ``archive.store`` (a changed result becomes a
-new version pointing at the same capture). What the capture cannot say again is kept from the
-stored row: source, fetch time, how the article was discovered, a date taken from its feed.
+the response it repeats) is read back from its WARC file, decoded, extracted and prepared
+exactly as the crawler does (``archive.process.prepare``), and saved through
+``archive.store`` (a changed result becomes a new version pointing at the same capture).
+What the capture cannot say again is kept from the stored row: source, fetch time, how the
+article was discovered, a date taken from its feed.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import store, warc
+from archive.process import prepare
 from crawler.discovery.wordpress import article_from_post
 from crawler.extract.html import decode_html
 from crawler.extract.page import extract_article, looks_like_article
 from crawler.items import Article
-from crawler.pipelines.normalise import normalise_article
-from crawler.pipelines.validate import problems
 
 logger = logging.getLogger(__name__)
 
+BATCH = 100  # articles per transaction
 OUTCOMES = ("new", "updated", "unchanged", "missing_capture", "not_article", "invalid", "failed")
 
 LATEST = """
@@ -58,9 +59,11 @@ def reprocess(
     the spider keeps them.
     """
     outcomes = Counter()
-    for row in latest_versions(db, source):
-        outcome = reprocess_one(db, Path(warc_dir), row, stats)
-        outcomes[outcome] += 1
+    rows = latest_versions(db, source)
+    for start in range(0, len(rows), BATCH):
+        with store.batch(db):  # one transaction per batch, as the crawl's writer does
+            for row in rows[start : start + BATCH]:
+                outcomes[reprocess_one(db, Path(warc_dir), row, stats)] += 1
     return outcomes
 
 
@@ -82,10 +85,11 @@ def reprocess_one(db, warc_dir: Path, row: dict, stats=None) -> str:
         return "failed"
     if article is None:
         return "not_article"
-    if problems(article):  # what the crawl's ValidatePipeline would drop
-        logger.warning("%s: reprocessed article is invalid: %s", row["url"], problems(article))
+    prepared = prepare(article)  # the crawl's own path: normalise, then check
+    if not prepared.ok:
+        logger.warning("%s: reprocessed article is invalid: %s", row["url"], prepared.problems)
         return "invalid"
-    return save(db, row, article)
+    return save(db, row, prepared.article)
 
 
 def response_capture(db, capture_id: int | None) -> dict:
@@ -105,8 +109,9 @@ def response_capture(db, capture_id: int | None) -> dict:
 
 
 def rebuild(row: dict, capture: dict, stored: warc.Stored, stats=None) -> Article | None:
-    """The article as the crawler would build it from these bytes today; None if the
-    extractor no longer takes the page for an article."""
+    """The article as the crawler's extraction would build it from these bytes today, before
+    ``archive.process.prepare``; None if the extractor no longer takes the page for an
+    article."""
     body = warc.decode_content(stored.payload, stored.header("Content-Encoding"))
     content_type = stored.header("Content-Type") or capture["content_type"]
     if "json" in (content_type or ""):
@@ -115,7 +120,7 @@ def rebuild(row: dict, capture: dict, stored: warc.Stored, stats=None) -> Articl
         article = from_html(row, stored.url, decode_html(body, content_type), stats)
     if article is None:
         return None
-    return keep_stored_facts(normalise_article(article), row)
+    return keep_stored_facts(article, row)
 
 
 def from_html(row: dict, url: str, html: str, stats=None) -> Article | None:

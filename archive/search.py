@@ -8,8 +8,9 @@ The index therefore holds two columns of pre-split text in a contentless FTS5 ta
   of 3+ characters is a phrase of its trigrams; a shorter one a prefix match (``ปี*``). So
   any substring is found exactly. Trigrams rather than bigrams: a long phrase of common
   bigrams took twice as long to match (bench/bench_search.py), for 0.9x instead of 0.7x size.
-* ``words``: PyThaiNLP ``newmm`` words. A query word found here adds to the bm25 score, so a
-  whole word (``สอบ``) ranks above the same letters inside a longer word (``ตรวจสอบ``).
+* ``words``: newmm words (``archive.segment``: nlpo3, the Rust newmm). A query word
+  found here adds to the bm25 score, so a whole word (``สอบ``) ranks above the same
+  letters inside a longer word (``ตรวจสอบ``).
   Only ranked queries (the relevance view) carry the words phrases; filtering needs the
   grams phrase alone, and ``archive.matches`` keeps its result per query for the plugins.
 
@@ -25,10 +26,10 @@ recomputes the old grams from them, deletes, and indexes the new text.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import sqlite_utils
 
+from archive import segment
 from crawler.thai.text import searchable_text
 
 INDEX = "articles_search"
@@ -85,34 +86,43 @@ def run_grams(run: str) -> list[str]:
 
 
 def grams(text: str) -> str:
-    return " ".join(g for run in runs(text) for g in run_grams(run))
+    return grams_of(runs(text))
 
 
-@lru_cache(maxsize=1)
-def _newmm():
-    from pythainlp.tokenize import word_tokenize  # slow import: only when indexing
-
-    return word_tokenize
+def grams_of(text_runs: list[str]) -> str:
+    return " ".join(g for run in text_runs for g in run_grams(run))
 
 
 def run_words(run: str) -> str:
-    return " ".join(w for w in _newmm()(run, engine="newmm") if w.strip())
+    return " ".join(w for w in segment.words(run) if w.strip())
 
 
 def words(text: str) -> str:
     """newmm words of the searchable text, one run at a time, runs parted by RUN_BREAK."""
-    return f" {RUN_BREAK} ".join(run_words(run) for run in runs(text))
+    return words_of(runs(text))
+
+
+def words_of(text_runs: list[str]) -> str:
+    return f" {RUN_BREAK} ".join(run_words(run) for run in text_runs)
 
 
 def document(title: str | None, body: str | None) -> tuple[str, str]:
-    text = "\n".join(filter(None, [title, body]))
-    return grams(text), words(text)
+    """(grams, words) of an article: its text normalised and cut into runs once."""
+    text_runs = runs("\n".join(filter(None, [title, body])))
+    return grams_of(text_runs), words_of(text_runs)
 
 
-def index_article(db: sqlite_utils.Database, rowid: int, title: str | None, body: str | None):
-    """(Re-)index one article; call inside the transaction that wrote it."""
+def index_article(
+    db: sqlite_utils.Database,
+    rowid: int,
+    title: str | None,
+    body: str | None,
+    doc: tuple[str, str] | None = None,
+):
+    """(Re-)index one article (``doc``: its document, when derived already); call inside
+    the transaction that wrote it."""
     _forget(db, rowid)
-    insert_document(db, rowid, document(title, body))
+    insert_document(db, rowid, doc or document(title, body))
 
 
 def insert_document(db: sqlite_utils.Database, rowid: int, doc: tuple[str, str]) -> None:

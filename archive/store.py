@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +20,56 @@ import sqlite_utils
 
 from archive import search, stories
 from archive.migrations import VERSIONED, calendar_fields, check_archive, migrate
-from crawler.ids import article_id
+from archive.process import Derived, derive
+from crawler.ids import article_id, url_key
 from crawler.items import Article, Attachment, Credits, Image
 
 
 class ArchiveError(Exception):
     """A problem with the database file that the user must fix (one-line message)."""
+
+
+class BatchConnection(sqlite3.Connection):
+    """``with conn:`` commits, as usual, unless a batch is open (``batch``): then each
+    ``with`` is a savepoint, rolled back alone on an error, and the batch's end commits.
+    sqlite-utils and this module both write inside ``with db.conn:``, so this is how many
+    articles share one transaction without either changing."""
+
+    batching = False
+
+    def __enter__(self):
+        if not self.batching:
+            return super().__enter__()
+        self.execute("savepoint edunews_write")
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if not self.batching:
+            return super().__exit__(exc_type, exc, tb)
+        if exc_type is not None:
+            self.execute("rollback to edunews_write")
+        self.execute("release edunews_write")
+        return False
+
+
+@contextmanager
+def batch(db: sqlite_utils.Database):
+    """One transaction for every write inside: committed at the end, rolled back whole if
+    the process dies first (a killed run loses at most the batch in flight)."""
+    conn = db.conn
+    if not isinstance(conn, BatchConnection) or conn.batching:
+        yield
+        return
+    conn.execute("begin")
+    conn.batching = True
+    try:
+        yield
+    except BaseException:
+        conn.batching = False
+        conn.rollback()
+        raise
+    conn.batching = False
+    conn.commit()
 
 
 def now_iso() -> str:
@@ -38,7 +83,7 @@ def open_db(path: str | os.PathLike, *, create: bool = True) -> sqlite_utils.Dat
         raise ArchiveError(f"database not found: {path} (run `edunews crawl` first or pass --db)")
     _check_writable_dir(path.parent if create else None)
     try:
-        conn = sqlite3.connect(path, timeout=30)
+        conn = sqlite3.connect(path, timeout=30, factory=BatchConnection)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA busy_timeout = 30000")
         db.execute("PRAGMA foreign_keys = ON")
@@ -168,13 +213,16 @@ STORED = (
 )
 
 
-def save_article(db: sqlite_utils.Database, article: Article) -> str:
+def save_article(
+    db: sqlite_utils.Database, article: Article, derived: Derived | None = None
+) -> str:
     """Store one article; returns "new", "updated" (a new version), "unchanged" (including a
     refresh of metadata in place) or "foreign" (stored under another source: left alone).
 
     Several paths reach one article (API, feed, sitemap, listing, its page, a re-check);
     ``merge`` keeps what one path gave and another lacks. Every new version becomes a
-    numbered row of ``article_versions`` pointing at its raw capture.
+    numbered row of ``article_versions`` pointing at its raw capture. ``derived``: the
+    article's heavy forms (``archive.process.derive``), when computed already.
     """
     now = now_iso()
     aid, stored = _find(db, article)
@@ -183,12 +231,12 @@ def save_article(db: sqlite_utils.Database, article: Article) -> str:
     if stored:
         article = merge(db, aid, stored, article)
     with db.conn:
-        outcome = _write(db, aid, stored, article, now)
+        outcome = _write(db, aid, stored, article, now, derived)
         _remember_aliases(db, aid, article, stored)
     return outcome
 
 
-def _write(db, aid: str, stored: dict | None, article: Article, now: str) -> str:
+def _write(db, aid: str, stored, article: Article, now: str, derived: Derived | None) -> str:
     digest = content_hash(article)
     if stored and stored["content_hash"] == digest:
         db["articles"].update(aid, _seen(article, now) | _moved(db, aid, stored, article))
@@ -196,7 +244,7 @@ def _write(db, aid: str, stored: dict | None, article: Article, now: str) -> str
     if stored and not really_changed(stored, article):
         _refresh(db, aid, article, digest, now, stored)
         return "unchanged"
-    _new_version(db, aid, article, digest, now, stored)
+    _new_version(db, aid, article, digest, now, stored, derived)
     return "updated" if stored else "new"
 
 
@@ -241,7 +289,7 @@ def _stored(db: sqlite_utils.Database, aid: str) -> dict | None:
     return next(iter(rows), None)
 
 
-def _new_version(db, aid: str, article: Article, digest: str, now: str, stored) -> None:
+def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, derived) -> None:
     version = (stored["version"] or 1) + 1 if stored else 1
     row = _article_row(article, digest, now) | {"version": version, "removed_at": None}
     row["id"] = aid
@@ -253,16 +301,21 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored) 
         db["articles"].update(aid, row)
     else:
         db["articles"].insert(row | {"first_seen_at": now})
+    if stored:  # the text it replaces moves to its own version row (migration 0011)
+        past = {"title": stored["title"], "body_text": stored["body_text"]}
+        db["article_versions"].update((aid, stored["version"] or 1), past)
     db["article_versions"].insert(
         {k: row[k] for k in VERSIONED}
-        | {"article_id": aid, "version": version}
+        | {"article_id": aid, "version": version, "title": None, "body_text": None}
         | {"capture_id": article.capture_id}
     )
     _replace_children(db, aid, article)
     rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
-    search.index_article(db, rowid, article.title, article.body_text)
-    minhash = stories.signature(article.title, article.body_text)
-    db["article_signatures"].upsert({"article_id": aid, "minhash": minhash}, pk="article_id")
+    if derived is None or (derived.title, derived.body) != (article.title, article.body_text):
+        derived = derive(article.title, article.body_text)  # merge changed the text
+    search.index_article(db, rowid, article.title, article.body_text, derived.document)
+    signature = {"article_id": aid, "minhash": derived.signature}
+    db["article_signatures"].upsert(signature, pk="article_id")
 
 
 def _refresh(db, aid: str, article: Article, digest: str, now: str, stored: dict) -> None:

@@ -1,13 +1,18 @@
 """Crawl throughput and memory: the full pipeline vs a bare Scrapy spider on the same URLs.
 
-    python bench/bench_throughput.py [--runs 3] [--no-polite]
+    python bench/bench_throughput.py [--runs 3] [--sites 5] [--per-site 170]
 
-Serves the sample sites on 127.0.0.1, crawls them with delays off through `edunews crawl`
-(discovery, extraction, Thai normalisation, WARC capture, SQLite), records every URL the
-sites served, then fetches exactly those URLs with a spider that does nothing with them:
-the ceiling on this machine. Prints medians of --runs runs; peak RSS is the crawl process's
-own (wait4). A polite run (project defaults) gives pages per hour per host; the archive's
-size per article gives the disk needed per 100,000 articles.
+Serves --sites sample agency sites (tests/sites/fleet.py: the four sample platforms, corpus
+articles, one loopback address each), crawls them with delays off through a real
+`edunews crawl` (discovery, extraction, Thai normalisation, WARC capture, SQLite, search
+index, stories), then fetches exactly the URLs that crawl fetched (its captures) with a
+spider that does nothing with them: the ceiling on this machine. Each run does both, one
+after the other, so their ratio is measured under the same load. Start-up is excluded:
+a crawl's time runs from the first request any site received to the process's exit (so
+the writes left after the last fetch count). Peak RSS is the crawl process's own (wait4).
+
+Goals (issue 13): pipeline ≥ 40 % of the bare spider's pages/s, ≥ 100 pages/s, peak RSS ≤
+300 MB. Prints medians of --runs; exits 1 when a goal is missed.
 
 This file is also the bare spider: ``scrapy runspider bench/bench_throughput.py -a urls=F``.
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -30,6 +36,7 @@ FAST = [
     "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
     "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=WARNING",
 ]  # fmt: skip
+GOALS = {"ratio": 0.40, "pages_per_s": 100.0, "rss_mb": 300.0}
 
 
 class BareSpider(scrapy.Spider):
@@ -50,115 +57,106 @@ class BareSpider(scrapy.Spider):
         return None
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, int, int]:
-    """(seconds, exit status, peak RSS in MB) of one child process."""
-    started = time.perf_counter()
-    child = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+class FirstRequest:
+    """Wraps the fleet's meter: when the first request of a crawl reached any site."""
+
+    def __init__(self, meter):
+        self.at: float | None = None
+        self._enter = meter.enter
+        meter.enter = self.enter
+
+    def enter(self, host: str) -> None:
+        if self.at is None:
+            self.at = time.perf_counter()
+        self._enter(host)
+
+
+def timed(args: list[str], cwd: Path, first: FirstRequest) -> dict:
+    """Seconds from the first request to the exit, exit status, peak RSS (MB)."""
+    first.at = None
+    child = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - started, child.returncode, usage.ru_maxrss // 1024
+    ended = time.perf_counter()
+    rc = os.waitstatus_to_exitcode(status)
+    if rc:
+        sys.exit(f"{args[:4]} failed ({rc}): {child.stderr.read().decode()[-2000:]}")
+    return {"seconds": ended - (first.at or ended), "rss": usage.ru_maxrss / 1024}
 
 
-def pipeline_run(sites, registry: Path, work: Path, extra: list[str]) -> dict:
+def pipeline_run(registry: Path, work: Path, first: FirstRequest) -> dict:
     db = work / f"run-{time.monotonic_ns()}" / "archive.db"
-    sites.clear_log()
     args = [sys.executable, "-m", "archive.cli", "crawl", "--sources", str(registry)]
-    seconds, rc, rss = timed([*args, "--db", str(db), "-q", *extra], ROOT)
-    urls = [base.rstrip("/") + path for name, base in sites.urls.items()
-            for path in sites.request_log[name]]  # fmt: skip
-    return {"seconds": seconds, "rc": rc, "rss": rss, "db": db, "urls": urls}
+    run = timed([*args, "--db", str(db), "-q", *FAST], ROOT, first)
+    conn = sqlite3.connect(db)
+    try:
+        run["urls"] = [r[0] for r in conn.execute("select url from captures order by id")]
+        run["articles"] = conn.execute("select count(*) from articles").fetchone()[0]
+    finally:
+        conn.close()
+    run["pages"] = len(run["urls"])
+    return run | {"db": db}
 
 
-def bare_run(urls: list[str], work: Path) -> dict:
+def bare_run(urls: list[str], work: Path, first: FirstRequest) -> dict:
     listing = work / "urls.txt"
     listing.write_text("\n".join(urls))
     args = [sys.executable, "-m", "scrapy", "runspider", str(Path(__file__).resolve())]
-    args += ["-a", f"urls={listing}", *FAST]
-    seconds, rc, rss = timed(args, work)  # outside the project: no project settings
-    return {"seconds": seconds, "rc": rc, "rss": rss}
-
-
-def count_articles(db: Path) -> int:
-    import sqlite3
-
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("select count(*) from articles").fetchone()[0]
-    finally:
-        conn.close()
-
-
-def disk_per_article(db: Path) -> tuple[float, float]:
-    """(database KB, WARC KB) per stored article."""
-    n = count_articles(db)
-    warc = sum(p.stat().st_size for p in db.parent.rglob("*.warc.gz"))
-    return db.stat().st_size / 1024 / n, warc / 1024 / n
+    return timed([*args, "-a", f"urls={listing}", *FAST], work, first) | {"pages": len(urls)}
 
 
 def median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def report_throughput(pipe: list[dict], bare: list[dict], articles: int) -> None:
-    pages = len(pipe[0]["urls"])
-    p_s, b_s = median(pipe, "seconds"), median(bare, "seconds")
-    print(f"pages per crawl: {pages}; articles: {articles}; runs: {len(pipe)} (medians)")
-    print(f"{'':22}{'seconds':>9}{'pages/s':>9}{'articles/s':>12}{'peak RSS MB':>13}")
-    print(
-        f"{'edunews crawl':22}{p_s:9.2f}{pages / p_s:9.1f}{articles / p_s:12.1f}"
-        f"{median(pipe, 'rss'):13.0f}"
-    )
-    bare_rss = median(bare, "rss")
-    print(f"{'bare scrapy, same URLs':22}{b_s:9.2f}{pages / b_s:9.1f}{'':12}{bare_rss:13.0f}")
-    print(f"pipeline overhead: {p_s / b_s:.2f}x the bare fetch time")
+def report(pairs: list[tuple[dict, dict]]) -> int:
+    pipe, bare = [p for p, _ in pairs], [b for _, b in pairs]
+    for run in pipe + bare:
+        run["pages_per_s"] = run["pages"] / run["seconds"]
+    ratios = [p["pages_per_s"] / b["pages_per_s"] for p, b in pairs]
+    print(f"pages per crawl: {pipe[0]['pages']}; articles: {pipe[0]['articles']}; "
+          f"runs: {len(pairs)} (medians; start-up excluded)")  # fmt: skip
+    print(f"{'':24}{'seconds':>9}{'pages/s':>9}{'peak RSS MB':>13}")
+    for name, runs in (("edunews crawl", pipe), ("bare scrapy, same URLs", bare)):
+        print(f"{name:24}{median(runs, 'seconds'):9.2f}{median(runs, 'pages_per_s'):9.1f}"
+              f"{median(runs, 'rss'):13.0f}")  # fmt: skip
+    ratio = statistics.median(ratios)
+    print(f"pipeline / bare pages/s: {ratio:.0%} (each run: "
+          f"{', '.join(f'{r:.0%}' for r in ratios)})")  # fmt: skip
+    got = {"ratio": ratio, "pages_per_s": median(pipe, "pages_per_s")}
+    missed = [k for k, goal in GOALS.items() if k != "rss_mb" and got[k] < goal]
+    if median(pipe, "rss") > GOALS["rss_mb"]:
+        missed.append("rss_mb")
+    print("goals: " + ("all met" if not missed else f"missed {', '.join(missed)} ({GOALS})"))
+    return 1 if missed else 0
 
 
-def report_startup() -> None:
-    """Imports alone (Thai NLP, extraction, Scrapy): a fixed cost inside every crawl's time."""
-    code = "import archive.cli, crawler.spiders.archive, crawler.pipelines.normalise"
-    seconds = statistics.median(timed([sys.executable, "-c", code], ROOT)[0] for _ in range(3))
-    print(f"start-up (imports only): {seconds:.2f} s of each crawl")
-
-
-def report_polite(sites, registry: Path, work: Path) -> None:
-    run = pipeline_run(
-        sites, registry, work, ["--only", "sample-feedonly", "-s", "LOG_LEVEL=WARNING"]
-    )
-    pages = len(run["urls"])
-    per_hour = pages / run["seconds"] * 3600
-    print(f"polite defaults, one host: {pages} pages in {run['seconds']:.1f} s "
-          f"= {per_hour:,.0f} pages/hour per host (start-up included)")  # fmt: skip
-
-
-def report_disk(db: Path) -> None:
-    db_kb, warc_kb = disk_per_article(db)
-    db_gb, warc_gb = (kb * 100_000 / 1024 / 1024 for kb in (db_kb, warc_kb))
+def report_disk(db: Path, articles: int) -> None:
+    warc = sum(p.stat().st_size for p in db.parent.rglob("*.warc.gz"))
+    db_kb, warc_kb = db.stat().st_size / 1024 / articles, warc / 1024 / articles
     print(f"disk per article: database {db_kb:.1f} KB, WARC {warc_kb:.1f} KB")
-    print(f"per 100,000 articles: database {db_gb:.2f} GB + WARC {warc_gb:.2f} GB")
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-polite", action="store_true", help="skip the polite run (~20 s)")
+    parser.add_argument("--sites", type=int, default=5)
+    parser.add_argument("--per-site", type=int, default=170)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from tests.sites.server import SampleSites
+    from tests.sites.fleet import Fleet
 
-    with SampleSites() as sites, tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+    with Fleet(args.sites, args.per_site) as fleet, tempfile.TemporaryDirectory() as tmp:
+        work, first = Path(tmp), FirstRequest(fleet.meter)
         registry = work / "sources.yaml"
-        registry.write_text(sites.sources_yaml(), encoding="utf-8")
-        pipe = [pipeline_run(sites, registry, work, FAST) for _ in range(args.runs)]
-        bare = [bare_run(pipe[0]["urls"], work) for _ in range(args.runs)]
-        if any(r["rc"] for r in pipe + bare):
-            sys.exit(f"a run failed: {[r['rc'] for r in pipe + bare]}")
-        report_throughput(pipe, bare, count_articles(pipe[0]["db"]))
-        report_startup()
-        report_disk(pipe[0]["db"])
-        if not args.no_polite:
-            report_polite(sites, registry, work)
+        registry.write_text(fleet.sources_yaml(), encoding="utf-8")
+        pairs = []
+        for _ in range(args.runs):
+            pipe = pipeline_run(registry, work, first)
+            pairs.append((pipe, bare_run(pipe["urls"], work, first)))
+        code = report(pairs)
+        report_disk(pairs[0][0]["db"], pairs[0][0]["articles"])
+    return code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -21,6 +21,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive import store, warc
+from crawler.run import archive_run
 
 logger = logging.getLogger(__name__)
 
@@ -86,9 +87,12 @@ def inflates_past(response, limit: int) -> bool:
 
 
 class CaptureMiddleware:
-    def __init__(self, writer: warc.RotatingWarcWriter, db, stats, max_size: int = 0):
+    """Writes each capture on the run's archive writer thread (``crawler.run``): the WARC
+    record and its ``captures`` row together, off the reactor, in the writer's order."""
+
+    def __init__(self, writer: warc.RotatingWarcWriter, run, stats, max_size: int = 0):
         self.writer = writer
-        self.db = db
+        self.run = run
         self.stats = stats
         self.max_size = max_size
 
@@ -104,31 +108,33 @@ class CaptureMiddleware:
             info=warcinfo(settings),
         )
         max_size = settings.getint("DOWNLOAD_MAXSIZE")
-        middleware = cls(writer, store.open_db(db_path), crawler.stats, max_size)
+        middleware = cls(writer, archive_run(crawler), crawler.stats, max_size)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware
 
-    def process_response(self, request, response, spider=None):
+    async def process_response(self, request, response, spider=None):
         source = request.meta.get("source")
         if not source:
             return response
         if inflates_past(response, request.meta.get("download_maxsize", self.max_size)):
             self.stats.inc_value("edunews/captures/refused")
             return response
+        exchange = exchange_of(request, response)
         try:
-            request.meta["capture_id"] = self.capture(source, exchange_of(request, response))
+            request.meta["capture_id"] = await self.run.call(self.capture, source, exchange)
         except Exception as exc:  # a full disk must not stop the crawl: count and say so
             self.stats.inc_value("edunews/captures/errors")
             logger.error("cannot archive %s: %s: %s", response.url, type(exc).__name__, exc)
         return response
 
-    def capture(self, source: str, exchange: warc.Exchange) -> int:
+    def capture(self, db, source: str, exchange: warc.Exchange) -> int:
+        """On the writer thread: the WARC record, then its row."""
         digest = warc.payload_digest(exchange.body)
-        previous = store.last_capture(self.db, exchange.url)
+        previous = store.last_capture(db, exchange.url)
         earlier = earlier_capture(previous, exchange, digest)
         written = self.writer.write(exchange, earlier)
         self.stats.inc_value(f"edunews/captures/{written.record_type}")
-        return store.record_capture(self.db, self.row(source, exchange, written, previous, digest))
+        return store.record_capture(db, self.row(source, exchange, written, previous, digest))
 
     def row(self, source, exchange, written: warc.Written, previous, digest: str) -> dict:
         if written.record_type == "revisit":  # a 304 carries no payload: it vouches for the last
@@ -136,7 +142,7 @@ class CaptureMiddleware:
         return {
             "url": exchange.url,
             "source": source,
-            "run_id": self.stats.get_value("edunews/run_id"),
+            "run_id": self.run.run_id,
             "fetched_at": exchange.fetched_at.isoformat(),
             "status": exchange.status,
             "content_type": exchange.header("Content-Type"),
@@ -148,5 +154,4 @@ class CaptureMiddleware:
         }
 
     def close(self, spider=None) -> None:
-        self.writer.close()
-        self.db.close()
+        self.writer.close()  # after the run's writer thread stopped (connected before)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.exceptions import NotConfigured
 
 from archive import store
+from crawler.run import archive_run
+
+logger = logging.getLogger(__name__)
 
 
 class SourceStatsMiddleware:
@@ -42,19 +47,19 @@ class ConditionalGetMiddleware:
     disk; the archive already keeps the raw bytes in WARC, so only the validators are stored.
     """
 
-    def __init__(self, db_path: str):
-        self.db = store.open_db(db_path)
+    def __init__(self, run):
+        self.run = run  # the archive is read and written on the run's writer thread
 
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("EDUNEWS_INCREMENTAL", True):
             raise NotConfigured("incremental crawling is off")
-        return cls(crawler.settings.get("EDUNEWS_DB"))
+        return cls(archive_run(crawler))
 
-    def process_request(self, request, spider=None):
+    async def process_request(self, request, spider=None):
         if not request.meta.get("conditional") or "If-None-Match" in request.headers:
             return None
-        known = store.validators(self.db, request.url)
+        known = await self.run.call(store.validators, request.url)
         if known and known["etag"]:
             request.headers["If-None-Match"] = known["etag"]
         if known and known["last_modified"]:
@@ -68,10 +73,10 @@ class ConditionalGetMiddleware:
             etag = response.headers.get("ETag")
             modified = response.headers.get("Last-Modified")
             if etag or modified:
-                store.save_validators(
-                    self.db,
+                self.run.submit(  # nothing waits for it: the next run reads it
+                    store.save_validators,
                     request.url,
                     etag.decode("latin-1") if etag else None,
                     modified.decode("latin-1") if modified else None,
-                )
+                ).addErrback(logger.error)
         return response

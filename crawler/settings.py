@@ -54,6 +54,7 @@ EDUNEWS_RETRY_AFTER_MAX = 120.0  # seconds; a longer Retry-After is not retried 
 EDUNEWS_ASSUME_PUBLIC = []  # host names HostGuard treats as public (tests only)
 EDUNEWS_TLS_CHECK = True
 EXTENSIONS = {
+    "crawler.run.ArchiveRun": 50,  # owns the run: database writer, run id, errors
     "crawler.safety.TlsCheck": 500,
     "crawler.extensions.GracefulStop": 100,
     "crawler.extensions.Progress": 900,
@@ -66,9 +67,8 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {
-    "crawler.pipelines.normalise.NormalisePipeline": 100,
-    "crawler.pipelines.validate.ValidatePipeline": 200,
-    "crawler.pipelines.store.StorePipeline": 300,
+    "crawler.pipelines.process.ProcessPipeline": 100,  # archive.process.prepare
+    "crawler.pipelines.store.StorePipeline": 300,  # through crawler.run's writer thread
 }
 
 LOG_LEVEL = os.environ.get("EDUNEWS_LOG_LEVEL", "INFO")

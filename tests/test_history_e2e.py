@@ -65,7 +65,7 @@ def test_edits_become_versions(changing):
     for site, change in changes.items():
         aid = article_id(change["edited"]["url"])
         versions = rows(
-            db, "select * from article_versions where article_id = ? order by version", [aid]
+            db, "select * from article_version_texts where article_id = ? order by version", [aid]
         )
         assert [v["version"] for v in versions] == [1, 2], site
         assert versions[1]["title"] == f"แก้ไขหัวข้อ {site}" != versions[0]["title"]

@@ -84,7 +84,7 @@ def test_an_extractor_change_becomes_a_new_version_of_each_article(archive, impr
         "select a.title, a.fetched_at, v1.capture_id c1, v2.capture_id c2, v2.title t2, "
         "a.discovered_via, v1.fetched_at f1 from articles a "
         "join article_versions v1 on v1.article_id = a.id and v1.version = 1 "
-        "join article_versions v2 on v2.article_id = a.id and v2.version = 2",
+        "join article_version_texts v2 on v2.article_id = a.id and v2.version = 2",
     )
     assert len(versions) == captured
     for v in versions:

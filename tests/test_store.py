@@ -143,7 +143,7 @@ def test_versions_are_kept_and_unchanged_adds_none(db):
     store.save_article(db, make_article())
     store.save_article(db, make_article(title="หัวข้อแก้ไขครั้งที่หนึ่ง"))
     store.save_article(db, make_article(body_text="เนื้อหาใหม่ทั้งหมดของข่าวนี้"))
-    versions = list(db.query("select version, title from article_versions order by version"))
+    versions = list(db.query("select version, title from article_version_texts order by version"))
     assert [v["version"] for v in versions] == [1, 2, 3]
     assert versions[0]["title"] == "เลขาธิการ กพฐ. เปิดการประชุม"
     row = next(db["articles"].rows)
@@ -235,3 +235,26 @@ def test_a_changed_permalink_keeps_the_article(db):
     assert store.touch(db, pretty) and store.touch(db, short)
     assert store.mark_removed(db, short, "HTTP 404")
     assert next(db["articles"].rows)["removed_at"]
+
+
+def test_each_text_is_held_once(db):
+    """The current version's title and body live in ``articles`` only; a replaced version
+    keeps its own copy, and ``article_version_texts`` shows every version with its text."""
+    store.save_article(db, make_article())
+    store.save_article(db, make_article(title="หัวข้อแก้ไขครั้งที่หนึ่ง"))
+    raw = list(db.query("select version, title, body_text from article_versions order by 1"))
+    assert raw[1]["title"] is None and raw[1]["body_text"] is None
+    assert raw[0]["title"] == "เลขาธิการ กพฐ. เปิดการประชุม" and raw[0]["body_text"]
+    shown = list(db.query("select version, title from article_version_texts order by 1"))
+    assert [v["title"] for v in shown] == ["เลขาธิการ กพฐ. เปิดการประชุม", "หัวข้อแก้ไขครั้งที่หนึ่ง"]
+
+
+def test_a_batch_commits_together_and_a_failing_write_alone_is_undone(db):
+    with store.batch(db):
+        store.save_article(db, make_article())
+        with pytest.raises(RuntimeError), db.conn:
+            db["articles"].update(store.article_id(make_article().url), {"title": "x"})
+            raise RuntimeError("a write failed half-way")
+        assert db.conn.in_transaction
+    assert not db.conn.in_transaction
+    assert next(db["articles"].rows)["title"] == "เลขาธิการ กพฐ. เปิดการประชุม"

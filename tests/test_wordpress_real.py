@@ -204,7 +204,7 @@ def check_articles_live_after_second_state(db, site):
     assert live == set(want)
     same = rows(
         db,
-        "select count(*) n from article_versions v join article_versions w "
+        "select count(*) n from article_version_texts v join article_version_texts w "
         "on v.article_id = w.article_id and w.version = v.version + 1 "
         "where v.title = w.title and v.body_text = w.body_text "
         "and v.published_at is w.published_at",

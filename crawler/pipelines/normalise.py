@@ -1,5 +1,6 @@
 """Normalise every text field of an Article with the one Thai normalisation function, and
-name the provinces, agencies and people it mentions (both pure, shared with `edunews extract`)."""
+name the provinces, agencies and people it mentions (pure; ``archive.process.prepare``
+calls it for every producer of articles)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,3 @@ def normalise_article(article: Article) -> Article:
         attachment.title = normalize_title(attachment.title) if attachment.title else None
     article.entities = extract_entities(f"{article.title or ''}\n{article.body_text or ''}")
     return article
-
-
-class NormalisePipeline:
-    def process_item(self, item, spider=None):
-        return normalise_article(item) if isinstance(item, Article) else item

@@ -1,53 +1,47 @@
-"""Write articles and the run record through ``archive.store`` (the one writer)."""
+"""Store articles through the run's archive writer (``crawler.run``), off the reactor
+thread, and write the run record at the end."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
 from archive import store
+from archive.process import derive
 from crawler.items import Article, Removed, Seen
+from crawler.run import archive_run
 
 STRENGTH = {"unknown": 0, "gone": 0, "unchanged": 1, "removed": 2, "updated": 3, "new": 4}
+
+
+def save(db, item) -> str:
+    """One item, on the writer thread: its heavy forms derived there too."""
+    if isinstance(item, Seen):
+        return "unchanged" if store.touch(db, item.url) else "unknown"
+    if isinstance(item, Removed):
+        return "removed" if store.mark_removed(db, item.url, item.reason) else "gone"
+    return store.save_article(db, item, derive(item.title, item.body_text))
 
 
 class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.db_path = crawler.settings.get("EDUNEWS_DB")
+        self.run = archive_run(crawler)  # made now if EXTENSIONS left it out: before spider_opened
         self.outcomes: dict[str, Counter] = defaultdict(Counter)
         # An article met twice in a run (listed, then re-checked) counts once, by its
         # strongest outcome.
         self.per_article: dict[str, dict[str, str]] = defaultdict(dict)
-        self.db = None
-        self.run_id = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def open_spider(self, spider=None):
-        spider = spider or self.crawler.spider
-        self.db = store.open_db(self.db_path)
-        store.upsert_sources(self.db, spider.sources)
-        self.run_id = store.start_run(
-            self.db, {"only": spider.only, "sources": spider.sources_file}
-        )
-        self.crawler.stats.set_value("edunews/run_id", self.run_id)
-
-    def process_item(self, item, spider=None):
-        if isinstance(item, Seen):
-            outcome = "unchanged" if store.touch(self.db, item.url) else "unknown"
-        elif isinstance(item, Removed):
-            outcome = "removed" if store.mark_removed(self.db, item.url, item.reason) else "gone"
-        elif isinstance(item, Article):
-            outcome = store.save_article(self.db, item)
-            if outcome == "foreign":  # never moved between sources: said so, not dropped
-                reason = "stored already under another source"
-                store.record_error(
-                    self.db, self.run_id, item.source, item.url, "not stored", reason
-                )
-        else:
+    async def process_item(self, item, spider=None):
+        if not isinstance(item, Article | Seen | Removed):
             return item
+        outcome = await self.run.call(save, item)
+        if outcome == "foreign":  # never moved between sources: said so, not dropped
+            reason = "stored already under another source"
+            self.run.record_error(item.source, item.url, "not stored", reason)
         self.count(item.source, item.url, outcome)
         return item
 
@@ -65,8 +59,6 @@ class StorePipeline:
     def close_spider(self, spider=None):
         spider = spider or self.crawler.spider
         report = spider.source_report()
-        for source, url, kind, reason in spider.errors:
-            store.record_error(self.db, self.run_id, source, url, kind, reason)
         for source, counts in report.items():
             done = self.outcomes[source]
             counts.update(done)
@@ -78,7 +70,16 @@ class StorePipeline:
         if self.crawler.stats.get_value("edunews/stopped_by"):  # a signal, however late
             reason = "shutdown"
         status = "finished" if reason == "finished" else f"interrupted ({reason})"
-        store.finish_run(self.db, self.run_id, report, status)
-        if any(done["new"] or done["updated"] for done in self.outcomes.values()):
-            store.group_stories(self.db)
-        self.db.close()
+        errors = [*spider.errors, *self.run.errors]
+        changed = any(done["new"] or done["updated"] for done in self.outcomes.values())
+        # Waited for here, on the reactor thread: the run record is written before anything
+        # else of the crawl can end (a signal now must not leave the run "running").
+        self.run.open().call(finish, self.run.run_id, errors, report, status, changed)
+
+
+def finish(db, run_id: int, errors: list, report: dict, status: str, regroup: bool) -> None:
+    for source, url, kind, reason in errors:
+        store.record_error(db, run_id, source, url, kind, reason)
+    store.finish_run(db, run_id, report, status)
+    if regroup:
+        store.group_stories(db)

@@ -1,10 +1,8 @@
-"""Reject items the archive must not hold; count each rejection per source."""
+"""What makes an article unfit for the archive (``archive.process.prepare`` checks it)."""
 
 from __future__ import annotations
 
 import re
-
-from scrapy.exceptions import DropItem
 
 from crawler.items import Article
 
@@ -24,26 +22,3 @@ def problems(article: Article) -> list[str]:
         if value and not ISO_RE.match(value):
             found.append(f"{name} is not ISO 8601: {value!r}")
     return found
-
-
-class ValidatePipeline:
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def process_item(self, item, spider=None):
-        if not isinstance(item, Article):
-            return item
-        found = problems(item)
-        if found:
-            self.stats.inc_value(f"source/{item.source}/errors/invalid")
-            spider = spider or self.crawler.spider
-            spider.errors.append((item.source, item.url, "invalid", "; ".join(found)))
-            raise DropItem(f"{item.url}: {'; '.join(found)}")
-        if not item.published_at:
-            self.stats.inc_value(f"source/{item.source}/warnings/no_date")
-        return item

@@ -676,7 +676,7 @@ async def capture_page(request, datasette):
 
 VERSIONS_SQL = """
 select version, fetched_at, title, body_text, published_at, content_hash, capture_id
-from article_versions where article_id = :id order by version
+from article_version_texts where article_id = :id order by version
 """
 
 

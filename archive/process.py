@@ -1,0 +1,49 @@
+"""The one path of an article from extraction to the archive.
+
+Every producer of articles (the crawl's pipelines, ``edunews reprocess``, ``edunews
+extract``, the Redis workers) calls ``prepare``: normalise once, then check. The store
+calls ``derive`` once per new text for what is heavy (search words and grams, the story
+signature) and keeps the result, so a text is never segmented twice. A new step goes here,
+and reprocessing cannot differ from crawling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archive import search, stories
+from crawler.items import Article
+from crawler.pipelines.normalise import normalise_article
+from crawler.pipelines.validate import problems
+
+
+@dataclass
+class Prepared:
+    article: Article
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def prepare(article: Article) -> Prepared:
+    """The article normalised (Thai text, canonical URL, named entities) and what is wrong
+    with it for the archive (nothing, when it can be stored)."""
+    article = normalise_article(article)
+    return Prepared(article, problems(article))
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What the archive computes from an article's text: its search document (grams,
+    words) and its MinHash signature for stories."""
+
+    title: str | None
+    body: str | None
+    document: tuple[str, str]
+    signature: bytes
+
+
+def derive(title: str | None, body: str | None) -> Derived:
+    return Derived(title, body, search.document(title, body), stories.signature(title, body))

@@ -1,0 +1,111 @@
+"""The archive's writer thread: every write of a crawl, off Scrapy's reactor thread.
+
+Jobs (a function of the database) queue up, bounded: a full queue makes the caller wait,
+so a crawl fetching faster than it can store slows down instead of filling memory. The
+thread runs what is queued in batches of one transaction (``store.batch``) and reports each
+job's result only once its batch is committed: an article counted as stored is stored, and
+a killed crawl loses at most the batch in flight. Jobs run in the order they came.
+
+Why a thread of our own: the heavy part of storing (word segmentation, search indexing,
+MinHash, inserts) must not stall the downloads, and a SQLite connection belongs to the
+thread that uses it. Twisted's thread pool would spread jobs over several threads and
+connections, which SQLite would serialise on its lock anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from archive import store
+
+logger = logging.getLogger(__name__)
+
+STOP = object()
+
+
+class Writer:
+    def __init__(self, path, *, batch_size: int = 50, batch_seconds: float = 1.0, bound=200):
+        self.path = path
+        self.batch_size, self.batch_seconds = batch_size, batch_seconds
+        self.jobs: queue.Queue = queue.Queue(maxsize=bound)
+        self.ready = Future()
+        self.thread = threading.Thread(target=self._run, name="edunews-writer", daemon=True)
+        self.thread.start()
+        self.ready.result()  # the database opened (or its error raised here, at once)
+
+    def submit(self, job: Callable, *args) -> Future:
+        """Queue ``job(db, *args)``; the future holds its result once committed."""
+        if not self.thread.is_alive():
+            raise RuntimeError("the archive writer has stopped")
+        future: Future = Future()
+        self.jobs.put((future, job, args))
+        return future
+
+    def call(self, job: Callable, *args):
+        """Run ``job(db, *args)`` on the writer and wait for its committed result."""
+        return self.submit(job, *args).result()
+
+    def close(self) -> None:
+        """Write what is queued, commit, close the database."""
+        if self.thread.is_alive():
+            self.jobs.put(STOP)
+            self.thread.join()
+
+    # -- the thread --------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            db = store.open_db(self.path)
+        except BaseException as exc:
+            self.ready.set_exception(exc)
+            return
+        self.ready.set_result(None)
+        try:
+            while self._batch(db):
+                pass
+        finally:
+            db.close()
+
+    def _batch(self, db) -> bool:
+        """Run one batch of jobs in one transaction; False once told to stop."""
+        first = self.jobs.get()
+        if first is STOP:
+            return False
+        done: list = []
+        try:
+            with store.batch(db):
+                going = self._fill(db, first, done)
+        except Exception as exc:  # the commit failed (a full disk): none of them is stored
+            logger.error("archive writer: a batch of %d failed: %s", len(done), exc)
+            for future, *_ in done:
+                future.set_exception(exc)
+            return True
+        for future, ok, value in done:  # committed: now they may be counted
+            future.set_result(value) if ok else future.set_exception(value)
+        return going
+
+    def _fill(self, db, job, done: list) -> bool:
+        """Run jobs into ``done`` until the batch is full, old or the queue empty; False
+        when the stop came with them."""
+        deadline = time.monotonic() + self.batch_seconds
+        while True:
+            done.append(self._one(db, *job))
+            if len(done) >= self.batch_size or time.monotonic() > deadline:
+                return True
+            try:
+                job = self.jobs.get_nowait()
+            except queue.Empty:
+                return True
+            if job is STOP:
+                return False
+
+    def _one(self, db, future: Future, job: Callable, args: tuple):
+        try:
+            with db.conn:  # a savepoint: a failing job leaves nothing half-written
+                return future, True, job(db, *args)
+        except Exception as exc:  # the caller decides: count, log, go on
+            return future, False, exc

@@ -1,0 +1,80 @@
+"""`edunews reprocess` speed: articles per second re-extracted from their WARC captures.
+
+    python bench/bench_reprocess.py [--runs 3] [--sites 8] [--per-site 50]
+
+Crawls sample agency sites (tests/sites/fleet.py) once into a fresh archive with capture
+on, then times ``archive.reprocess.reprocess`` on copies of it, in this process (start-up
+excluded): once as it is (every article re-extracted, found unchanged, nothing written), and
+once with every stored text replaced first, so that every article is written again as a new
+version (search index, signature, entities: the whole path). Goal (issue 13): ≥ 150
+articles/s; exits 1 below it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archive import reprocess, store  # noqa: E402
+from tests.sites.fleet import Fleet  # noqa: E402
+
+GOAL = 150.0
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"]
+
+
+def crawl(work: Path, sites: int, per_site: int) -> Path:
+    db = work / "crawl" / "archive.db"
+    with Fleet(sites, per_site) as fleet:
+        registry = work / "sources.yaml"
+        registry.write_text(fleet.sources_yaml(), encoding="utf-8")
+        args = [sys.executable, "-m", "archive", "crawl", "--sources", str(registry)]
+        subprocess.run([*args, "--db", str(db), "-q", *FAST], cwd=ROOT, check=True)
+    return db
+
+
+def timed_reprocess(crawled: Path, work: Path, rewrite: bool) -> tuple[float, int]:
+    copy = work / f"copy-{time.monotonic_ns()}.db"
+    shutil.copy(crawled, copy)
+    db = store.open_db(copy)
+    if rewrite:  # every article must be written again
+        with db.conn:
+            db.execute("update articles set title = title || ' ~', body_text = body_text || ' ~'")
+    started = time.perf_counter()
+    counts = reprocess.reprocess(db, crawled.parent / "warc")
+    seconds = time.perf_counter() - started
+    db.close()
+    done = sum(counts[k] for k in ("new", "updated", "unchanged"))
+    return seconds, done
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sites", type=int, default=8)
+    parser.add_argument("--per-site", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        crawled = crawl(work, args.sites, args.per_site)
+        speeds = {}
+        for rewrite in (False, True):
+            runs = [timed_reprocess(crawled, work, rewrite) for _ in range(args.runs)]
+            speeds[rewrite] = statistics.median(n / s for s, n in runs)
+            label = "every article written again" if rewrite else "unchanged (read only)"
+            print(f"reprocess, {label}: {runs[0][1]} articles, {speeds[rewrite]:.0f} articles/s")
+    worst = min(speeds.values())
+    print(f"goal ≥ {GOAL:.0f} articles/s: {'met' if worst >= GOAL else 'missed'}")
+    return 0 if worst >= GOAL else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""The owner of a crawl run: the archive's writer, the run record and the error list.
+
+A Scrapy extension. Middlewares and pipelines reach it through the crawler
+(``archive_run(crawler)``) instead of opening the database themselves: every write goes to
+the one writer thread (``archive.writer``), as a job whose Deferred fires once its batch
+is committed. ``submit`` waits for a free slot before queueing (a DeferredSemaphore, not a
+blocking put), so a crawl that fetches faster than it stores slows down without stalling
+the reactor or filling memory.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer, reactor
+
+from archive import store
+from archive.writer import Writer
+
+logger = logging.getLogger(__name__)
+
+
+class ArchiveRun:
+    def __init__(self, crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.path = settings.get("EDUNEWS_DB")
+        self.batch_size = settings.getint("EDUNEWS_WRITE_BATCH", 50)
+        self.slots = defer.DeferredSemaphore(settings.getint("EDUNEWS_WRITE_QUEUE", 200))
+        self.writer: Writer | None = None
+        self.run_id: int | None = None
+        self.errors: list[tuple[str, str, str, str]] = []  # (source, url, kind, reason)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("EDUNEWS_ARCHIVE", True):
+            raise NotConfigured("no archive in this process (a Redis worker)")
+        return archive_run(crawler)
+
+    def open(self) -> Writer:
+        """The writer, started on first use (a middleware may need it before spider_opened)."""
+        if self.writer is None:
+            self.writer = Writer(self.path, batch_size=self.batch_size)
+        return self.writer
+
+    def spider_opened(self, spider=None) -> None:
+        spider = spider or self.crawler.spider
+        settings = {"only": spider.only, "sources": spider.sources_file}
+        self.run_id = self.open().call(start, spider.sources, settings)
+        # crawler/safety.py's FailureRecorder still reads the run id from the stats.
+        self.crawler.stats.set_value("edunews/run_id", self.run_id)
+
+    def submit(self, job, *args) -> defer.Deferred:
+        """``job(db, *args)`` on the writer; fires with its result once committed."""
+        writer = self.open()
+        return self.slots.run(lambda: _deferred(writer.submit(job, *args)))
+
+    async def call(self, job, *args):
+        """``await run.call(job, *args)`` from a coroutine (either Twisted reactor)."""
+        return await maybe_deferred_to_future(self.submit(job, *args))
+
+    def record_error(self, source: str, url: str, kind: str, reason: str) -> None:
+        self.errors.append((source, url, kind, reason))
+
+    def spider_closed(self, spider=None, reason=None) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def start(db, sources, settings: dict) -> int:
+    store.upsert_sources(db, sources)
+    return store.start_run(db, settings)
+
+
+def _deferred(future) -> defer.Deferred:
+    """A Deferred firing on the reactor thread when a concurrent Future is done."""
+    d = defer.Deferred()
+
+    def done(f):
+        error = f.exception()
+        if error is None:
+            reactor.callFromThread(d.callback, f.result())
+        else:
+            reactor.callFromThread(d.errback, error)
+
+    future.add_done_callback(done)
+    return d
+
+
+def archive_run(crawler) -> ArchiveRun:
+    """The crawler's one ArchiveRun. Made here on first use, so a crawl whose EXTENSIONS
+    setting was replaced (``-s EXTENSIONS=...``) still has its run owner: storing depends
+    on it."""
+    if getattr(crawler, "edunews_run", None) is None:
+        crawler.edunews_run = ArchiveRun(crawler)
+    return crawler.edunews_run
