@@ -261,6 +261,14 @@ def _article_aliases(db: sqlite_utils.Database) -> None:
     db["article_aliases"].create_index(["article_id"])
 
 
+@migration("0011_relevance_view_filters")
+def _relevance_view_filters(db: sqlite_utils.Database) -> None:
+    """The relevance page filters and facets like the articles page: its view gains the
+    fiscal and academic year and the removal date."""
+    db.execute(f"drop view if exists {search.VIEW}")
+    db.execute(search.VIEW_SQL)
+
+
 VERSIONED = (
     "fetched_at",
     "title",
