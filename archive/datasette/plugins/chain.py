@@ -4,8 +4,9 @@ Outermost first, each link sees what the ones after it answer:
 
 1. ``security``: the read-only rule and the security headers, so every response carries
    them (error pages, refusals, CSVs, the other links' answers);
-2. ``exports``: every CSV starts with a byte-order mark, then has its formula cells
-   neutralised (the BOM goes in front of the rewritten bytes);
+2. ``exports``: every CSV starts with a byte-order mark, a downloaded search is named for
+   what it holds, then its formula cells are neutralised (the BOM goes in front of the
+   rewritten bytes);
 3. ``search_page``: arguments of the listings checked and completed (unknown facets dropped,
    a tie-broken default order, an unreadable date answered with a 400 page that says so).
 
@@ -24,6 +25,7 @@ from archive.datasette.plugins import exports, search_page, security
 def chain(app, datasette):
     app = search_page.wrapper(app, datasette)
     app = exports.formula_safe_wrapper(app)
+    app = exports.named_wrapper(app)
     app = exports.bom_wrapper(app)
     return security.security_wrapper(app)
 

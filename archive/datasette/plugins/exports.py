@@ -1,14 +1,59 @@
 """Taking data away: every CSV the site serves opens in Excel with Thai intact and no live
 formulas.
 
-Two ASGI wrappers, linked into the one chain in ``chain.py``: ``formula_safe_wrapper``
+ASGI wrappers, linked into the one chain in ``chain.py``: ``formula_safe_wrapper``
 neutralises cells (``archive.csvcells``), ``bom_wrapper`` puts the UTF-8 byte-order mark
-first (Excel reads a CSV as UTF-8 only when it starts with one).
+first (Excel reads a CSV as UTF-8 only when it starts with one), ``named_wrapper`` names a
+downloaded search for what it holds (``ข่าว-ครู-2567.csv``, RFC 6266 ``filename*``).
 """
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qs, quote
+
 from archive.csvcells import CsvRewriter
+
+LISTING_CSV = re.compile(r"/edunews/(?:articles|article_search)\.csv")
+# Letters with their Thai vowels and marks, digits: what a file name keeps of the search.
+NAME_WORD = re.compile(r"(?:[^\W_]|[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])+")
+
+
+def download_name(args: dict[str, list[str]]) -> str:
+    """ข่าว-ครู-2567 for a search for ครู since 2567: the search words, then the dates."""
+    first = {key: (values or [""])[0] for key, values in args.items()}
+    words = [first.get("_search", ""), first.get("_since", "")]
+    if first.get("_until") and first.get("_until") != first.get("_since"):
+        words.append(first["_until"])
+    return "-".join(["ข่าว", *NAME_WORD.findall(" ".join(words))])[:80]
+
+
+def disposition(name: str) -> bytes:
+    """RFC 6266: an ASCII fallback, and the Thai name percent-encoded as UTF-8."""
+    return f"attachment; filename=\"edunews.csv\"; filename*=UTF-8''{quote(name + '.csv')}".encode()
+
+
+def named_wrapper(app):
+    async def named(scope, receive, send):
+        if not (is_csv(scope) and LISTING_CSV.fullmatch(scope.get("path", ""))):
+            return await app(scope, receive, send)
+        args = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        args = {k.encode("latin-1").decode(): [v.encode("latin-1").decode() for v in vs]
+                for k, vs in args.items()}  # fmt: skip
+
+        async def send_named(message):
+            if message["type"] == "http.response.start" and "_dl" in args:
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k != b"content-disposition"
+                ]
+                headers.append((b"content-disposition", disposition(download_name(args))))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_named)
+
+    return named
+
 
 BOM = "\ufeff".encode()
 

@@ -26,16 +26,17 @@ import sqlite3
 import threading
 from collections import Counter
 from functools import partial
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.facets import ArrayFacet, ColumnFacet, Facet
 from datasette.filters import FilterArguments
-from datasette.utils import path_with_added_args, path_with_removed_args
+from datasette.utils import path_with_added_args, path_with_format, path_with_removed_args
 from datasette.utils.asgi import BadRequest, Response
 from markupsafe import Markup
 
 from archive import charts, matches, search, snippets, thaiforms
+from archive.datasette.plugins.exports import download_name
 
 DATABASE = "edunews"
 LISTINGS = ("articles", search.VIEW)  # the page by date and the page by relevance
@@ -75,6 +76,41 @@ def facet_guard_wrapper(app, datasette):
         await app(scope, receive, send)
 
     return with_checked_args
+
+
+# The search page shows cards, not a 36-column table: the HTML page asks Datasette only for
+# the columns the cards use, so it does not render (and run render_cell on) 1,800 cells per
+# page (~50 ms of a ~150 ms page). Those `_col` arguments are the server's choice, not the
+# reader's: every link the page shows is made without them (`clean_url`), so a URL that is
+# shared or a form that is submitted stays as short as the reader made it.
+CARD_COLUMNS = ("title", "source", "published_at", "url", "body_text", "removed_at")
+CARD_PAGE = f"/{DATABASE}/articles"
+OWN_COLUMNS = {"_col", "_nocol"}
+
+
+def card_query(query_string: bytes) -> bytes:
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    if any(k in OWN_COLUMNS for k, _ in pairs):
+        return query_string
+    return urlencode([*pairs, *(("_col", c) for c in CARD_COLUMNS)]).encode("ascii")
+
+
+def cards_wrapper(app):
+    async def with_cards(scope, receive, send):
+        if scope["type"] == "http" and scope.get("path") == CARD_PAGE:
+            scope = {**scope, "query_string": card_query(scope.get("query_string", b""))}
+        await app(scope, receive, send)
+
+    return with_cards
+
+
+def clean_url(url: str | None) -> str:
+    """``url`` without the column choice the cards page makes for itself."""
+    if not url or "?" not in url:
+        return url or ""
+    path, query = url.split("?", 1)
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in OWN_COLUMNS]
+    return f"{path}?{urlencode(kept)}" if kept else path
 
 
 # Datasette 0.65 adds the primary key as a tie-breaker to ORDER BY only from page two on, so
@@ -151,7 +187,8 @@ def date_problem_wrapper(app):
 
 def wrapper(app, datasette):
     """This module's links of the ASGI chain, outermost first."""
-    return date_problem_wrapper(facet_guard_wrapper(tie_break_wrapper(app, datasette), datasette))
+    app = cards_wrapper(tie_break_wrapper(app, datasette))
+    return date_problem_wrapper(facet_guard_wrapper(app, datasette))
 
 
 # -- the search: matched once per query, filtered by a byte per rowid ------------------------------
@@ -339,7 +376,7 @@ def toggled(facet, arg: str, value: str) -> tuple[str, bool]:
         path = path_with_removed_args(facet.request, {arg: value})
     else:
         path = path_with_added_args(facet.request, {arg: value, "_next": None})
-    return facet.ds.absolute_url(facet.request, path), selected
+    return clean_url(facet.ds.absolute_url(facet.request, path)), selected
 
 
 class LinkedFacet(ArrayFacet):
@@ -385,7 +422,7 @@ class LinkedFacet(ArrayFacet):
             "type": self.type,
             "results": [self.value_row(column, r) for r in found.rows[:size]],
             "hideable": source != "metadata",
-            "toggle_url": self.ds.urls.path(toggle),
+            "toggle_url": clean_url(self.ds.urls.path(toggle)),
             "truncated": len(found.rows) > size,
         }
 
@@ -498,8 +535,8 @@ class IndexedFacet(ColumnFacet):
             "name": column,
             "type": "column",  # what it is to a reader and to JSON clients
             "hideable": source != "metadata",
-            "toggle_url": self.ds.urls.path(
-                path_with_removed_args(self.request, {"_facet": column})
+            "toggle_url": clean_url(
+                self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column}))
             ),
             "results": [self.value(column, v, n, labels) for v, n in top[:size]],
             "truncated": len(top) > size,
@@ -586,7 +623,7 @@ class RegistryFacet(Facet):
             "type": self.type,
             "results": results,
             "hideable": source != "metadata",
-            "toggle_url": self.ds.urls.path(toggle),
+            "toggle_url": clean_url(self.ds.urls.path(toggle)),
             "truncated": len(top) > size,
         }
 
@@ -614,15 +651,6 @@ def page_args(request) -> list[tuple[str, str]]:
     return [(k, v) for k, v in pairs if k not in {"_next", "_col", "_nocol", "_sort", "_sort_desc"}]
 
 
-def download_name(request) -> str:
-    """A file name for the search: ข่าว-ครู-2567 (words and dates, nothing else)."""
-    words = [request.args.get("_search", ""), request.args.get("_since", "")]
-    if request.args.get("_until") not in (None, "", request.args.get("_since")):
-        words.append(request.args["_until"])
-    parts = re.findall(r"[^\W_]+(?:[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*[^\W_]*)*", " ".join(words))
-    return "-".join(["ข่าว", *parts])[:80]
-
-
 def listing_links(datasette, request, table: str) -> dict:
     args = kept_args(request)
     by_date, by_relevance = datasette.urls.table(DATABASE, "articles"), None
@@ -636,7 +664,7 @@ def listing_links(datasette, request, table: str) -> dict:
         + urlencode([*args, ("_stream", "on"), ("_size", "max"), ("_dl", "1")]),
         "edunews_by_date_url": f"{by_date}?" + urlencode(order),
         "edunews_by_relevance_url": by_relevance and f"{by_relevance}?" + urlencode(order),
-        "edunews_download_name": download_name(request),
+        "edunews_download_name": download_name(parse_qs(request.query_string)),
     }
 
 
@@ -688,16 +716,31 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         found["edunews_source_names"] = names
         found["edunews_column_filters"] = await column_filters(datasette, request, names)
         found["edunews_by_relevance"] = table == search.VIEW
+        json_url = path_with_format(request=request, format="json")
+        found["alternate_url_json"] = clean_url(datasette.absolute_url(request, json_url))
         return found
 
     return inner
 
 
+# Facets in the order a reporter narrows a search: who, what kind and where, then when.
+FACET_ORDER = ["source", "source_category", "source_province", "fiscal_year", "month"]
+
+
+def facet_order(facets: list[dict]) -> list[dict]:
+    """Facets with something to show, in FACET_ORDER, then any other in its own order."""
+    rank = {name: n for n, name in enumerate(FACET_ORDER)}
+    shown = [f for f in facets if f.get("results")]
+    return sorted(shown, key=lambda f: rank.get(f["name"], len(rank)))
+
+
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
+    env.filters["facet_order"] = facet_order
     env.filters["snippet"] = snippets.snippet
     env.filters["highlight"] = snippets.highlight
     env.filters["thai_month"] = thaiforms.thai_month
+    env.filters["clean_url"] = clean_url
 
 
 # -- chart of the current search -----------------------------------------------------------------
@@ -710,7 +753,8 @@ CHART_SQL = (
 
 async def chart_svg(request, datasette):
     """Articles per month per source for the listing the query string describes."""
-    args = [*kept_args(request), ("_sort", "id"), ("_size", "1"), ("_nofacet", "1")]
+    args = [(k, v) for k, v in kept_args(request) if k != "_layout"]
+    args += [("_sort", "id"), ("_size", "1"), ("_nofacet", "1")]
     args.append(("_nocount", "1"))
     listing = await datasette.client.get("/edunews/articles.json?" + urlencode(args))
     if listing.status_code != 200:
@@ -721,7 +765,9 @@ async def chart_svg(request, datasette):
     found = await db.execute(CHART_SQL.format(inner=inner), query["params"])
     title = request.args.get("_search") or "ทั้งหมด / all"
     names = {r["id"]: r["name"] for r in await db.execute(NAMES_SQL)}
-    svg = charts.svg([(r["month"], r["source"], r["n"]) for r in found], title, names)
+    layout = charts.LAYOUTS.get(request.args.get("_layout", ""), charts.WIDE)
+    counts = [(r["month"], r["source"], r["n"]) for r in found]
+    svg = charts.svg(counts, title, names, layout)
     return Response(svg, content_type="image/svg+xml; charset=utf-8")
 
 
