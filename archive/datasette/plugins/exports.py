@@ -37,9 +37,7 @@ def named_wrapper(app):
     async def named(scope, receive, send):
         if not (is_csv(scope) and LISTING_CSV.fullmatch(scope.get("path", ""))):
             return await app(scope, receive, send)
-        args = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        args = {k.encode("latin-1").decode(): [v.encode("latin-1").decode() for v in vs]
-                for k, vs in args.items()}  # fmt: skip
+        args = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
 
         async def send_named(message):
             if message["type"] == "http.response.start" and "_dl" in args:

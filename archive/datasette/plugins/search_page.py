@@ -172,8 +172,8 @@ def date_problem_wrapper(app):
     async def with_status(scope, receive, send):
         if scope["type"] != "http" or not TABLE_PATH.fullmatch(scope.get("path", "")):
             return await app(scope, receive, send)
-        args = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
-        bad = any(k in DATE_ARGS and unreadable(v.encode("latin-1").decode()) for k, v in args)
+        args = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"))
+        bad = any(k in DATE_ARGS and unreadable(v) for k, v in args)
 
         async def send_status(message):
             if bad and message["type"] == "http.response.start" and message["status"] == 200:
