@@ -210,6 +210,9 @@ def test_relevance_page_facets_and_date_range(ds):
         ds, "/edunews/articles.json?_search=ครู&_since=2561&fiscal_year=2562"
     )
     assert {"source", "fiscal_year", "month"} <= set(data["facet_results"])
+    names = {r["id"]: r["name"] for r in sql_rows(ds, "select id, name from sources")}
+    for result in data["facet_results"]["source"]["results"]:
+        assert result["label"] == names[result["value"]]  # the agency, not its id
 
 
 def test_no_link_or_form_on_the_page_adds_column_arguments(ds):

@@ -531,6 +531,9 @@ class IndexedFacet(ColumnFacet):
         labels = await self.ds.expand_foreign_keys(
             self.database, self.table, column, [v for v, _ in top[:size]]
         )
+        if column == "source" and not labels:  # a view has no foreign keys: the same names
+            found = await self.ds.get_database(self.database).execute(NAMES_SQL)
+            labels = {(column, r["id"]): r["name"] for r in found if r["name"]}
         return {
             "name": column,
             "type": "column",  # what it is to a reader and to JSON clients
