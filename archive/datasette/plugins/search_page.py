@@ -170,7 +170,8 @@ def tie_break_wrapper(app, datasette):
 # response is a 400: the listing shows nothing rather than everything.
 def date_problem_wrapper(app):
     async def with_status(scope, receive, send):
-        if scope["type"] != "http" or not TABLE_PATH.fullmatch(scope.get("path", "")):
+        found = scope["type"] == "http" and TABLE_PATH.fullmatch(scope.get("path", ""))
+        if not found or found[1] not in LISTINGS:
             return await app(scope, receive, send)
         args = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"))
         bad = any(k in DATE_ARGS and unreadable(v) for k, v in args)
