@@ -2,6 +2,9 @@
 
 Pure: rows in, Atom XML out, written with ElementTree so every crawled string is escaped.
 Entries link to the archive's article page and to the original; the summary is plain text.
+An entry's ``author`` is the agency (the row's ``agency``, its Thai name, when the caller gives it,
+else the source id) and ``updated`` the publication time: the archive's own edits are not
+news to a subscriber.
 """
 
 from __future__ import annotations
@@ -34,13 +37,13 @@ def entry(feed, row: dict, article_url: str) -> None:
     item = sub(feed, "entry")
     sub(item, "id", f"urn:edunews:article:{row['id']}")
     sub(item, "title", row.get("title") or "(untitled)")
-    sub(item, "updated", atom_time(row.get("updated_at") or row.get("published_at")))
+    sub(item, "updated", atom_time(row.get("published_at")))
     if row.get("published_at"):
         sub(item, "published", atom_time(row["published_at"]))
     sub(item, "link", href=article_url, rel="alternate", type="text/html")
     sub(item, "link", href=row["url"], rel="via")
-    if row.get("source"):
-        sub(sub(item, "author"), "name", row["source"])
+    if row.get("agency") or row.get("source"):
+        sub(sub(item, "author"), "name", row.get("agency") or row["source"])
     if row.get("body_text"):
         sub(item, "summary", row["body_text"][:SUMMARY_CHARS], type="text")
 
@@ -51,7 +54,7 @@ def atom_feed(rows: list[dict], title: str, self_url: str, page_url: str, articl
     feed = ET.Element(f"{{{ATOM}}}feed")
     sub(feed, "id", f"urn:edunews:feed:{self_url}")
     sub(feed, "title", title)
-    times = [atom_time(r.get("updated_at") or r.get("published_at")) for r in rows]
+    times = [atom_time(r.get("published_at")) for r in rows]
     sub(feed, "updated", max(times, default=atom_time(None)))
     sub(feed, "link", href=self_url, rel="self", type="application/atom+xml")
     sub(feed, "link", href=page_url, rel="alternate", type="text/html")

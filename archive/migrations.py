@@ -283,6 +283,14 @@ select v.article_id, v.version, v.fetched_at,
 from article_versions v join articles a on a.id = v.article_id
 """
 
+@migration("0012_relevance_view_filters")
+def _relevance_view_filters(db: sqlite_utils.Database) -> None:
+    """The relevance page filters and facets like the articles page: its view gains the
+    fiscal and academic year and the removal date."""
+    db.execute(f"drop view if exists {search.VIEW}")
+    db.execute(search.VIEW_SQL)
+
+
 VERSIONED = (
     "fetched_at",
     "title",

@@ -11,7 +11,7 @@ The public publication is read-only and bounded: no arbitrary SQL for anyone
 (``default_allow_sql`` off and ``allow_sql: false`` in metadata.yaml; the canned queries are
 the SQL on offer), every query stops after ``sql_time_limit_ms``, facets after
 ``facet_time_limit_ms``, pages hold at most ``max_returned_rows``, the database file is not
-downloadable. Every response carries a Content-Security-Policy (plugins/newsroom.py), and
+downloadable. Every response carries a Content-Security-Policy (plugins/security.py), and
 /robots.txt lets search engines index the landing and article pages only.
 """
 

@@ -49,6 +49,12 @@ RUN_BREAK = "\u3007"
 # bm25 weights for (grams, words): a whole-word hit counts several times a letter-gram hit.
 RANK = "bm25(1.0, 8.0)"
 
+# The relevance page: the columns the search page filters and facets on (migration 0011).
+VIEW_SQL = f"""create view {VIEW} as
+    select a.id, a.title, a.source, a.published_at, a.month, a.fiscal_year, a.academic_year,
+           a.url, a.removed_at, s.rank as relevance, s.{INDEX} as search_index
+    from {INDEX} s join articles a on a.rowid = s.rowid"""
+
 CREATE_SQL = [
     f"create virtual table {INDEX} using fts5(grams, words, content='', tokenize=\"{TOKENIZER}\")",
     f"insert into {INDEX}({INDEX}, rank) values ('rank', '{RANK}')",
@@ -59,10 +65,7 @@ CREATE_SQL = [
           insert or ignore into {PENDING}(rowid, title, body_text)
           values (old.rowid, old.title, old.body_text);
         end""",
-    f"""create view {VIEW} as
-        select a.id, a.title, a.source, a.published_at, a.month, a.url,
-               s.rank as relevance, s.{INDEX} as search_index
-        from {INDEX} s join articles a on a.rowid = s.rowid""",
+    VIEW_SQL,
 ]
 
 

@@ -3,11 +3,18 @@
 Pure. Matching mirrors the search index (``archive.search``): Thai digits equal Arabic ones
 and Latin is case-insensitive, so ``๒๕๖๗`` highlights ``2567``. Everything is escaped; only
 the ``<mark>`` tags this module writes are markup.
+
+A snippet starts and ends on a word boundary: Thai has no spaces between words, so a cut by
+character count lands inside a word, often between a consonant and its vowel or tone mark
+("… ักเรียน"). The cut points move to the nearest boundary of PyThaiNLP's ``newmm`` words
+(the segmenter the search index uses) or, cheaper and as good, to a space near the cut;
+only a few characters around each cut are segmented, never the whole body.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -16,6 +23,12 @@ from crawler.thai.text import DIGIT_TABLE, THAI_DIGITS
 WINDOW = 90  # characters of context on each side of the first match
 SCANNED = 20_000  # a snippet comes from the start of a long body: never scan megabytes
 THAI_DIGIT = re.compile(f"[{THAI_DIGITS}]")
+REACH = 20  # characters segmented on each side of a cut point
+# Thai characters that belong to the character before them (vowels above, below and after,
+# tone marks) and leading vowels that belong to the one after: never next to a cut.
+FOLLOWING = re.compile("[\u0e30-\u0e3a\u0e45\u0e47-\u0e4e]")
+LEADING = re.compile("[\u0e40-\u0e44]")
+SPACE = re.compile(" ")
 
 
 def folded(text: str) -> str:
@@ -57,10 +70,64 @@ def window(text: str, found: list[tuple[int, int]], width: int = WINDOW) -> tupl
     return start, min(len(text), found[0][1] + width)
 
 
+@lru_cache(maxsize=1)
+def _words():
+    from pythainlp.tokenize import word_tokenize  # slow first import: warmed at start-up
+
+    return word_tokenize
+
+
+def word_boundaries(text: str, at: int) -> list[int]:
+    """Offsets in ``text`` near ``at`` where a word starts, by newmm on a small window (its
+    edges left out: a word cut by the window is no evidence)."""
+    low = max(0, at - REACH)
+    piece = text[low : at + REACH]
+    found, offset = [], low
+    for word in _words()(piece, engine="newmm"):
+        offset += len(word)
+        found.append(offset)
+    edges = {low, low + len(piece)} - {0, len(text)}
+    return [b for b in found[:-1] if b not in edges and whole_cluster(text, b)]
+
+
+def spaces(text: str, at: int) -> list[int]:
+    """Word starts after a space near ``at``: most Thai releases space their phrases, and a
+    space costs no segmentation."""
+    low = max(0, at - REACH)
+    return [low + m.end() for m in SPACE.finditer(text[low : at + REACH])]
+
+
+def whole_cluster(text: str, at: int) -> bool:
+    """Whether a cut at ``at`` keeps every Thai character with its vowels and marks."""
+    if at <= 0 or at >= len(text):
+        return True
+    return not FOLLOWING.match(text[at]) and not LEADING.match(text[at - 1])
+
+
+def cut_point(text: str, at: int, limit: int, forward: bool) -> int:
+    """The word boundary nearest ``at`` that does not cross ``limit`` (the match): moving
+    back or forward from ``at``; a cluster boundary when no word boundary is near."""
+    if at <= 0 or at >= len(text):
+        return max(0, min(at, len(text)))
+    ok = [b for b in spaces(text, at) if (b >= limit if forward else b <= limit)]
+    ok = ok or [b for b in word_boundaries(text, at) if (b >= limit if forward else b <= limit)]
+    if ok:
+        return min(ok, key=lambda b: (abs(b - at), b))
+    step = 1 if forward else -1
+    while 0 < at < len(text) and not whole_cluster(text, at):
+        at += step
+    return at
+
+
 def snippet(text: str | None, query: str | None, width: int = WINDOW) -> Markup:
-    """About ``2 * width`` characters of ``text`` around the first match, matches in <mark>."""
+    """About ``2 * width`` characters of ``text`` around the first match, matches in <mark>,
+    cut on word boundaries."""
     text = " ".join((text or "")[:SCANNED].split())
-    start, end = window(text, spans(text, terms(query)), width)
+    found = spans(text, terms(query))
+    start, end = window(text, found, width)
+    first = found[0] if found else (start, start)
+    start = cut_point(text, start, first[0], forward=False)
+    end = cut_point(text, end, first[1], forward=True)
     piece = text[start:end]
     body = marked(piece, spans(piece, terms(query)))
     return Markup("{}{}{}").format("… " if start else "", body, " …" if end < len(text) else "")

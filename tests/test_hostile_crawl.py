@@ -290,7 +290,7 @@ PARAMETERS = [
     "_search", "_since", "_until", "_province", "_agency", "_person", "_facet", "_facet_indexed",
     "_facet_array", "_facet_linked", "_sort", "_sort_desc", "_next", "_size", "_col", "_nocol",
     "_shape", "_stream", "_nocount", "_nofacet", "agency", "person", "from_month", "to_month",
-    "province", "since", "until", "days",
+    "province", "since", "until", "days", "_source_province", "_source_kind", "_layout",
 ]  # fmt: skip
 CANNED = [
     "latest_by_agency", "person_articles", "person_positions", "articles_per_agency_month",

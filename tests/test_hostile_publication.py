@@ -149,9 +149,9 @@ def test_indexed_facet_skips_unknown_columns_itself(ds):
     """Behind the ASGI filter, the facet class refuses them too (defence in depth)."""
     from datasette.facets import ColumnFacet
 
-    from archive.datasette.plugins import newsroom
+    from archive.datasette.plugins import search_page
 
-    facet = newsroom.IndexedFacet.__new__(newsroom.IndexedFacet)
+    facet = search_page.IndexedFacet.__new__(search_page.IndexedFacet)
     facet.known = {"source"}
     configs = [{"config": {"simple": "source"}}, {"config": {"simple": "x] --"}}]
     original = ColumnFacet.get_configs
