@@ -690,13 +690,15 @@ async def column_filters(datasette, request, names: dict) -> list[str]:
     """The page's column filters in words: แหล่งข่าว กระทรวง… rather than source = moe."""
     out = []
     for key, value in parse_qsl(request.query_string):
-        column = key.split("__", 1)[0]
-        if key.startswith("_") or column not in FILTER_LABELS:
+        column, _, lookup = key.partition("__")
+        if key.startswith("_"):
             continue
         shown = names.get(value, value) if column == "source" else value
-        if column in TIME_COLUMNS and "__" not in key:
+        if column in TIME_COLUMNS and not lookup:
             shown = time_label(column, value)
-        out.append(f"{FILTER_LABELS[column]} {shown}")
+        # Any other column filter is shown as it was typed: a filter never hides.
+        label = FILTER_LABELS.get(column, column) + (f" ({lookup})" if lookup else "")
+        out.append(f"{label} {shown}")
     return out
 
 
