@@ -101,6 +101,7 @@ def test_an_unreadable_date_is_said_on_the_page_and_nothing_is_shown(ds, bad):
     assert f"ไม่เข้าใจวันที่ “{bad}”" in html
     assert f'name="_since" value="{bad}"' in html  # the form keeps it, to be corrected
     assert 'class="edunews-title"' not in html and "ไม่พบข่าว" in html
+    assert 'class="edunews-chart"' not in html and 'class="edunews-csv"' not in html
     data = fetch(ds, f"/edunews/articles.json?_since={quote(bad)}", status=400).json()
     assert "ไม่เข้าใจวันที่" in data["error_th"] and "_since" in data["error"]
 
