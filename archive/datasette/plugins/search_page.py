@@ -32,7 +32,7 @@ from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, ColumnFacet, Facet
 from datasette.filters import FilterArguments
-from datasette.utils import path_with_added_args, path_with_format, path_with_removed_args
+from datasette.utils import path_with_format, path_with_removed_args
 from datasette.utils.asgi import BadRequest, Response
 from markupsafe import Markup
 
@@ -372,13 +372,21 @@ def render_cell(row, value, column, table, database, datasette):
 
 # -- facets ----------------------------------------------------------------------------------------
 def toggled(facet, arg: str, value: str) -> tuple[str, bool]:
-    """The URL that adds or removes ``arg=value``, and whether it is selected now."""
-    selected = (arg, value) in facet.get_querystring_pairs()
-    if selected:
-        path = path_with_removed_args(facet.request, {arg: value})
-    else:
-        path = path_with_added_args(facet.request, {arg: value, "_next": None})
-    return clean_url(facet.ds.absolute_url(facet.request, path)), selected
+    """The URL that adds or removes ``arg=value``, and whether it is selected now. The page's
+    arguments are read once per facet (a page has ~60 facet values: parsing the query string
+    for each cost ~10 ms a page), without the page's own `_col` choice and cursor."""
+    base = getattr(facet, "edunews_base", None)
+    if base is None:
+        query = parse_qsl(facet.request.query_string, keep_blank_values=True)
+        pairs = [(k, v) for k, v in query if k not in OWN_COLUMNS and k != "_next"]
+        base = facet.edunews_base = (
+            facet.ds.absolute_url(facet.request, facet.request.path),
+            pairs,
+        )
+    path, pairs = base
+    selected = (arg, value) in pairs
+    kept = [p for p in pairs if p != (arg, value)] if selected else [*pairs, (arg, value)]
+    return (f"{path}?{urlencode(kept)}" if kept else path), selected
 
 
 class LinkedFacet(ArrayFacet):
