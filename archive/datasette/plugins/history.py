@@ -1,4 +1,5 @@
-"""Datasette plugin: an article's version history, as a Thai word diff (``archive.diff``)."""
+"""Datasette plugin: an article's version history, as a Thai word diff (``archive.diff``),
+each change summarised first (``archive.changes``) with a jump to where it starts."""
 
 from __future__ import annotations
 
@@ -8,13 +9,9 @@ from functools import lru_cache
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
-from archive import diff
+from archive import changes, diff
 
 DATABASE = "edunews"
-VERSIONS_SQL = """
-select version, fetched_at, title, body_text, published_at, content_hash, capture_id
-from article_versions where article_id = :id order by version
-"""
 
 
 @lru_cache(maxsize=64)  # a few popular histories; each entry holds about two bodies
@@ -27,15 +24,20 @@ def version_changes(versions: list[dict]) -> list[dict]:
     each: archive.diff; run in a worker thread, never on the event loop)."""
     out = []
     for old, new in zip(versions, versions[1:], strict=False):
+        title_diff = kept_diff(old["title"], new["title"])
+        body_diff = kept_diff(old["body_text"], new["body_text"])
         out.append(
             new
             | {
-                "title_diff": kept_diff(old["title"], new["title"]),
-                "body_diff": kept_diff(old["body_text"], new["body_text"]),
+                "title_diff": title_diff,
+                "body_diff": body_diff,
                 "previous": old["version"],
+                "summary": changes.summary(title_diff, body_diff),
+                "first_title": changes.first_change(title_diff),
+                "first_body": changes.first_change(body_diff),
             }
         )
-    return out
+    return out[::-1]  # newest change first: what a reader opens the page for
 
 
 async def history_page(request, datasette):
@@ -46,7 +48,7 @@ async def history_page(request, datasette):
     )
     if article is None:
         raise NotFound("ไม่พบข่าวนี้ / no such article")
-    versions = [dict(r) for r in await db.execute(VERSIONS_SQL, {"id": article_id})]
+    versions = await db.execute_fn(lambda conn: changes.versions(conn, article_id))
     context = {
         "article": dict(article),
         "first": versions[0] if versions else None,

@@ -16,7 +16,7 @@ import json
 import re
 import sqlite3
 from collections import Counter
-from urllib.parse import parse_qsl, unquote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.facets import ArrayFacet, ColumnFacet
@@ -200,7 +200,6 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["snippet"] = snippets.snippet
     env.filters["highlight"] = snippets.highlight
     env.filters["iso_day"] = lambda value: (value or "")[:10]
-    env.filters["readable_url"] = lambda url: unquote(url or "")  # Thai, not %E0%B8...
 
 
 # -- Thai date ranges and entity filters ---------------------------------------------------------

@@ -7,17 +7,29 @@ and hands the templates what they show.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from datasette import hookimpl
 
-from archive import citations
+from archive import citations, readable, status
 from archive.publish import file_state
+from crawler import sources as crawler_sources
 
 DATABASE = "edunews"
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    env.filters["readable_url"] = readable.readable_url  # Thai letters, not %E0%B8...
+    env.filters["thai_time"] = readable.thai_time  # crawl times in Asia/Bangkok, not UTC
+    env.filters["bangkok_iso"] = readable.bangkok_iso
+
+
 # -- landing page --------------------------------------------------------------------------------
-# Counted from the (source, published_at) index alone: no article row is read.
+# Counted from the (source, published_at) index alone: no article row is read. `s.*`: the
+# registry's kind, province and region exist since migration 0009 (older files lack them).
 SOURCES_SQL = """
-select s.id, s.name, s.name_en, s.url, coalesce(a.articles, 0) as articles,
-       a.first_published, a.last_published
+select s.*, coalesce(a.articles, 0) as articles, a.first_published, a.last_published
 from sources s left join (
   select source, count(*) as articles, min(published_at) as first_published,
          max(published_at) as last_published
@@ -25,16 +37,23 @@ from sources s left join (
 ) a on a.source = s.id
 order by articles desc, s.id
 """
-LAST_OK_SQL = """
-select c.source, max(r.started_at) as last_ok
-from crawl_run_sources c join crawl_runs r on r.id = c.run_id
-where c.status != 'failed' and r.finished_at is not null group by c.source
-"""
 NEWEST_SQL = """
 select id, title, source, published_at from articles
 where published_at is not null order by published_at desc, id limit :n
 """
+REMOVED_SQL = "select count(*) as n from articles where removed_at is not null"
 NEWEST = 12
+# The registry's kinds of office (crawler.sources.CATEGORIES), in its order, as a reader
+# names them; sources outside the registry's kinds come last.
+KINDS = {
+    "central": ("หน่วยงานส่วนกลาง", "Central agencies"),
+    "regional": ("สำนักงานศึกษาธิการภาค", "Regional education offices"),
+    "provincial": ("สำนักงานศึกษาธิการจังหวัด", "Provincial education offices"),
+    "esa-primary": ("สำนักงานเขตพื้นที่การศึกษาประถมศึกษา (สพป.)", "Primary area offices"),
+    "esa-secondary": ("สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา (สพม.)", "Secondary area offices"),
+    None: ("ไม่ระบุประเภท", "Other sources"),
+}
+NO_REGION = ("ไม่ระบุภูมิภาค", "no region")
 
 
 _landing: dict = {}
@@ -51,15 +70,56 @@ async def landing(datasette) -> dict:
 
 async def landing_figures(db) -> dict:
     sources = [dict(r) for r in await db.execute(SOURCES_SQL)]
-    last_ok = {r["source"]: r["last_ok"] for r in await db.execute(LAST_OK_SQL)}
+    health = {h["source"]: h for h in await db.execute_fn(status.source_health)}
     for source in sources:
-        source["last_ok"] = last_ok.get(source["id"])
+        found = health.get(source["id"], {})
+        source["last_ok"] = found.get("last_ok_at")
+        source["verdict"], source["reason"] = found.get("verdict"), found.get("reason")
     newest = [dict(r) for r in await db.execute(NEWEST_SQL, {"n": NEWEST})]
+    removed = next(iter(await db.execute(REMOVED_SQL)))["n"]
     return {
-        "sources": sources,
+        "groups": grouped(sources),
         "newest": newest,
+        "removed": removed,
+        "sources": len(sources),
         "total": sum(s["articles"] for s in sources),
         "names": {s["id"]: s["name"] for s in sources},
+    }
+
+
+def grouped(sources: list[dict]) -> list[dict]:
+    """Sources by kind (registry order), then region (Thai name order), each group with its
+    sources, articles and health verdicts counted."""
+    regions = crawler_sources.regions()
+    kinds: dict = {}
+    for source in sources:
+        kind = source.get("category") if source.get("category") in KINDS else None
+        kinds.setdefault(kind, {}).setdefault(source.get("region"), []).append(source)
+    out = []
+    for kind in (k for k in KINDS if k in kinds):
+        parts = [
+            {"label": region_label(regions, region), "region": region} | counted(members)
+            for region, members in sorted(kinds[kind].items(), key=lambda kv: kv[0] or "~")
+        ]
+        members = [s for part in parts for s in part["sources"]]
+        label_th, label_en = KINDS[kind]
+        out.append({"kind": kind or "other", "label": label_th, "label_en": label_en,
+                    "regions": parts} | counted(members))  # fmt: skip
+    return out
+
+
+def region_label(regions: dict, region: str | None) -> tuple[str, str]:
+    if region in regions:
+        return regions[region]["name"], region
+    return NO_REGION
+
+
+def counted(members: list[dict]) -> dict:
+    verdicts = Counter(s.get("verdict") or "unknown" for s in members)
+    return {
+        "sources": members,
+        "articles": sum(s["articles"] for s in members),
+        "verdicts": dict(verdicts),
     }
 
 
@@ -101,10 +161,36 @@ def safe_url(url: str | None) -> str | None:
     return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
+# -- Thai page titles ---------------------------------------------------------------------------
+# Datasette titles its pages in English from table names, row counts and SQL; base.html
+# shows edunews_title instead where a page has no Thai title of its own.
+SITE = "คลังข่าวการศึกษาไทย"
+
+
+def thai_part(title: str | None, fallback: str) -> str:
+    """The Thai half of a bilingual metadata title ("ข่าว / Articles" -> "ข่าว")."""
+    return (title or fallback).split(" / ")[0].strip() or fallback
+
+
+def page_title(datasette, view_name, database, table, request) -> str | None:
+    if view_name == "database":
+        return f"ตารางและคำค้นสำเร็จรูป · {SITE}"
+    if view_name not in ("table", "row") or not table:
+        return None
+    meta = datasette.metadata(database=database, table=table, fallback=False) or {}
+    name = thai_part(meta.get("title"), table)
+    if view_name == "row":
+        return None if table == "articles" else f"{name}: {request.url_vars.get('pks')} · {SITE}"
+    search = (request.args.get("_search") or "").strip()[:80]
+    return f"ค้นหา “{search}” · {name} · {SITE}" if search else f"{name} · {SITE}"
+
+
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def inner():
         found = {"edunews_safe_url": safe_url}
+        if request is not None and not (template or "").startswith("query"):
+            found["edunews_title"] = page_title(datasette, view_name, database, table, request)
         if view_name == "index":
             found["edunews"] = await landing(datasette)
         if view_name == "row" and table == "articles":

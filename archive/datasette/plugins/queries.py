@@ -1,6 +1,12 @@
 """Datasette plugin: the canned queries (metadata.yaml ``queries:``) as a newsroom uses them,
 and the complete CSV of any of them.
 
+Each query's parameters are declared in metadata.yaml (``pickers:``: a kind and a Thai
+label); the page (templates/query-edunews.html) offers a picker per kind — a ``<select>`` of
+sources by Thai name, a date, a month, a number of days — and says in Thai when a value
+cannot be read, instead of running the query on it in silence. The CSV route refuses such
+a value with a 400.
+
 Datasette stops a query's CSV at max_returned_rows; a newsroom wants every row. Streamed a
 batch at a time (archive.rowstream), each batch bounded by sql_time_limit_ms.
 """
@@ -12,6 +18,7 @@ import csv
 import io
 import re
 import sqlite3
+from datetime import date
 
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, BadRequest, NotFound
@@ -19,6 +26,92 @@ from datasette.utils.asgi import AsgiStream, BadRequest, NotFound
 from archive.rowstream import RowStream
 
 DATABASE = "edunews"
+
+# What each kind of parameter accepts ("" always: no bound), and what to say otherwise.
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MONTH = re.compile(r"\d{4}-\d{2}")
+MAX_DAYS = 36_500
+FORMS = {
+    "date": (lambda v: bool(DATE.fullmatch(v)) and valid_day(v), "ปี-เดือน-วัน เช่น 2024-08-22"),
+    "month": (lambda v: bool(MONTH.fullmatch(v)) and 1 <= int(v[5:]) <= 12, "ปี-เดือน เช่น 2024-08"),
+    "days": (lambda v: v.isascii() and v.isdigit() and 1 <= int(v) <= MAX_DAYS, "จำนวนวัน 1–36500"),
+}  # fmt: skip
+# Column headings of the canned queries' results, Thai first.
+COLUMN_LABELS = {
+    "published_at": "วันที่เผยแพร่ / Published",
+    "updated_at": "แก้ไขเมื่อ / Edited",
+    "removed_at": "พบว่าถูกลบเมื่อ / Found gone",
+    "removed_reason": "เหตุผล / Why",
+    "version": "ฉบับที่ / Version",
+    "source": "แหล่งข่าว / Source",
+    "title": "หัวข้อ / Title",
+    "url": "ต้นฉบับ / Original",
+    "office": "หน่วยงาน / Office",
+    "name": "หน่วยงาน / Agency",
+    "person": "บุคคล / Person",
+    "honorific": "คำนำหน้า / Title",
+    "position": "ตำแหน่ง / Position",
+    "first_seen": "ใช้ครั้งแรก / First",
+    "last_seen": "ใช้ครั้งล่าสุด / Last",
+    "articles": "ข่าว / Articles",
+    "month": "เดือน / Month",
+    "last_run": "เก็บล่าสุด / Last run",
+    "last_status": "ผล / Outcome",
+    "last_ok": "เก็บสำเร็จล่าสุด / Last good run",
+}
+SOURCES_SQL = "select id, name from sources order by name, id"
+PROVINCES_SQL = "select distinct province from sources where province is not null"
+
+
+def valid_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def param_errors(query: dict, args) -> dict[str, str]:
+    """{parameter: what it should look like} for each value its picker's kind cannot read."""
+    errors = {}
+    for name, picker in (query.get("pickers") or {}).items():
+        value = (args.get(name) or "").strip()
+        form = FORMS.get(picker.get("kind"))
+        if value and form and not form[0](value):
+            errors[name] = form[1]
+    return errors
+
+
+async def picker_choices(datasette) -> dict:
+    """The sources by Thai name, and the provinces (the registry's and every other)."""
+    from crawler.sources import regions
+
+    db = datasette.get_database(DATABASE)
+    sources = [dict(r) for r in await db.execute(SOURCES_SQL)]
+    placed = {r["province"] for r in await db.execute(PROVINCES_SQL)}
+    every = {p for region in regions().values() for p in region["provinces"]}
+    return {"sources": sources, "provinces": sorted(placed) + sorted(every - placed)}
+
+
+@hookimpl
+def extra_template_vars(template, database, view_name, request, datasette):
+    if not (template or "").startswith("query") or request is None:
+        return None
+
+    async def inner():
+        name = request.url_vars.get("table") or ""
+        query = await datasette.get_canned_query(DATABASE, name, request.actor) or {}
+        choices = await picker_choices(datasette)
+        return {
+            "edunews_query": choices
+            | {
+                "errors": param_errors(query, request.args),
+                "labels": COLUMN_LABELS,
+                "names": {s["id"]: s["name"] for s in choices["sources"]},
+            }
+        }
+
+    return inner
 
 
 def query_params(query: dict, request) -> dict:
@@ -40,6 +133,10 @@ async def query_csv(request, datasette):
     query = await datasette.get_canned_query(DATABASE, name, request.actor)
     if query is None:
         raise NotFound("ไม่พบคำค้นสำเร็จรูปนี้ / no such query")
+    errors = param_errors(query, request.args)
+    if errors:
+        param, form = next(iter(errors.items()))
+        raise BadRequest(f"อ่านค่า {param} ไม่ได้ (ใช้ {form}) / cannot read the value of {param}")
     db = datasette.get_database(DATABASE)
     limit_s = datasette.setting("sql_time_limit_ms") / 1000
     rows = RowStream(db.path, query["sql"], query_params(query, request), limit_s)
