@@ -42,6 +42,7 @@ select id, title, source, published_at from articles
 where published_at is not null order by published_at desc, id limit :n
 """
 REMOVED_SQL = "select count(*) as n from articles where removed_at is not null"
+LAST_CRAWL_SQL = "select max(finished_at) as at from crawl_runs"
 NEWEST = 12
 # The registry's kinds of office (crawler.sources.CATEGORIES), in its order, as a reader
 # names them; sources outside the registry's kinds come last.
@@ -77,10 +78,12 @@ async def landing_figures(db) -> dict:
         source["verdict"], source["reason"] = found.get("verdict"), found.get("reason")
     newest = [dict(r) for r in await db.execute(NEWEST_SQL, {"n": NEWEST})]
     removed = next(iter(await db.execute(REMOVED_SQL)))["n"]
+    last_crawl = next(iter(await db.execute(LAST_CRAWL_SQL)))["at"]
     return {
         "groups": grouped(sources),
         "newest": newest,
         "removed": removed,
+        "last_crawl": last_crawl,
         "sources": len(sources),
         "total": sum(s["articles"] for s in sources),
         "names": {s["id"]: s["name"] for s in sources},
