@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.test_browser import DESKTOP, PHONE, browser, server, watched  # noqa: F401 (fixtures)
+from tests.test_browser import DESKTOP, PHONE, SHOTS, browser, server, watched  # noqa: F401 (fixtures)
 from tests.test_newsroom import EDITED
 
 SIZES = [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
@@ -162,4 +162,6 @@ def test_every_canned_query_fits_and_speaks_thai(server, watched, viewport):  # 
         open_page(w, f"{server}/edunews/{name}")
         assert_thai_page(w)
         assert "Run SQL" not in w.page.content()
-        w.shot(f"reading-query-{name.split('?')[0]}-{name_of(viewport)}")
+        shot = SHOTS / f"reading-query-{name.split('?')[0]}-{name_of(viewport)}.png"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        w.page.screenshot(path=str(shot))  # the first screen: these pages run long
