@@ -59,6 +59,12 @@ def thai_time(value: str | None) -> str:
     return f"{thai_date(local.date().isoformat())} {local:%H:%M} น."
 
 
+def thai_month(value: str | None) -> str:
+    """``2019-08`` -> ``ส.ค. 2562``; "" when it is not a month."""
+    day = thai_date(f"{(value or '')[:7]}-01") if len(value or "") == 7 else ""
+    return day.split(" ", 1)[1] if day else ""
+
+
 def bangkok_iso(value: str | None) -> str:
     """The same moment as ISO 8601 in Thai time (``2019-08-22T16:05+07:00``), for <time>."""
     try:

@@ -115,6 +115,7 @@ def test_thai_time_is_bangkok_time():
     assert readable.thai_time("2019-08-22") == "22 ส.ค. 2562"
     assert readable.thai_time("nonsense") == readable.thai_time(None) == ""
     assert readable.bangkok_iso("2024-01-05T20:30:00+00:00") == "2024-01-06T03:30+07:00"
+    assert readable.thai_month("2019-08") == "ส.ค. 2562" and readable.thai_month("2019-13") == ""
 
 
 def test_change_summary_counts_thai_words_per_paragraph():
@@ -200,6 +201,8 @@ def test_date_and_day_pickers(ds):
     assert 'list="qp-province-list"' in html and '<option value="เชียงใหม่">' in html
     html = fetch(ds, "/edunews/articles_per_agency_month?from_month=2019-01&to_month=").text
     assert 'type="month" value="2019-01"' in html
+    months = re.findall(r'([ก-๙.]+ 25\d\d) <span class="iso">(\d{4}-\d\d)</span>', html)
+    assert months and all(readable.thai_month(iso) == th for th, iso in months)  # Thai, BE
     assert 'name="days" type="number"' in fetch(ds, "/edunews/recently_edited?days=30").text
 
 

@@ -23,6 +23,7 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["readable_url"] = readable.readable_url  # Thai letters, not %E0%B8...
     env.filters["thai_time"] = readable.thai_time  # crawl times in Asia/Bangkok, not UTC
     env.filters["bangkok_iso"] = readable.bangkok_iso
+    env.filters["thai_month"] = readable.thai_month
 
 
 # -- landing page --------------------------------------------------------------------------------
