@@ -7,6 +7,7 @@ and hands the templates what they show.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from datasette import hookimpl
@@ -58,15 +59,24 @@ KINDS = {
 NO_REGION = ("ไม่ระบุภูมิภาค", "no region")
 
 
+# The figures include every source's health (archive.status: a few indexed queries per
+# source, about a second for the national registry on a large archive). A crawl commits
+# article by article, so they are recomputed after a commit, but at most once a minute (the
+# pages' own cache time): a reader during a crawl never waits for it on every visit.
+LANDING_MAX_AGE_S = 60
 _landing: dict = {}
 
 
 async def landing(datasette) -> dict:
-    """The landing page's figures, recomputed only after a commit (a crawl writing)."""
+    """The landing page's figures, recomputed after a commit (a crawl writing)."""
     db = datasette.get_database(DATABASE)
-    state = (db.path, file_state(db.path))
-    if _landing.get("state") != state:
-        _landing.update(state=state, figures=await landing_figures(db))
+    state, now = file_state(db.path), time.monotonic()
+    fresh = _landing.get("path") == db.path and (
+        _landing["state"] == state or now - _landing["at"] < LANDING_MAX_AGE_S
+    )
+    if not fresh:
+        figures = await landing_figures(db)
+        _landing.update(path=db.path, state=state, at=now, figures=figures)
     return _landing["figures"]
 
 
