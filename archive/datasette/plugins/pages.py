@@ -1,8 +1,10 @@
-"""Datasette plugin: the newsroom's own pages — the landing page and the article page's
-extras (images, attachments, people, versions, citations).
+"""Datasette plugin: the newsroom's own pages — the landing page (sources by kind of office
+and region, with counts and health), the article page's extras (images, attachments,
+people, versions, citations), a Thai title for Datasette's own pages (templates/base.html),
+and the template filters for reading (decoded URLs, Thai time).
 
-Pure parts live in ``archive`` (citations, thaiforms); this module only reads the archive
-and hands the templates what they show.
+Pure parts live in ``archive`` (citations, readable, thaiforms, status); this module only
+reads the archive and hands the templates what they show.
 """
 
 from __future__ import annotations
