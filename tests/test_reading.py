@@ -156,6 +156,7 @@ def test_every_page_is_thai_with_a_thai_title(ds):
         title = title_of(html)
         assert THAI.match(title), (path, title)  # Thai first, not "edunews: articles: 931 rows"
         assert "select " not in title.lower(), (path, title)
+        assert ">home</a>" not in html and ">หน้าแรก</a>" in html, path  # Thai breadcrumbs
     assert title_of(fetch(ds, "/edunews/articles?_search=ครู").text).startswith("ค้นหา “ครู”")
     assert '<html lang="th">' in fetch(ds, "/no/such/page", status=404).text
 

@@ -201,10 +201,20 @@ def page_title(datasette, view_name, database, table, request) -> str | None:
     return f"ค้นหา “{search}” · {name} · {SITE}" if search else f"{name} · {SITE}"
 
 
+def crumb_labels(datasette) -> dict[str, str]:
+    """Breadcrumb labels: "home", the database and each table by its Thai title."""
+    labels = {"home": "หน้าแรก"}
+    for name, meta in (datasette.metadata("databases") or {}).items():
+        labels[name] = thai_part(meta.get("title"), name).replace("edunews: ", "")
+        for table, table_meta in (meta.get("tables") or {}).items():
+            labels[table] = thai_part(table_meta.get("title"), table)
+    return labels
+
+
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def inner():
-        found = {"edunews_safe_url": safe_url}
+        found = {"edunews_safe_url": safe_url, "edunews_crumbs": crumb_labels(datasette)}
         if request is not None and not (template or "").startswith("query"):
             found["edunews_title"] = page_title(datasette, view_name, database, table, request)
         if view_name == "index":
