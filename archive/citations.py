@@ -1,11 +1,13 @@
 """Ready-to-paste citation lines for an archived article, in Thai and in English.
 
 Pure: a dict of the article's fields in, two strings out. The archive copy is cited with the
-original URL and the date it was retrieved, as a reporter's footnote needs.
+original URL (decoded, as a browser shows it) and the date it was retrieved, as a
+reporter's footnote needs.
 """
 
 from __future__ import annotations
 
+from archive.readable import readable_url
 from archive.thaiforms import iso_day, thai_date
 
 
@@ -19,7 +21,7 @@ def thai_citation(article: dict, source_name: str, archive_url: str) -> str:
     retrieved = thai_date(article.get("fetched_at"), full=True)
     return (
         f"{source_name}. ({published}). {article.get('title') or 'ไม่มีหัวข้อ'}. "
-        f"สืบค้นเมื่อ {retrieved}, จาก {article.get('url')} "
+        f"สืบค้นเมื่อ {retrieved}, จาก {readable_url(article.get('url'))} "
         f"(สำเนาในคลัง edunews: {archive_url})"
     )
 
@@ -29,7 +31,7 @@ def english_citation(article: dict, source_name: str, archive_url: str) -> str:
     retrieved = english_date(article.get("fetched_at"))
     return (
         f"{source_name}. ({published}). {article.get('title') or 'Untitled'}. "
-        f"Retrieved {retrieved}, from {article.get('url')} "
+        f"Retrieved {retrieved}, from {readable_url(article.get('url'))} "
         f"(archived copy: {archive_url})"
     )
 

@@ -69,7 +69,7 @@ def datasette_app(
     ``immutable`` for a replica's snapshot (``archive.replica``): no locking, the same
     metadata, plugins and limits as the live publication."""
     ds = Datasette(config_dir=CONFIG_DIR, settings={**SETTINGS, **(settings or {})})
-    ds.edunews_warc_dir = warc_dir  # read by plugins/newsroom.py
+    ds.edunews_warc_dir = warc_dir  # read by plugins/captures.py
     ds.remove_database("_memory")  # added because no files were passed; not ours to show
     path = str(Path(db_path).resolve())
     ds.add_database(Database(ds, path=path, is_mutable=not immutable), DATABASE)

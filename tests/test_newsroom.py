@@ -236,11 +236,11 @@ def test_landing_page_says_what_the_archive_holds(ds):
     html = fetch(ds, "/").text
     counts = sql_rows(ds, "select source, count(*) as n from articles group by source")
     for row in counts:
-        assert f">{row['n']:,}</td>" in html
+        assert f">{row['n']:,}</dd>" in html
     assert html.index("คลังข่าวการศึกษาไทย") < html.index("Thai education news archive")
     assert 'name="_search"' in html and "ข่าวล่าสุด" in html and "Newest articles" in html
     assert "กระทรวงศึกษาธิการ (ตัวอย่าง)" in html  # source names, not ids
-    assert "UTC" in html  # last successful crawl per source
+    assert " น." in html  # last successful crawl per source, in Thai time
     assert "ส.ค. 2559" in html  # date coverage in Thai form
     assert "<script>window.__pwned" not in html and "&lt;script&gt;" in html
 
