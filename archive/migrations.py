@@ -283,6 +283,7 @@ select v.article_id, v.version, v.fetched_at,
 from article_versions v join articles a on a.id = v.article_id
 """
 
+
 @migration("0012_relevance_view_filters")
 def _relevance_view_filters(db: sqlite_utils.Database) -> None:
     """The relevance page filters and facets like the articles page: its view gains the

@@ -21,7 +21,7 @@ import sqlite_utils
 from archive import search, stories
 from archive.migrations import VERSIONED, calendar_fields, check_archive, migrate
 from archive.process import Derived, derive
-from crawler.ids import article_id, url_key
+from crawler.ids import article_id
 from crawler.items import Article, Attachment, Credits, Image
 
 
