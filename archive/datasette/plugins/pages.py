@@ -13,6 +13,7 @@ import time
 from collections import Counter
 
 from datasette import hookimpl
+from datasette.utils import path_with_added_args
 
 from archive import citations, readable, status
 from archive.publish import file_state
@@ -216,7 +217,11 @@ def crumb_labels(datasette) -> dict[str, str]:
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def inner():
-        found = {"edunews_safe_url": safe_url, "edunews_crumbs": crumb_labels(datasette)}
+        found = {
+            "edunews_safe_url": safe_url,
+            "edunews_crumbs": crumb_labels(datasette),
+            "path_with_added_args": path_with_added_args,  # the search page's facet links
+        }
         if request is not None and not (template or "").startswith("query"):
             found["edunews_title"] = page_title(datasette, view_name, database, table, request)
         if view_name == "index":
