@@ -8,14 +8,15 @@ only what happens before a host has answered anything this run:
 
 - the first requests get ``EDUNEWS_FIRST_CONTACT_TIMEOUT`` (10 s) instead of the download
   timeout (when that is longer);
-- a refused connection, a failed lookup or no answer in that time is not retried, and the host
-  is *unreachable* for the rest of the run: every later request to it (the homepage after
-  robots.txt, a source's other requests) fails at once with the first failure's reason.
+- a refused connection, a failed lookup or no answer in that time is not retried (the failure
+  becomes ``Blocked(<its kind>, "<host> never answered (…)")``), and the host is *unreachable*
+  for the rest of the run: every later request to it (the homepage after robots.txt, a
+  source's other requests) fails at once with the same reason.
 
 A host that has answered once (any status) is alive: slow pages, timeouts and retries then
 follow the normal settings. Scrapy's retry middleware has no notion of "never answered", so
 this is a small middleware of its own; register it above RetryMiddleware (550) so its
-``process_exception`` runs first and can turn the retry off.
+``process_exception`` runs first and ends the chain before the retry.
 """
 
 from __future__ import annotations
@@ -80,13 +81,15 @@ class FirstContact:
         host = host_of(request.url)
         if host in self.answered or not isinstance(exception, NO_ANSWER):
             return None
-        request.meta["dont_retry"] = True  # nothing answered: trying again costs the same
         if host not in self.dead:
             what = urlsplit(request.url).path.lstrip("/") or "homepage"
             reason = f"{host} never answered ({what}: {exception.__class__.__name__}: {exception})"
             self.dead[host] = (failure_kind(exception), reason[:300])
             self.count(request, "unreachable/hosts")
-        return None
+        # Nothing answered: trying again costs the same, so the retry middleware below is
+        # skipped; and as an IgnoreRequest the failure is one line in the log, not the
+        # traceback Scrapy's robots.txt middleware prints for other exceptions.
+        raise Blocked(*self.dead[host]) from exception
 
     def count(self, request, key: str) -> None:
         source = request.meta.get("source")

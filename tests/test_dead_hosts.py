@@ -132,6 +132,7 @@ def test_dead_hosts_fail_fast_with_their_reason(dead_crawl):
     kinds = {(source, kind) for source, kind, _ in dead_crawl["errors"]}
     assert {("silent", "timeout"), ("refused", "fetch"), ("nodns", "dns")} <= kinds, kinds
     assert "'first_contact/unreachable/hosts': 2" in log, log[-3000:]
+    assert "Traceback" not in log  # one line per dead host, not a traceback
 
 
 def test_a_silent_host_is_asked_once(dead_crawl):
