@@ -24,12 +24,13 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive import matches, publish, search, store  # noqa: E402
+from bench.corpus import corpus_path  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.thai.text import searchable_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "data" / "search-queries.txt"
-CORPUS = Path("/work/shared/corpus/thaigov-education.jsonl")
+CORPUS = corpus_path()  # ../shared/corpus, else the copy under tests/
 SOURCES = ("thaigov", "obec", "vec", "ohec")
 
 
