@@ -55,14 +55,15 @@ class ArchiveRun:
         # crawler/safety.py's FailureRecorder still reads the run id from the stats.
         self.crawler.stats.set_value("edunews/run_id", self.run_id)
 
-    def submit(self, job, *args) -> defer.Deferred:
-        """``job(db, *args)`` on the writer; fires with its result once committed."""
+    def submit(self, job, *args, quick: bool = False) -> defer.Deferred:
+        """``job(db, *args)`` on the writer; fires with its result once committed (a
+        ``quick`` job: once it ran, see ``archive.writer.Writer.submit``)."""
         writer = self.open()
-        return self.slots.run(lambda: _deferred(writer.submit(job, *args)))
+        return self.slots.run(lambda: _deferred(writer.submit(job, *args, quick=quick)))
 
-    async def call(self, job, *args):
+    async def call(self, job, *args, quick: bool = False):
         """``await run.call(job, *args)`` from a coroutine (either Twisted reactor)."""
-        return await maybe_deferred_to_future(self.submit(job, *args))
+        return await maybe_deferred_to_future(self.submit(job, *args, quick=quick))
 
     def record_error(self, source: str, url: str, kind: str, reason: str) -> None:
         self.errors.append((source, url, kind, reason))
