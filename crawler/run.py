@@ -29,7 +29,8 @@ class ArchiveRun:
         self.crawler = crawler
         self.path = settings.get("EDUNEWS_DB")
         self.batch_size = settings.getint("EDUNEWS_WRITE_BATCH", 50)
-        self.slots = defer.DeferredSemaphore(settings.getint("EDUNEWS_WRITE_QUEUE", 200))
+        self.queue_size = settings.getint("EDUNEWS_WRITE_QUEUE", 200)
+        self.slots = defer.DeferredSemaphore(self.queue_size)
         self.writer: Writer | None = None
         self.run_id: int | None = None
         self.errors: list[tuple[str, str, str, str]] = []  # (source, url, kind, reason)
@@ -45,7 +46,10 @@ class ArchiveRun:
     def open(self) -> Writer:
         """The writer, started on first use (a middleware may need it before spider_opened)."""
         if self.writer is None:
-            self.writer = Writer(self.path, batch_size=self.batch_size)
+            # Room for the slots and the few direct calls (run start and end): a put
+            # from the reactor thread never waits.
+            bound = self.queue_size + 8
+            self.writer = Writer(self.path, batch_size=self.batch_size, bound=bound)
         return self.writer
 
     def spider_opened(self, spider=None) -> None:
