@@ -15,6 +15,7 @@ from archive import search, stories
 from crawler.items import Article
 from crawler.pipelines.normalise import normalise_article
 from crawler.pipelines.validate import problems
+from crawler.thai.text import searchable_text, to_arabic_digits
 
 
 @dataclass
@@ -45,5 +46,10 @@ class Derived:
     signature: bytes
 
 
-def derive(title: str | None, body: str | None) -> Derived:
-    return Derived(title, body, search.document(title, body), stories.signature(title, body))
+def derive(title: str | None, body: str | None, normalised: bool = True) -> Derived:
+    """Heavy forms of a text. One that ``prepare`` normalised is not normalised again
+    (normalisation is idempotent), only its Thai digits made Arabic for search."""
+    searchable = to_arabic_digits if normalised else searchable_text
+    text_runs = search.normalised_runs(searchable("\n".join(filter(None, [title, body]))))
+    signature = stories.signature(title, body, searchable=searchable)
+    return Derived(title, body, search.document_of(text_runs), signature)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import sqlite_utils
@@ -36,7 +37,7 @@ select a.id, a.url, a.source, a.fetched_at, a.discovered_via, a.published_at, a.
 from articles a
 left join article_versions v on v.article_id = a.id and v.version = a.version
 {where}
-order by a.id
+order by v.capture_id, a.id  -- articles of one API page together (read once)
 """
 
 REFERRED = """
@@ -136,12 +137,22 @@ def from_html(row: dict, url: str, html: str, stats=None) -> Article | None:
 
 def from_api_page(row: dict, body: bytes) -> Article:
     """A WordPress REST API page holds many posts: take the one that is this article."""
+    post = api_posts(body).get(row["id"])
+    if post is None:
+        raise MissingCapture("the API page no longer lists this post")
+    return article_from_post(post, row["source"], row["fetched_at"])
+
+
+@lru_cache(maxsize=2)  # one API page serves up to 100 articles, reprocessed one after another
+def api_posts(body: bytes) -> dict[str, dict]:
+    """The posts of an API page by article id, parsed once per page."""
     posts = json.loads(body)
+    by_id = {}
     for post in posts if isinstance(posts, list) else []:
         link = isinstance(post, dict) and post.get("link")
-        if link and store.article_id(link) == row["id"]:
-            return article_from_post(post, row["source"], row["fetched_at"])
-    raise MissingCapture("the API page no longer lists this post")
+        if link and isinstance(link, str):
+            by_id.setdefault(store.article_id(link), post)
+    return by_id
 
 
 def keep_stored_facts(article: Article, row: dict) -> Article:

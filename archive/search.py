@@ -76,7 +76,12 @@ def create_index(db: sqlite_utils.Database) -> None:
 
 def runs(text: str) -> list[str]:
     """Lower-cased runs of letters, digits and marks: the units grams never cross."""
-    return _RUN.findall(searchable_text(text).lower())
+    return normalised_runs(searchable_text(text))
+
+
+def normalised_runs(text: str) -> list[str]:
+    """``runs`` of a text that is searchable already (normalised, Arabic digits)."""
+    return _RUN.findall(text.lower())
 
 
 def trigrams(run: str) -> list[str]:
@@ -111,7 +116,10 @@ def words_of(text_runs: list[str]) -> str:
 
 def document(title: str | None, body: str | None) -> tuple[str, str]:
     """(grams, words) of an article: its text normalised and cut into runs once."""
-    text_runs = runs("\n".join(filter(None, [title, body])))
+    return document_of(runs("\n".join(filter(None, [title, body]))))
+
+
+def document_of(text_runs: list[str]) -> tuple[str, str]:
     return grams_of(text_runs), words_of(text_runs)
 
 

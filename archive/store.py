@@ -312,7 +312,8 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
     _replace_children(db, aid, article)
     rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
     if derived is None or (derived.title, derived.body) != (article.title, article.body_text):
-        derived = derive(article.title, article.body_text)  # merge changed the text
+        # Not derived yet (a caller outside archive.process), or merge changed the text.
+        derived = derive(article.title, article.body_text, normalised=False)
     search.index_article(db, rowid, article.title, article.body_text, derived.document)
     signature = {"article_id": aid, "minhash": derived.signature}
     db["article_signatures"].upsert(signature, pk="article_id")

@@ -30,18 +30,20 @@ MAX_DAYS_APART = 30
 NOT_TEXT = re.compile(r"[^\w]+")
 
 
-def shingles(title: str | None, body: str | None) -> set[bytes]:
+def shingles(title: str | None, body: str | None, searchable=searchable_text) -> set[bytes]:
+    """``searchable``: how the text becomes searchable (``to_arabic_digits`` alone for a
+    text normalised already: ``archive.process.derive``)."""
     credits = set(extract_credits(body or "").lines)
     lines = [ln for ln in (body or "").split("\n") if ln not in credits]
-    text = NOT_TEXT.sub("", searchable_text(f"{title or ''}\n" + "\n".join(lines))).lower()
+    text = NOT_TEXT.sub("", searchable(f"{title or ''}\n" + "\n".join(lines))).lower()
     if len(text) < SHINGLE:
         return {text.encode()} if text else set()
     return {text[i : i + SHINGLE].encode() for i in range(len(text) - SHINGLE + 1)}
 
 
-def signature(title: str | None, body: str | None) -> bytes:
+def signature(title: str | None, body: str | None, searchable=searchable_text) -> bytes:
     minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
-    minhash.update_batch(list(shingles(title, body)))
+    minhash.update_batch(list(shingles(title, body, searchable)))
     return minhash.hashvalues.astype(np.uint64).tobytes()
 
 

@@ -14,6 +14,7 @@ connections, which SQLite would serialise on its lock anyway.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
@@ -32,18 +33,25 @@ class Writer:
     def __init__(self, path, *, batch_size: int = 50, batch_seconds: float = 1.0, bound=200):
         self.path = path
         self.batch_size, self.batch_seconds = batch_size, batch_seconds
-        self.jobs: queue.Queue = queue.Queue(maxsize=bound)
+        # (priority, order, job): quick jobs first, each kind in the order it came.
+        self.jobs: queue.PriorityQueue = queue.PriorityQueue(maxsize=bound)
+        self.order = itertools.count()
         self.ready = Future()
         self.thread = threading.Thread(target=self._run, name="edunews-writer", daemon=True)
         self.thread.start()
         self.ready.result()  # the database opened (or its error raised here, at once)
 
-    def submit(self, job: Callable, *args) -> Future:
-        """Queue ``job(db, *args)``; the future holds its result once committed."""
+    def submit(self, job: Callable, *args, quick: bool = False) -> Future:
+        """Queue ``job(db, *args)``; the future holds its result once committed.
+
+        ``quick``: a small write or read others wait on (a capture's row, an HTTP
+        validator) runs before the queued articles, and its result is given as soon as it
+        ran: what it wrote is committed with its batch, before or with any article that
+        refers to it, so a killed run cannot keep the article without it."""
         if not self.thread.is_alive():
             raise RuntimeError("the archive writer has stopped")
         future: Future = Future()
-        self.jobs.put((future, job, args))
+        self.jobs.put((0 if quick else 1, next(self.order), (future, job, args, quick)))
         return future
 
     def call(self, job: Callable, *args):
@@ -53,7 +61,7 @@ class Writer:
     def close(self) -> None:
         """Write what is queued, commit, close the database."""
         if self.thread.is_alive():
-            self.jobs.put(STOP)
+            self.jobs.put((2, next(self.order), STOP))  # after everything queued
             self.thread.join()
 
     # -- the thread --------------------------------------------------------------------
@@ -72,7 +80,7 @@ class Writer:
 
     def _batch(self, db) -> bool:
         """Run one batch of jobs in one transaction; False once told to stop."""
-        first = self.jobs.get()
+        first = self.jobs.get()[2]
         if first is STOP:
             return False
         done: list = []
@@ -82,10 +90,12 @@ class Writer:
         except Exception as exc:  # the commit failed (a full disk): none of them is stored
             logger.error("archive writer: a batch of %d failed: %s", len(done), exc)
             for future, *_ in done:
-                future.set_exception(exc)
+                if not future.done():
+                    future.set_exception(exc)
             return True
         for future, ok, value in done:  # committed: now they may be counted
-            future.set_result(value) if ok else future.set_exception(value)
+            if not future.done():
+                future.set_result(value) if ok else future.set_exception(value)
         return going
 
     def _fill(self, db, job, done: list) -> bool:
@@ -97,15 +107,18 @@ class Writer:
             if len(done) >= self.batch_size or time.monotonic() > deadline:
                 return True
             try:
-                job = self.jobs.get_nowait()
+                job = self.jobs.get_nowait()[2]
             except queue.Empty:
                 return True
             if job is STOP:
                 return False
 
-    def _one(self, db, future: Future, job: Callable, args: tuple):
+    def _one(self, db, future: Future, job: Callable, args: tuple, quick: bool):
         try:
             with db.conn:  # a savepoint: a failing job leaves nothing half-written
-                return future, True, job(db, *args)
+                outcome = future, True, job(db, *args)
         except Exception as exc:  # the caller decides: count, log, go on
-            return future, False, exc
+            outcome = future, False, exc
+        if quick:
+            future.set_result(outcome[2]) if outcome[1] else future.set_exception(outcome[2])
+        return outcome

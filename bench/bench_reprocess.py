@@ -47,7 +47,10 @@ def timed_reprocess(crawled: Path, work: Path, rewrite: bool) -> tuple[float, in
     db = store.open_db(copy)
     if rewrite:  # every article must be written again
         with db.conn:
-            db.execute("update articles set title = title || ' ~', body_text = body_text || ' ~'")
+            db.execute(
+                "update articles set title = title || ' ~', body_text = body_text || ' ~', "
+                "content_hash = null"
+            )
     started = time.perf_counter()
     counts = reprocess.reprocess(db, crawled.parent / "warc")
     seconds = time.perf_counter() - started

@@ -4,7 +4,9 @@
 
 Builds (once, cached under --cache) a database of the shared corpus and one of about 100,000
 articles made by replicating corpus articles under varied URLs, both through
-``archive.store.save_article`` (the real write path). Prints a table per measure.
+``archive.store.save_article`` (the real write path). Prints a table per measure. The
+latency goals count queries the server has not answered before (and the first relevance
+search after it starts); exits 1 when one is missed.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive import matches, publish, search, store  # noqa: E402
+from bench.corpus import corpus_path  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.thai.text import searchable_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "data" / "search-queries.txt"
-CORPUS = Path("/work/shared/corpus/thaigov-education.jsonl")
+CORPUS = corpus_path()  # ../shared/corpus, else the copy under tests/
 SOURCES = ("thaigov", "obec", "vec", "ohec")
 
 
@@ -185,9 +188,23 @@ def url(page: str, query: str) -> str:
     return f"/edunews/{page}?_search={quote(query)}"
 
 
+FIRST_TARGET_MS = 300  # the first relevance search after the server starts (issue 13)
+
+
+async def first_relevance_ms(db_path: Path, query: str) -> float:
+    """The first request a freshly started server answers: a relevance search."""
+    matches.forget()
+    ds = publish.datasette_app(db_path)
+    started = time.perf_counter()
+    response = await ds.client.get(url("article_search", query))
+    assert response.status_code == 200, response.status_code
+    return (time.perf_counter() - started) * 1000
+
+
 async def timings(db_path: Path, queries: list[str], page: str, rounds: int) -> list[float]:
     """Milliseconds per request, round by round: the first round matches each query, later
-    rounds find the match kept in memory (until the next commit)."""
+    rounds find the match kept in memory (until the next commit). Only the first round
+    counts for the goal: a reader's query is rarely one the server has just answered."""
     matches.forget()  # each page starts without the matches an earlier page left in memory
     ds = publish.datasette_app(db_path)
     await ds.client.get(url(page, "ข่าว"))  # warm-up (not a benchmark query): startup, caches
@@ -218,7 +235,7 @@ def print_latency(label: str, times: list[float], queries: list[str]) -> float:
     return p95
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--articles", type=int, default=100_000)
@@ -255,17 +272,23 @@ def main(argv: list[str] | None = None) -> None:
         print(f"text {text / 1e6:,.1f} MB   index {index / 1e6:,.1f} MB   ratio {ratio:.2f}x")
 
     print(f"\n== latency through Datasette: {args.articles:,} articles ==")
+    first = asyncio.run(first_relevance_ms(big, queries[0]))
+    missed = first > FIRST_TARGET_MS
+    print(f"first relevance search after start ({queries[0]}): {first:.0f} ms "
+          f"(goal ≤ {FIRST_TARGET_MS} ms: {'NOT met' if missed else 'met'})")  # fmt: skip
     n = len(queries)
     for page in ("articles", "articles.json", "article_search.json"):
         times = asyncio.run(timings(big, queries, page, args.rounds))
-        p95 = print_latency(f"/edunews/{page}?_search=", times, queries)
+        print_latency(f"/edunews/{page}?_search=", times, queries)
+        p95 = print_latency("  first run of each query (the goal)", times[:n], queries)
         if args.rounds > 1:
-            print_latency("  first run of each query", times[:n], queries)
-            print_latency("  repeated queries", times[n:], queries)
+            print_latency("  repeated queries (cached: not the goal)", times[n:], queries)
         if page == "articles":
+            missed |= p95 > TARGET_MS
             verdict = "met" if p95 <= TARGET_MS else "NOT met"
-            print(f"    goal p95 <= {TARGET_MS} ms on the search page: {verdict}")
+            print(f"    goal p95 <= {TARGET_MS} ms on first-time queries: {verdict}")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

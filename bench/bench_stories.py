@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive.stories import groups, signature  # noqa: E402
+from bench.corpus import corpus_path  # noqa: E402
 
-CORPUS = Path("/work/shared/corpus/thaigov-education.jsonl")
+CORPUS = corpus_path()  # ../shared/corpus, else the copy under tests/
 GOLD = ROOT / "tests" / "data" / "syndication-gold.jsonl"
 LEADS = [
     "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาเชียงใหม่ เขต 1 ขอประชาสัมพันธ์ข่าวจากกระทรวงศึกษาธิการ",

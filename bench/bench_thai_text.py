@@ -17,13 +17,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.corpus import corpus_path  # noqa: E402
 from crawler.thai.credits import extract_credits  # noqa: E402
 from crawler.thai.entities import extract_entities  # noqa: E402
 from crawler.thai.text import normalize_text  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 FIELDS = ("reporter", "photographer", "publisher", "source")
-DEFAULT_CORPUS = Path("/work/shared/corpus/thaigov-education.jsonl")
+DEFAULT_CORPUS = corpus_path()  # ../shared/corpus, else the copy under tests/
 
 
 def load(name: str) -> list[dict]:

@@ -130,10 +130,26 @@ def report(pairs: list[tuple[dict, dict]]) -> int:
     return 1 if missed else 0
 
 
-def report_disk(db: Path, articles: int) -> None:
+TEXT_BYTES = """
+select sum(length(cast(title as blob)) + length(cast(body_text as blob))) from articles
+"""
+TEXT_GOAL = 2.5  # the database at most this many times the text it holds (issue 13)
+
+
+def report_disk(db: Path, articles: int) -> bool:
+    """Disk per article, and the database's size over the text it holds (search index and
+    everything else included); False when above TEXT_GOAL."""
     warc = sum(p.stat().st_size for p in db.parent.rglob("*.warc.gz"))
     db_kb, warc_kb = db.stat().st_size / 1024 / articles, warc / 1024 / articles
     print(f"disk per article: database {db_kb:.1f} KB, WARC {warc_kb:.1f} KB")
+    conn = sqlite3.connect(db)
+    try:
+        text = conn.execute(TEXT_BYTES).fetchone()[0]
+    finally:
+        conn.close()
+    ratio = db.stat().st_size / text
+    print(f"database / text it holds: {ratio:.2f}x (goal ≤ {TEXT_GOAL}x)")
+    return ratio <= TEXT_GOAL
 
 
 def main() -> int:
@@ -154,7 +170,8 @@ def main() -> int:
             pipe = pipeline_run(registry, work, first)
             pairs.append((pipe, bare_run(pipe["urls"], work, first)))
         code = report(pairs)
-        report_disk(pairs[0][0]["db"], pairs[0][0]["articles"])
+        if not report_disk(pairs[0][0]["db"], pairs[0][0]["articles"]):
+            code = 1
     return code
 
 

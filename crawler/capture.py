@@ -121,7 +121,9 @@ class CaptureMiddleware:
             return response
         exchange = exchange_of(request, response)
         try:
-            request.meta["capture_id"] = await self.run.call(self.capture, source, exchange)
+            request.meta["capture_id"] = await self.run.call(
+                self.capture, source, exchange, quick=True
+            )
         except Exception as exc:  # a full disk must not stop the crawl: count and say so
             self.stats.inc_value("edunews/captures/errors")
             logger.error("cannot archive %s: %s: %s", response.url, type(exc).__name__, exc)

@@ -59,7 +59,7 @@ class ConditionalGetMiddleware:
     async def process_request(self, request, spider=None):
         if not request.meta.get("conditional") or "If-None-Match" in request.headers:
             return None
-        known = await self.run.call(store.validators, request.url)
+        known = await self.run.call(store.validators, request.url, quick=True)
         if known and known["etag"]:
             request.headers["If-None-Match"] = known["etag"]
         if known and known["last_modified"]:
@@ -78,5 +78,6 @@ class ConditionalGetMiddleware:
                     request.url,
                     etag.decode("latin-1") if etag else None,
                     modified.decode("latin-1") if modified else None,
+                    quick=True,
                 ).addErrback(logger.error)
         return response

@@ -29,7 +29,8 @@ class ArchiveRun:
         self.crawler = crawler
         self.path = settings.get("EDUNEWS_DB")
         self.batch_size = settings.getint("EDUNEWS_WRITE_BATCH", 50)
-        self.slots = defer.DeferredSemaphore(settings.getint("EDUNEWS_WRITE_QUEUE", 200))
+        self.queue_size = settings.getint("EDUNEWS_WRITE_QUEUE", 200)
+        self.slots = defer.DeferredSemaphore(self.queue_size)
         self.writer: Writer | None = None
         self.run_id: int | None = None
         self.errors: list[tuple[str, str, str, str]] = []  # (source, url, kind, reason)
@@ -45,7 +46,10 @@ class ArchiveRun:
     def open(self) -> Writer:
         """The writer, started on first use (a middleware may need it before spider_opened)."""
         if self.writer is None:
-            self.writer = Writer(self.path, batch_size=self.batch_size)
+            # Room for the slots and the few direct calls (run start and end): a put
+            # from the reactor thread never waits.
+            bound = self.queue_size + 8
+            self.writer = Writer(self.path, batch_size=self.batch_size, bound=bound)
         return self.writer
 
     def spider_opened(self, spider=None) -> None:
@@ -55,14 +59,15 @@ class ArchiveRun:
         # crawler/safety.py's FailureRecorder still reads the run id from the stats.
         self.crawler.stats.set_value("edunews/run_id", self.run_id)
 
-    def submit(self, job, *args) -> defer.Deferred:
-        """``job(db, *args)`` on the writer; fires with its result once committed."""
+    def submit(self, job, *args, quick: bool = False) -> defer.Deferred:
+        """``job(db, *args)`` on the writer; fires with its result once committed (a
+        ``quick`` job: once it ran, see ``archive.writer.Writer.submit``)."""
         writer = self.open()
-        return self.slots.run(lambda: _deferred(writer.submit(job, *args)))
+        return self.slots.run(lambda: _deferred(writer.submit(job, *args, quick=quick)))
 
-    async def call(self, job, *args):
+    async def call(self, job, *args, quick: bool = False):
         """``await run.call(job, *args)`` from a coroutine (either Twisted reactor)."""
-        return await maybe_deferred_to_future(self.submit(job, *args))
+        return await maybe_deferred_to_future(self.submit(job, *args, quick=quick))
 
     def record_error(self, source: str, url: str, kind: str, reason: str) -> None:
         self.errors.append((source, url, kind, reason))

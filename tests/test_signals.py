@@ -183,7 +183,7 @@ def test_a_second_crawl_of_the_same_archive_exits_at_once(sites, tmp_path):
     reg, db, log = registry(tmp_path, sites), tmp_path / "a.db", tmp_path / "first.log"
     first = subprocess.Popen(
         [sys.executable, "-m", "archive", "crawl", "--sources", str(reg), "--db", str(db),
-         "--log-file", str(log), *SLOW],
+         "--log-file", str(log), *SLOW, "-s", "DOWNLOAD_DELAY=2"],  # outlasts the second's start
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

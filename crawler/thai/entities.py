@@ -109,11 +109,12 @@ def _right_ok(text: str, start: int, end: int) -> bool:
 
 
 def ends_on_word_boundary(snippet: str, length: int) -> bool:
-    """Does newmm put a word boundary exactly ``length`` characters into ``snippet``?"""
+    """Does newmm put a word boundary exactly ``length`` characters into ``snippet``?
+    (nlpo3: newmm in Rust, same dictionary, without building newmm's trie in Python.)"""
     from pythainlp.tokenize import word_tokenize  # imported late: loading it takes a moment
 
     position = 0
-    for token in word_tokenize(snippet, engine="newmm", keep_whitespace=True):
+    for token in word_tokenize(snippet, engine="nlpo3", keep_whitespace=True):
         position += len(token)
         if position >= length:
             return position == length

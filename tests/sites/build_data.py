@@ -116,4 +116,9 @@ def main(corpus_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus")
+    # The corpus folder: the argument, else ../shared/corpus beside the checkout.
+    main(
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else str(Path(__file__).resolve().parents[3] / "shared" / "corpus")
+    )
