@@ -208,15 +208,21 @@ def test_refused_bomb_is_not_captured(tmp_path):
     stats.get_value = lambda key, default=None: stats.values.get(key, default)
     from archive import warc
 
+    class InlineRun:  # the run owner's writer thread, run inline: only the capture job matters
+        run_id = None
+
+        async def call(self, job, *args, quick=False):
+            return job(db, *args)
+
     writer = warc.RotatingWarcWriter(tmp_path / "warc")
-    middleware = capture.CaptureMiddleware(writer, db, stats, max_size=2**20)
+    middleware = capture.CaptureMiddleware(writer, InlineRun(), stats, max_size=2**20)
     request = Request("http://a.go.th/bomb", meta={"source": "a"})
     response = HtmlResponse(
         request.url, body=bomb, request=request, headers={"Content-Encoding": "gzip, gzip"}
     )
-    assert middleware.process_response(request, response) is response
+    assert asyncio.run(middleware.process_response(request, response)) is response
     plain = HtmlResponse("http://a.go.th/ok", body=b"<p>ok</p>", request=request)
-    middleware.process_response(request, plain)
+    asyncio.run(middleware.process_response(request, plain))
     middleware.close()
     conn = sqlite3.connect(tmp_path / "a.db")
     urls = [r[0] for r in conn.execute("select url from captures")]
