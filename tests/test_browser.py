@@ -5,6 +5,7 @@ width. Screenshots go to artifacts/screenshots/. Skipped when Chromium or Playwr
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -39,25 +40,31 @@ if not Path(CHROMIUM).exists():
     pytest.skip("chromium is not installed", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def server(crawled, tmp_path_factory):
-    """The archive served by uvicorn on 127.0.0.1, stopped after the module."""
+@contextlib.contextmanager
+def serving(path: Path):
+    """The archive at ``path`` served by uvicorn on 127.0.0.1 (its base URL), stopped after."""
     import uvicorn
 
-    path = newsroom_archive(crawled, tmp_path_factory.mktemp("browser"))
     port = free_port()
-    config = uvicorn.Config(
-        publish.datasette_app(path).app(), host="127.0.0.1", port=port, log_level="warning"
-    )
-    running = uvicorn.Server(config)
+    app = publish.datasette_app(path).app()
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 120
     while not running.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(crawled, tmp_path_factory):
+    """The newsroom archive served for the module."""
+    with serving(newsroom_archive(crawled, tmp_path_factory.mktemp("browser"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,11 @@ artifacts/screenshots/search-*.png. Skipped when Chromium or Playwright is absen
 from __future__ import annotations
 
 import re
-import threading
-import time
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from archive import publish
-from tests.conftest import free_port
-from tests.test_browser import DESKTOP, PHONE, browser, watched  # noqa: F401 (fixtures)
+from tests.test_browser import DESKTOP, PHONE, browser, serving, watched  # noqa: F401 (fixtures)
 from tests.test_search_page import archive_path  # noqa: F401 (fixture: the placed archive)
 
 WIDTHS = pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1280", "390"])
@@ -25,19 +21,8 @@ LEADING = re.compile("[\u0e40-\u0e44]")
 @pytest.fixture(scope="module")
 def server(archive_path):  # noqa: F811
     """The placed archive served by uvicorn on 127.0.0.1, stopped after the module."""
-    import uvicorn
-
-    port = free_port()
-    app = publish.datasette_app(archive_path).app()
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serving(archive_path) as url:
+        yield url
 
 
 def name(size: dict) -> str:
