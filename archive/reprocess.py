@@ -21,9 +21,9 @@ import sqlite_utils
 
 from archive import store, warc
 from archive.process import prepare
-from crawler.discovery.wordpress import article_from_post
 from crawler.extract.html import decode_html
 from crawler.extract.page import extract_article, looks_like_article
+from crawler.extract.wordpress import article_from_post
 from crawler.items import Article
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.extract.urls import url_key  # noqa: E402
+from crawler.ids import url_key  # noqa: E402
 from tests.conftest import FAST  # noqa: E402
 from tests.realwp import wordpress  # noqa: E402
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from crawler.discovery import listings, wordpress
+from crawler.discovery import listings
+from crawler.extract import wordpress
 from crawler.extract.html import parse
 from crawler.extract.page import extract_article, looks_like_article, opening
 from crawler.items import Article

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from archive import reprocess, store, warc
-from crawler.discovery.wordpress import article_from_post
+from crawler.extract.wordpress import article_from_post
 from crawler.pipelines import normalise
 from crawler.pipelines.normalise import normalise_article
 from tests.conftest import FAST, edunews

@@ -13,7 +13,7 @@ from crawler.extract.html import response_text
 
 # The post-to-article code is Scrapy-free, in crawler/extract/wordpress.py; re-exported here
 # for callers that predate the move (archive/reprocess.py).
-from crawler.extract.wordpress import article_from_post, modified_iso  # noqa: F401
+from crawler.extract.wordpress import article_from_post, modified_iso
 from crawler.ids import url_key
 from crawler.sources import own_host
 
