@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import time
 import urllib.request
 from dataclasses import asdict
 from pathlib import Path
@@ -167,6 +168,33 @@ def cmd_reprocess(args) -> int:
     return 1 if counts["failed"] else 0
 
 
+def cmd_reindex(args) -> int:
+    """Rebuild the search index with this version's word segmentation, holding the crawl
+    lock so that no crawl writes meanwhile (a cron crawl exits and runs next time)."""
+    from archive import search
+
+    db_path = args.db or default_db()
+    db = store.open_db(db_path, create=False)
+    try:
+        lock, _ = locks.take(locks.crawl_lock_path(db_path))
+    except locks.Held as held:
+        raise Busy(f"a crawl ({held}) is writing to {db_path}; reindex later") from None
+    shown = [0.0]  # the last time a progress line was printed
+
+    def progress(done: int, total: int) -> None:  # a line every 10 s, and the last
+        if done == total or time.monotonic() - shown[0] >= 10:
+            shown[0] = time.monotonic()
+            print(f"edunews: reindexed {done:,} of {total:,} articles", file=sys.stderr)
+
+    with lock:
+        started = time.monotonic()
+        count = search.rebuild(db, progress)
+    db.close()
+    print(f"edunews: search index rebuilt: {count:,} articles in "
+          f"{time.monotonic() - started:.0f} s", file=sys.stderr)  # fmt: skip
+    return 0
+
+
 def cmd_status(args) -> int:
     from archive import status
 
@@ -214,6 +242,9 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--source", help="only this source id")
     rep.add_argument("--warc-dir", help="default: $EDUNEWS_WARC_DIR or warc/ next to the database")
     rep.set_defaults(func=cmd_reprocess)
+    rix = sub.add_parser("reindex", help="rebuild the search index (after a segmentation change)")
+    rix.add_argument("--db")
+    rix.set_defaults(func=cmd_reindex)
     st = sub.add_parser("status", help="health of each source from the run records")
     st.add_argument("--db")
     st.add_argument("--json", action="store_true")

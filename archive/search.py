@@ -151,15 +151,30 @@ def _forget(db: sqlite_utils.Database, rowid: int) -> None:
     db.execute(f"delete from {PENDING} where rowid = ?", [rowid])
 
 
-def rebuild(db: sqlite_utils.Database) -> int:
-    """Re-index every article from scratch (after a bulk edit outside store.py)."""
+def rebuild(db: sqlite_utils.Database, progress=None, batch: int = 500) -> int:
+    """Re-index every article from scratch (after a bulk edit outside store.py, or a change
+    of word segmentation: ``edunews reindex``). One transaction, so a reader sees the old
+    index or the new one, never half of it; the text is read ``batch`` rows at a time, so
+    memory stays flat on a large archive. ``progress(done, total)`` after each batch."""
+    total = db.execute("select count(*) from articles").fetchone()[0]
+    done, last = 0, 0
     with db.conn:
         db.execute(f"insert into {INDEX}({INDEX}) values ('delete-all')")
         db.execute(f"delete from {PENDING}")
-        rows = db.execute("select rowid, title, body_text from articles").fetchall()
-        for rowid, title, body in rows:
-            insert_document(db, rowid, document(title, body))
-    return len(rows)
+        while True:
+            rows = db.execute(
+                "select rowid, title, body_text from articles where rowid > ? "
+                "order by rowid limit ?",
+                [last, batch],
+            ).fetchall()
+            if not rows:
+                break
+            for rowid, title, body in rows:
+                insert_document(db, rowid, document(title, body))
+            done, last = done + len(rows), rows[-1][0]
+            if progress:
+                progress(done, total)
+    return done
 
 
 # -- queries ---------------------------------------------------------------------------------

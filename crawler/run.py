@@ -15,7 +15,7 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import defer, reactor
+from twisted.internet import defer
 
 from archive import store
 from archive.writer import Writer
@@ -56,8 +56,6 @@ class ArchiveRun:
         spider = spider or self.crawler.spider
         settings = {"only": spider.only, "sources": spider.sources_file}
         self.run_id = self.open().call(start, spider.sources, settings)
-        # crawler/safety.py's FailureRecorder still reads the run id from the stats.
-        self.crawler.stats.set_value("edunews/run_id", self.run_id)
 
     def submit(self, job, *args, quick: bool = False) -> defer.Deferred:
         """``job(db, *args)`` on the writer; fires with its result once committed (a
@@ -72,9 +70,17 @@ class ArchiveRun:
     def record_error(self, source: str, url: str, kind: str, reason: str) -> None:
         self.errors.append((source, url, kind, reason))
 
+    def take_errors(self) -> list[tuple[str, str, str, str]]:
+        """The errors recorded so far, for the run record; later ones are written at close."""
+        taken, self.errors = self.errors, []
+        return taken
+
     def spider_closed(self, spider=None, reason=None) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        if self.writer is None:
+            return
+        if self.errors and self.run_id is not None:  # recorded after the run record was written
+            self.writer.call(record_errors, self.run_id, self.take_errors())
+        self.writer.close()
 
 
 def start(db, sources, settings: dict) -> int:
@@ -82,8 +88,15 @@ def start(db, sources, settings: dict) -> int:
     return store.start_run(db, settings)
 
 
+def record_errors(db, run_id: int, errors: list) -> None:
+    for source, url, kind, reason in errors:
+        store.record_error(db, run_id, source, url, kind, reason)
+
+
 def _deferred(future) -> defer.Deferred:
     """A Deferred firing on the reactor thread when a concurrent Future is done."""
+    from twisted.internet import reactor  # not at import: that would install the default one
+
     d = defer.Deferred()
 
     def done(f):

@@ -28,6 +28,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, task, threads
 
+from crawler.run import archive_run
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 NEVER_RESOLVED = (".invalid",)  # RFC 6761 special-use names: resolvers must answer NXDOMAIN
 ALLOWED_SCHEMES = ("http", "https")
@@ -153,42 +155,30 @@ def failure_kind(exception) -> str:
 
 # -- failure recording -------------------------------------------------------------------------
 class FailureRecorder:
-    """Collects (source, url, kind, reason) during a run; writes crawl_errors rows at the end.
+    """Collects (source, url, kind, reason) during a run for the run's error list.
 
-    One per crawler (``recorder_for``); the rows are written after the pipelines closed, when
-    the run id is known (``edunews/run_id`` stat set by the store pipeline)."""
+    One per crawler (``recorder_for``). The rows go to the run owner (``crawler.run``),
+    which writes them with the run record; a process without an archive (a Redis worker)
+    only counts them in the stats."""
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.rows: list[tuple[str, str, str, str]] = []
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        self.kept = 0
+        self.archive = crawler.settings.getbool("EDUNEWS_ARCHIVE", True)
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
 
     def add(self, source: str | None, url: str, kind: str, reason: str) -> None:
         if not source:
             return
         self.crawler.stats.inc_value(f"source/{source}/failures/{kind}")
-        if len(self.rows) < MAX_RECORDED_ERRORS:
-            self.rows.append((source, url, kind, reason[:300]))
+        if self.archive and self.kept < MAX_RECORDED_ERRORS:
+            self.kept += 1
+            archive_run(self.crawler).record_error(source, url, kind, reason[:300])
 
     def request_dropped(self, request, spider=None):
         """The duplicate filter dropping a redirect back to where it came from: a loop."""
         if request.url in request.meta.get("redirect_urls", []):
             self.add(request.meta.get("source"), request.url, "redirect", "redirect loop")
-
-    def spider_closed(self, spider=None, reason=None):
-        run_id = self.crawler.stats.get_value("edunews/run_id")
-        path = self.crawler.settings.get("EDUNEWS_DB")
-        if run_id is None or not path or not self.rows:
-            return
-        from archive import store  # the one writer
-
-        db = store.open_db(path)
-        try:
-            for source, url, kind, why in self.rows:
-                store.record_error(db, run_id, source, url, kind, why)
-        finally:
-            db.close()
 
 
 def recorder_for(crawler) -> FailureRecorder:

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from archive import store
 from archive.process import derive
 from crawler.items import Article, Removed, Seen
-from crawler.run import archive_run
+from crawler.run import archive_run, record_errors
 
 STRENGTH = {"unknown": 0, "gone": 0, "unchanged": 1, "removed": 2, "updated": 3, "new": 4}
 
@@ -70,7 +70,7 @@ class StorePipeline:
         if self.crawler.stats.get_value("edunews/stopped_by"):  # a signal, however late
             reason = "shutdown"
         status = "finished" if reason == "finished" else f"interrupted ({reason})"
-        errors = [*spider.errors, *self.run.errors]
+        errors = [*spider.errors, *self.run.take_errors()]
         changed = any(done["new"] or done["updated"] for done in self.outcomes.values())
         # Waited for here, on the reactor thread: the run record is written before anything
         # else of the crawl can end (a signal now must not leave the run "running").
@@ -78,8 +78,7 @@ class StorePipeline:
 
 
 def finish(db, run_id: int, errors: list, report: dict, status: str, regroup: bool) -> None:
-    for source, url, kind, reason in errors:
-        store.record_error(db, run_id, source, url, kind, reason)
+    record_errors(db, run_id, errors)
     store.finish_run(db, run_id, report, status)
     if regroup:
         store.group_stories(db)

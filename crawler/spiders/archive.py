@@ -29,6 +29,7 @@ from crawler.extract.html import parse, response_text
 from crawler.extract.page import NOT_FOUND, extract_article, looks_like_article
 from crawler.ids import url_key
 from crawler.items import Removed, Seen
+from crawler.run import archive_run
 from crawler.safety import MAX_ERRORS_PER_SOURCE as MAX_ERRORS
 from crawler.safety import failure_kind
 from crawler.sources import Source, load_sources, own_host, select
@@ -151,21 +152,19 @@ class ArchiveSpider(scrapy.Spider):
         spider.errors = []  # (source, url, kind, reason), written to the run record at the end
         spider.discovery = {name: strategy(spider) for name, strategy in DISCOVERY.items()}
         if crawler.settings.getbool("EDUNEWS_INCREMENTAL", True):
-            spider.load_history(crawler.settings.get("EDUNEWS_DB"))
+            spider.load_history(archive_run(crawler))
         return spider
 
-    def load_history(self, db_path: str) -> None:
-        """What earlier runs stored: the basis of an incremental crawl (read-only here)."""
-        db = store.open_db(db_path)
-        previous = store.last_discovery(db)
-        complete = store.completed_sources(db)
+    def load_history(self, run) -> None:
+        """What earlier runs stored: the basis of an incremental crawl, read through the
+        run owner's writer (``crawler.run``), which opens the archive once."""
+        previous, complete, known = run.open().call(history, [s.id for s in self.sources])
         for sid, state in self.states.items():
-            rows = store.known_articles(db, sid)
+            rows = known[sid]
             state.articles = rows
             state.known = {url_key(u): r for r in rows for u in (*r["aliases"], r["url"])}
             state.previous = previous.get(sid)
             state.trust_known = sid in complete
-        db.close()
 
     # -- helpers ---------------------------------------------------------------------------
     def request(self, url, callback, state: SourceState, errback=None, **meta) -> scrapy.Request:
@@ -364,3 +363,10 @@ class ArchiveSpider(scrapy.Spider):
             "candidates": state.candidates,
             "bytes": stats.get(prefix + "bytes", 0),
         }
+
+
+def history(db, source_ids: list[str]) -> tuple[dict, set, dict]:
+    """(discovery each source used last, sources the last run completed, each source's
+    live articles), on the writer thread."""
+    known = {sid: store.known_articles(db, sid) for sid in source_ids}
+    return store.last_discovery(db), store.completed_sources(db), known
