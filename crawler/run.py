@@ -15,7 +15,7 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import defer, reactor
+from twisted.internet import defer
 
 from archive import store
 from archive.writer import Writer
@@ -63,7 +63,7 @@ class ArchiveRun:
         """``job(db, *args)`` on the writer; fires with its result once committed (a
         ``quick`` job: once it ran, see ``archive.writer.Writer.submit``)."""
         writer = self.open()
-        return self.slots.run(lambda: _deferred(writer.submit(job, *args, quick=quick)))
+        return self.slots.run(lambda: deferred_of(writer.submit(job, *args, quick=quick)))
 
     async def call(self, job, *args, quick: bool = False):
         """``await run.call(job, *args)`` from a coroutine (either Twisted reactor)."""
@@ -82,8 +82,12 @@ def start(db, sources, settings: dict) -> int:
     return store.start_run(db, settings)
 
 
-def _deferred(future) -> defer.Deferred:
+def deferred_of(future) -> defer.Deferred:
     """A Deferred firing on the reactor thread when a concurrent Future is done."""
+    # Imported here: importing the reactor installs one, and the spider's module (which
+    # reaches this one) is imported before Scrapy installs the asyncio reactor.
+    from twisted.internet import reactor
+
     d = defer.Deferred()
 
     def done(f):
