@@ -87,6 +87,14 @@ class Pool:
         inner.add_done_callback(lambda f: self._settle(f, outer, started))
         return outer
 
+    def wait_ready(self, seconds: float = 120.0) -> list[int]:
+        """Wait until every worker has warmed up and taken a job; their process ids."""
+        deadline, seen = time.monotonic() + seconds, set()
+        while len(seen) < self.workers and time.monotonic() < deadline:
+            jobs = [self.submit(_pid_after, 0.05) for _ in range(2 * self.workers)]
+            seen |= {job.result() for job in jobs}
+        return sorted(seen)
+
     def close(self) -> None:
         """Stop the workers: what is queued is cancelled, what runs finishes (bounded by
         the timeout); no worker outlives this call."""
@@ -190,6 +198,11 @@ def warm_up() -> None:
         derive(article.article.title, article.article.body_text)
     except Exception:  # the first real job will say what is wrong
         pass
+
+
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)  # long enough for another idle worker to take the next job
+    return os.getpid()
 
 
 def _timed(timeout: float, fn, args: tuple):
