@@ -11,7 +11,10 @@ Strict about failure, as the crawl is:
 
 - a job's own exception comes back as that exception (the caller counts and goes on);
 - a worker that dies (OOM killer, a segfault in a C extension) breaks the executor: the jobs
-  in flight fail with ``WorkerDied`` and the next ``submit`` starts a fresh pool;
+  in flight fail with ``WorkerDied`` and the next ``submit`` starts a fresh pool. Results
+  and errors travel through a file (``_spill``), the pipe carries only its name: a worker
+  killed while writing a large result into the pipe would leave half a message there, and
+  the executor's thread would wait for the rest forever (the crawl hung so in a test);
 - a job past ``timeout`` seconds is ended by the kernel (SIGALRM, default action, in the
   worker: it fires even inside C code that never returns to Python), which is the case
   above, named as a timeout;
@@ -28,7 +31,10 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import pickle
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -57,6 +63,7 @@ class Pool:
         self.replaced = 0  # pools started after a worker died
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._spill: str | None = None  # a folder for results (in memory: /dev/shm)
 
     @property
     def inline(self) -> bool:
@@ -80,9 +87,9 @@ class Pool:
             return _inline(fn, args)
         started = time.monotonic()
         try:
-            inner = self._current().submit(_timed, self.timeout, fn, args)
+            inner = self._current().submit(_timed, self.timeout, self._spill, fn, args)
         except BrokenProcessPool:  # died between jobs: a fresh pool, the job goes there
-            inner = self._replace().submit(_timed, self.timeout, fn, args)
+            inner = self._replace().submit(_timed, self.timeout, self._spill, fn, args)
         outer: Future = Future()
         inner.add_done_callback(lambda f: self._settle(f, outer, started))
         return outer
@@ -102,6 +109,9 @@ class Pool:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)
+            self._spill = None
 
     def pids(self) -> list[int]:
         """The live workers' process ids (tests, benchmarks)."""
@@ -112,6 +122,9 @@ class Pool:
     # -- internals -------------------------------------------------------------------------
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:
+            if self._spill is None:
+                memory = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+                self._spill = tempfile.mkdtemp(prefix="edunews-pool-", dir=memory)
             if self._executor is None:
                 self._executor = self._new_executor()
             return self._executor
@@ -148,10 +161,14 @@ class Pool:
                 error = WorkerDied(f"worker timed out (job still running after {elapsed:.0f} s)")
             else:
                 error = WorkerDied("worker process died")
-        if error is None:
-            outer.set_result(inner.result())
-        else:
+        if error is not None:
             outer.set_exception(error)
+            return
+        try:
+            ok, value = _unspill(inner.result())
+        except Exception as exc:  # the worker died before its file was whole
+            ok, value = False, WorkerDied(f"worker process died ({exc})")
+        outer.set_result(value) if ok else outer.set_exception(value)
 
 
 def _inline(fn, args) -> Future:
@@ -205,13 +222,36 @@ def _pid_after(seconds: float) -> int:
     return os.getpid()
 
 
-def _timed(timeout: float, fn, args: tuple):
-    """``fn(*args)``, the process killed by SIGALRM past ``timeout`` seconds."""
+def _timed(timeout: float, spill: str, fn, args: tuple) -> str:
+    """``fn(*args)``, the process killed by SIGALRM past ``timeout`` seconds; the name of
+    the file holding its outcome."""
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return fn(*args)
+        outcome = (True, fn(*args))
+    except Exception as exc:
+        outcome = (False, exc)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+    return _spill(spill, outcome)
+
+
+def _spill(folder: str, outcome: tuple) -> str:
+    try:
+        data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # an exception that does not pickle: its words still travel
+        data = pickle.dumps((False, RuntimeError(f"{type(outcome[1]).__name__}: {exc}")))
+    fd, path = tempfile.mkstemp(dir=folder)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return path
+
+
+def _unspill(path: str) -> tuple:
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    finally:
+        os.unlink(path)
 
 
 # -- jobs: pure, picklable ---------------------------------------------------------------------
