@@ -35,6 +35,7 @@ from crawler.items import Article
 logger = logging.getLogger(__name__)
 
 BATCH = 100  # articles per transaction
+CHUNK = 10  # articles per worker job: fewer hand-offs between the processes
 OUTCOMES = ("new", "updated", "unchanged", "missing_capture", "not_article", "invalid", "failed")
 
 LATEST = """
@@ -77,7 +78,7 @@ def reprocess(
     waiting: deque = deque()
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
-        waiting.append((batch, [submit(db, Path(warc_dir), row, pool) for row in batch]))
+        waiting.append((batch, submit_batch(db, Path(warc_dir), batch, pool)))
         if len(waiting) > 1:  # the workers rebuild this batch while the one before is saved
             save_batch(db, *waiting.popleft(), outcomes, stats)
     while waiting:
@@ -90,10 +91,10 @@ def latest_versions(db: sqlite_utils.Database, source: str | None) -> list[dict]
     return list(db.query(LATEST.format(where=where), params))
 
 
-def save_batch(db, rows: list[dict], futures: list[Future], outcomes: Counter, stats) -> None:
+def save_batch(db, rows: list[dict], pending: list, outcomes: Counter, stats) -> None:
     with store.batch(db):  # one transaction per batch, as the crawl's writer does
-        for row, future in zip(rows, futures, strict=True):
-            outcomes[settle(db, row, future, stats)] += 1
+        for row, (future, n) in zip(rows, pending, strict=True):
+            outcomes[settle(db, row, future, n, stats)] += 1
 
 
 @dataclass
@@ -108,31 +109,46 @@ class Rebuilt:
     stats: Counter = field(default_factory=Counter)
 
 
-def submit(db, warc_dir: Path, row: dict, pool: Pool) -> Future:
-    """Read the article's capture here (the database and WARC files are this process's);
-    rebuild it in a worker."""
+def submit_batch(db, warc_dir: Path, rows: list[dict], pool: Pool) -> list[tuple]:
+    """Read the articles' captures here (the database and WARC files are this process's);
+    rebuild them in workers, CHUNK a job. Per row: (future, its place in the job's list)."""
+    pending: list = []
+    work: list[tuple[int, dict, tuple]] = []
+    for row in rows:
+        page = read_page(db, warc_dir, row)
+        pending.append((done([page]), 0) if isinstance(page, Rebuilt) else None)
+        if not isinstance(page, Rebuilt):
+            work.append((len(pending) - 1, row, page))
+    for start in range(0, len(work), CHUNK):
+        chunk = work[start : start + CHUNK]
+        future = pool.submit(rebuild_many, [(row, page) for _, row, page in chunk])
+        for n, (i, _, _) in enumerate(chunk):
+            pending[i] = (future, n)
+    return pending
+
+
+def read_page(db, warc_dir: Path, row: dict) -> tuple | Rebuilt:
     try:
         capture = response_capture(db, row["capture_id"])
         stored = warc.read_record(warc_dir / capture["warc_file"], capture["warc_offset"])
-        page = captured_page(row, capture, stored)
+        return captured_page(row, capture, stored)
     except (MissingCapture, FileNotFoundError) as exc:
         logger.info("%s: no capture to reprocess (%s)", row["url"], exc)
-        return done(Rebuilt("missing_capture"))
+        return Rebuilt("missing_capture")
     except Exception as exc:  # count, log, go on: one bad record must not stop the rest
-        logger.warning("%s: reprocessing failed: %s: %s", row["url"], type(exc).__name__, exc)
-        return done(Rebuilt("failed"))
-    return pool.submit(rebuild_and_derive, row, page)
+        return Rebuilt("failed", why=f"{type(exc).__name__}: {exc}")
 
 
-def settle(db, row: dict, future: Future, stats) -> str:
+def settle(db, row: dict, future: Future, n: int, stats) -> str:
     try:
-        rebuilt = future.result()
-    except Exception as exc:  # the page broke the extractor, or its worker died
-        logger.warning("%s: reprocessing failed: %s: %s", row["url"], type(exc).__name__, exc)
-        return "failed"
+        rebuilt = future.result()[n]
+    except Exception as exc:  # its worker died
+        rebuilt = Rebuilt("failed", why=f"{type(exc).__name__}: {exc}")
     if stats is not None:
         stats.update(rebuilt.stats)
-    if rebuilt.outcome == "not_article":
+    if rebuilt.outcome == "failed":  # the page broke the extractor, or its worker died
+        logger.warning("%s: reprocessing failed: %s", row["url"], rebuilt.why)
+    elif rebuilt.outcome == "not_article":
         logger.info("%s: no longer extracted as an article (%s)", row["url"], rebuilt.why)
     elif rebuilt.outcome == "invalid":
         logger.warning("%s: reprocessed article is invalid: %s", row["url"], rebuilt.why)
@@ -177,6 +193,17 @@ def captured_page(row: dict, capture: dict, stored: warc.Stored) -> tuple:
 
 
 # -- in a worker process (or inline): pure, from the captured bytes on ---------------------------
+def rebuild_many(pages: list[tuple[dict, tuple]]) -> list[Rebuilt]:
+    """``rebuild_and_derive`` of each; one page's error is its own outcome, not the job's."""
+    rebuilt = []
+    for row, page in pages:
+        try:
+            rebuilt.append(rebuild_and_derive(row, page))
+        except Exception as exc:
+            rebuilt.append(Rebuilt("failed", why=f"{type(exc).__name__}: {exc}"))
+    return rebuilt
+
+
 def rebuild_and_derive(row: dict, page: tuple) -> Rebuilt:
     """The crawl's own path (``archive.process.prepare``, then ``derive``) over a captured
     page; an article whose content did not change is not derived (nothing is written)."""
