@@ -113,12 +113,6 @@ class Pool:
             shutil.rmtree(self._spill, ignore_errors=True)
             self._spill = None
 
-    def pids(self) -> list[int]:
-        """The live workers' process ids (tests, benchmarks)."""
-        executor = self._executor
-        processes = getattr(executor, "_processes", None) or {}
-        return [pid for pid, p in list(processes.items()) if p.is_alive()]
-
     # -- internals -------------------------------------------------------------------------
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -151,8 +145,8 @@ class Pool:
         return executor
 
     def _settle(self, inner: Future, outer: Future, started: float) -> None:
-        if inner.cancelled():
-            outer.cancel()
+        if inner.cancelled():  # the pool closed first: an error, so that every waiter wakes
+            outer.set_exception(WorkerDied("the pool closed before this job ran"))
             return
         error = inner.exception()
         if isinstance(error, BrokenProcessPool):
