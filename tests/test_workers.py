@@ -262,7 +262,7 @@ def test_a_hung_page_is_bounded_by_the_timeout(sites, sources_file, tmp_path):
     assert urls | gone == {record["url"] for record in sites.gold()}
 
 
-@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_no_worker_outlives_a_stopped_crawl(signum, sources_file, tmp_path):
     proc = crawl(tmp_path, sources_file, "slow:0.5", "-s", "EDUNEWS_WORKERS=2")
     db = tmp_path / "a.db"
