@@ -40,6 +40,7 @@ import time
 from collections import Counter
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +118,7 @@ class Pool:
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._spill is None:
-                memory = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-                self._spill = tempfile.mkdtemp(prefix="edunews-pool-", dir=memory)
+                self._spill = _spill_folder()
             if self._executor is None:
                 self._executor = self._new_executor()
             return self._executor
@@ -163,6 +163,17 @@ class Pool:
         except Exception as exc:  # the worker died before its file was whole
             ok, value = False, WorkerDied(f"worker process died ({exc})")
         outer.set_result(value) if ok else outer.set_exception(value)
+
+
+def _spill_folder() -> str:
+    """A new folder for results, in memory where there is /dev/shm. Those of pools whose
+    process died without closing them (SIGKILL) are removed first: nothing else would."""
+    memory = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+    for old in Path(memory).glob("edunews-pool-*-*"):
+        owner = old.name.split("-")[2]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"edunews-pool-{os.getpid()}-", dir=memory)
 
 
 def _inline(fn, args) -> Future:
