@@ -21,8 +21,7 @@ from scrapy.settings import Settings
 
 from archive import export, locks, registry, runlogs, shutdown, store
 from archive.process import prepare
-from crawler.extract.html import decode_html
-from crawler.extract.page import extract_article
+from archive.workers import Pool, extract_page
 from crawler.project import SettingsError, project_settings
 from crawler.sources import SourcesError, load_sources, select
 
@@ -118,25 +117,40 @@ def cmd_export(args) -> int:
 def cmd_extract(args) -> int:
     target = args.target
     if target.startswith(("http://", "https://")):
-        html, url = fetch(target), args.url or target
+        (body, content_type), url = fetch(target), args.url or target
     else:
         path = Path(target)
         if not path.is_file():
             raise UsageError(f"no such file: {target}")
-        html, url = decode_html(path.read_bytes()), args.url or path.resolve().as_uri()
-    article = prepare(extract_article(url, html)).article
+        body, content_type, url = path.read_bytes(), None, args.url or path.resolve().as_uri()
+    # The crawl's own jobs, in a worker: a hostile page is bounded by its timeout there.
+    pool = worker_pool(most=1)
+    try:
+        article, _ = pool.submit(extract_page, url, body, content_type, "", None).result()
+        article = pool.submit(prepare, article).result().article
+    finally:
+        pool.close()
     print(json.dumps(asdict(article), ensure_ascii=False, indent=2))
     return 0
 
 
-def fetch(url: str) -> str:
+def fetch(url: str) -> tuple[bytes, str | None]:
     agent = project_settings().get("USER_AGENT")
     request = urllib.request.Request(url, headers={"User-Agent": agent})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return decode_html(response.read(), response.headers.get("Content-Type"))
+            return response.read(), response.headers.get("Content-Type")
     except OSError as exc:
         raise UsageError(f"cannot fetch {url}: {exc}") from None
+
+
+def worker_pool(most: int | None = None) -> Pool:
+    """Worker processes as the settings say (EDUNEWS_WORKERS, EDUNEWS_WORKER_TIMEOUT),
+    at ``most`` this many."""
+    settings = project_settings()
+    workers = settings.getint("EDUNEWS_WORKERS")
+    workers = workers if most is None else min(workers, most)
+    return Pool(workers, settings.getfloat("EDUNEWS_WORKER_TIMEOUT")).start()
 
 
 def cmd_serve(args) -> int:
@@ -163,7 +177,12 @@ def cmd_reprocess(args) -> int:
     if args.source and not db["articles"].count_where("source = ?", [args.source]):
         raise UsageError(f"no stored articles of source {args.source!r}")
     configured = args.warc_dir or project_settings().get("EDUNEWS_WARC_DIR")
-    counts = reprocess.reprocess(db, warc.warc_dir_for(db_path, configured), source=args.source)
+    pool = worker_pool()  # extraction, prepare and derive; this process reads and saves
+    try:
+        warc_dir = warc.warc_dir_for(db_path, configured)
+        counts = reprocess.reprocess(db, warc_dir, source=args.source, pool=pool)
+    finally:
+        pool.close()
     print(reprocess.summary(counts), file=sys.stderr)
     return 1 if counts["failed"] else 0
 

@@ -7,20 +7,26 @@ exactly as the crawler does (``archive.process.prepare``), and saved through
 ``archive.store`` (a changed result becomes a new version pointing at the same capture).
 What the capture cannot say again is kept from the stored row: source, fetch time, how the
 article was discovered, a date taken from its feed.
+
+With a pool (``archive.workers``, as `edunews reprocess` uses), this process only reads
+captures and saves, in order and in batches; the workers extract, prepare and derive.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import sqlite_utils
 
 from archive import store, warc
-from archive.process import prepare
+from archive.process import Derived, derive, prepare
+from archive.workers import Pool
 from crawler.extract.html import decode_html
 from crawler.extract.page import extract_article, looks_like_article
 from crawler.extract.wordpress import article_from_post
@@ -29,6 +35,7 @@ from crawler.items import Article
 logger = logging.getLogger(__name__)
 
 BATCH = 100  # articles per transaction
+CHUNK = 10  # articles per worker job: fewer hand-offs between the processes
 OUTCOMES = ("new", "updated", "unchanged", "missing_capture", "not_article", "invalid", "failed")
 
 LATEST = """
@@ -52,19 +59,30 @@ class MissingCapture(Exception):
 
 
 def reprocess(
-    db: sqlite_utils.Database, warc_dir: str | Path, source: str | None = None, stats=None
+    db: sqlite_utils.Database,
+    warc_dir: str | Path,
+    source: str | None = None,
+    stats=None,
+    pool: Pool | None = None,
 ) -> Counter:
     """Re-extract every article (of one source) from its capture; returns outcome counts.
 
     ``stats`` is an optional Counter for extraction statistics (where dates came from), as
-    the spider keeps them.
+    the spider keeps them. ``pool``: worker processes (``archive.workers``) that rebuild
+    the articles (extract, prepare, derive) while this process reads captures and saves,
+    in order; without one, all of it runs here.
     """
+    pool = pool or Pool(0)
     outcomes = Counter()
     rows = latest_versions(db, source)
+    waiting: deque = deque()
     for start in range(0, len(rows), BATCH):
-        with store.batch(db):  # one transaction per batch, as the crawl's writer does
-            for row in rows[start : start + BATCH]:
-                outcomes[reprocess_one(db, Path(warc_dir), row, stats)] += 1
+        batch = rows[start : start + BATCH]
+        waiting.append((batch, submit_batch(db, Path(warc_dir), batch, pool)))
+        if len(waiting) > 1:  # the workers rebuild this batch while the one before is saved
+            save_batch(db, *waiting.popleft(), outcomes, stats)
+    while waiting:
+        save_batch(db, *waiting.popleft(), outcomes, stats)
     return outcomes
 
 
@@ -73,24 +91,76 @@ def latest_versions(db: sqlite_utils.Database, source: str | None) -> list[dict]
     return list(db.query(LATEST.format(where=where), params))
 
 
-def reprocess_one(db, warc_dir: Path, row: dict, stats=None) -> str:
+def save_batch(db, rows: list[dict], pending: list, outcomes: Counter, stats) -> None:
+    with store.batch(db):  # one transaction per batch, as the crawl's writer does
+        for row, (future, n) in zip(rows, pending, strict=True):
+            outcomes[settle(db, row, future, n, stats)] += 1
+
+
+@dataclass
+class Rebuilt:
+    """What a worker made of one capture: an outcome, and for a changed article the
+    article and its heavy forms, ready to save."""
+
+    outcome: str  # "changed", or a final outcome (OUTCOMES)
+    article: Article | None = None
+    derived: Derived | None = None
+    why: str = ""  # for the log: why not an article, what is invalid
+    stats: Counter = field(default_factory=Counter)
+
+
+def submit_batch(db, warc_dir: Path, rows: list[dict], pool: Pool) -> list[tuple]:
+    """Read the articles' captures here (the database and WARC files are this process's);
+    rebuild them in workers, CHUNK a job. Per row: (future, its place in the job's list)."""
+    pending: list = []
+    work: list[tuple[int, dict, tuple]] = []
+    for row in rows:
+        page = read_page(db, warc_dir, row)
+        pending.append((done([page]), 0) if isinstance(page, Rebuilt) else None)
+        if not isinstance(page, Rebuilt):
+            work.append((len(pending) - 1, row, page))
+    for start in range(0, len(work), CHUNK):
+        chunk = work[start : start + CHUNK]
+        future = pool.submit(rebuild_many, [(row, page) for _, row, page in chunk])
+        for n, (i, _, _) in enumerate(chunk):
+            pending[i] = (future, n)
+    return pending
+
+
+def read_page(db, warc_dir: Path, row: dict) -> tuple | Rebuilt:
     try:
         capture = response_capture(db, row["capture_id"])
         stored = warc.read_record(warc_dir / capture["warc_file"], capture["warc_offset"])
-        article = rebuild(row, capture, stored, stats)
+        return captured_page(row, capture, stored)
     except (MissingCapture, FileNotFoundError) as exc:
         logger.info("%s: no capture to reprocess (%s)", row["url"], exc)
-        return "missing_capture"
+        return Rebuilt("missing_capture")
     except Exception as exc:  # count, log, go on: one bad record must not stop the rest
-        logger.warning("%s: reprocessing failed: %s: %s", row["url"], type(exc).__name__, exc)
-        return "failed"
-    if article is None:
-        return "not_article"
-    prepared = prepare(article)  # the crawl's own path: normalise, then check
-    if not prepared.ok:
-        logger.warning("%s: reprocessed article is invalid: %s", row["url"], prepared.problems)
-        return "invalid"
-    return save(db, row, prepared.article)
+        return Rebuilt("failed", why=f"{type(exc).__name__}: {exc}")
+
+
+def settle(db, row: dict, future: Future, n: int, stats) -> str:
+    try:
+        rebuilt = future.result()[n]
+    except Exception as exc:  # its worker died
+        rebuilt = Rebuilt("failed", why=f"{type(exc).__name__}: {exc}")
+    if stats is not None:
+        stats.update(rebuilt.stats)
+    if rebuilt.outcome == "failed":  # the page broke the extractor, or its worker died
+        logger.warning("%s: reprocessing failed: %s", row["url"], rebuilt.why)
+    elif rebuilt.outcome == "not_article":
+        logger.info("%s: no longer extracted as an article (%s)", row["url"], rebuilt.why)
+    elif rebuilt.outcome == "invalid":
+        logger.warning("%s: reprocessed article is invalid: %s", row["url"], rebuilt.why)
+    if rebuilt.outcome != "changed":
+        return rebuilt.outcome
+    return save(db, row, rebuilt.article, rebuilt.derived)
+
+
+def done(result) -> Future:
+    future: Future = Future()
+    future.set_result(result)
+    return future
 
 
 def response_capture(db, capture_id: int | None) -> dict:
@@ -109,38 +179,63 @@ def response_capture(db, capture_id: int | None) -> dict:
     return referred
 
 
-def rebuild(row: dict, capture: dict, stored: warc.Stored, stats=None) -> Article | None:
-    """The article as the crawler's extraction would build it from these bytes today, before
-    ``archive.process.prepare``; None if the extractor no longer takes the page for an
-    article."""
-    body = warc.decode_content(stored.payload, stored.header("Content-Encoding"))
+def captured_page(row: dict, capture: dict, stored: warc.Stored) -> tuple:
+    """What a worker needs of a capture: an API page's one post (the page is parsed once
+    here, for the up to 100 articles it holds), or a page's raw bytes and headers."""
     content_type = stored.header("Content-Type") or capture["content_type"]
+    encoding = stored.header("Content-Encoding")
     if "json" in (content_type or ""):
-        article = from_api_page(row, body)
-    else:
-        article = from_html(row, stored.url, decode_html(body, content_type), stats)
+        post = api_posts(warc.decode_content(stored.payload, encoding)).get(row["id"])
+        if post is None:
+            raise MissingCapture("the API page no longer lists this post")
+        return ("post", post)
+    return ("page", stored.url, stored.payload, encoding, content_type)
+
+
+# -- in a worker process (or inline): pure, from the captured bytes on ---------------------------
+def rebuild_many(pages: list[tuple[dict, tuple]]) -> list[Rebuilt]:
+    """``rebuild_and_derive`` of each; one page's error is its own outcome, not the job's."""
+    rebuilt = []
+    for row, page in pages:
+        try:
+            rebuilt.append(rebuild_and_derive(row, page))
+        except Exception as exc:
+            rebuilt.append(Rebuilt("failed", why=f"{type(exc).__name__}: {exc}"))
+    return rebuilt
+
+
+def rebuild_and_derive(row: dict, page: tuple) -> Rebuilt:
+    """The crawl's own path (``archive.process.prepare``, then ``derive``) over a captured
+    page; an article whose content did not change is not derived (nothing is written)."""
+    stats: Counter = Counter()
+    article, why = rebuild(row, page, stats)
     if article is None:
-        return None
-    return keep_stored_facts(article, row)
+        return Rebuilt("not_article", why=why, stats=stats)
+    prepared = prepare(article)
+    if not prepared.ok:
+        return Rebuilt("invalid", why=str(prepared.problems), stats=stats)
+    article = prepared.article
+    if store.content_hash(article) == row["content_hash"]:
+        return Rebuilt("unchanged", stats=stats)
+    return Rebuilt("changed", article, derive(article.title, article.body_text), stats=stats)
 
 
-def from_html(row: dict, url: str, html: str, stats=None) -> Article | None:
-    article = extract_article(
-        url, html, source=row["source"], fetched_at=row["fetched_at"], stats=stats
-    )
-    ok, why = looks_like_article(article)
-    if not ok:
-        logger.info("%s: no longer extracted as an article (%s)", row["url"], why)
-        return None
-    return article
-
-
-def from_api_page(row: dict, body: bytes) -> Article:
-    """A WordPress REST API page holds many posts: take the one that is this article."""
-    post = api_posts(body).get(row["id"])
-    if post is None:
-        raise MissingCapture("the API page no longer lists this post")
-    return article_from_post(post, row["source"], row["fetched_at"])
+def rebuild(row: dict, page: tuple, stats=None) -> tuple[Article | None, str]:
+    """The article as the crawler's extraction would build it from these bytes today, before
+    ``archive.process.prepare``; None and why if the extractor no longer takes the page for
+    an article."""
+    if page[0] == "post":
+        article = article_from_post(page[1], row["source"], row["fetched_at"])
+    else:
+        _, url, payload, encoding, content_type = page
+        html = decode_html(warc.decode_content(payload, encoding), content_type)
+        article = extract_article(
+            url, html, source=row["source"], fetched_at=row["fetched_at"], stats=stats
+        )
+        ok, why = looks_like_article(article)
+        if not ok:
+            return None, why
+    return keep_stored_facts(article, row), ""
 
 
 @lru_cache(maxsize=2)  # one API page serves up to 100 articles, reprocessed one after another
@@ -168,12 +263,12 @@ def keep_stored_facts(article: Article, row: dict) -> Article:
     return article
 
 
-def save(db, row: dict, article: Article) -> str:
+def save(db, row: dict, article: Article, derived: Derived | None = None) -> str:
     """Store a changed result as a new version; an unchanged one is not written at all (a
     reprocess is not a sighting: last_seen_at must keep meaning "seen on the site")."""
     if store.content_hash(article) == row["content_hash"]:
         return "unchanged"
-    outcome = store.save_article(db, article)
+    outcome = store.save_article(db, article, derived)
     if row["removed_at"]:  # save_article marks the article live; it is still gone
         store.mark_removed(db, row["url"], row["removed_reason"])
     return outcome

@@ -9,7 +9,9 @@ index, stories), then fetches exactly the URLs that crawl fetched (its captures)
 spider that does nothing with them: the ceiling on this machine. Each run does both, one
 after the other, so their ratio is measured under the same load. Start-up is excluded:
 a crawl's time runs from the first request any site received to the process's exit (so
-the writes left after the last fetch count). Peak RSS is the crawl process's own (wait4).
+the writes left after the last fetch count). Peak RSS counts the whole process tree: the
+crawl process's own (wait4) plus the peak of each process under it (its worker processes,
+sampled from /proc; wait4 alone would report only the largest of them), summed.
 
 Goals (issue 13): pipeline ≥ 40 % of the bare spider's pages/s, ≥ 100 pages/s, peak RSS ≤
 300 MB. Prints medians of --runs; exits 1 when a goal is missed.
@@ -26,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -71,16 +74,66 @@ class FirstRequest:
         self._enter(host)
 
 
+class TreeMemory(threading.Thread):
+    """The peak RSS (VmHWM) of every process below ``root``, sampled every 0.1 s."""
+
+    def __init__(self, root: int):
+        super().__init__(daemon=True)
+        self.root, self.peaks, self.done = root, {}, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            for pid in descendants(self.root):
+                peak = peak_rss_kb(pid)
+                if peak:
+                    self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
+
+    def total_mb(self) -> float:
+        self.done.set()
+        self.join()
+        return sum(self.peaks.values()) / 1024
+
+
+def descendants(root: int) -> list[int]:
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(f"/proc/{entry.name}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def peak_rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), None)
+    return int(line.split()[1]) if line else 0
+
+
 def timed(args: list[str], cwd: Path, first: FirstRequest) -> dict:
-    """Seconds from the first request to the exit, exit status, peak RSS (MB)."""
+    """Seconds from the first request to the exit, exit status, peak RSS (MB) of the
+    process and of the processes it started."""
     first.at = None
     child = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    tree = TreeMemory(child.pid)
+    tree.start()
     _, status, usage = os.wait4(child.pid, 0)
     ended = time.perf_counter()
     rc = os.waitstatus_to_exitcode(status)
     if rc:
         sys.exit(f"{args[:4]} failed ({rc}): {child.stderr.read().decode()[-2000:]}")
-    return {"seconds": ended - (first.at or ended), "rss": usage.ru_maxrss / 1024}
+    main, workers = usage.ru_maxrss / 1024, tree.total_mb()
+    return {"seconds": ended - (first.at or ended), "rss": main + workers, "rss_workers": workers}
 
 
 def pipeline_run(registry: Path, work: Path, first: FirstRequest) -> dict:
@@ -119,6 +172,9 @@ def report(pairs: list[tuple[dict, dict]]) -> int:
     for name, runs in (("edunews crawl", pipe), ("bare scrapy, same URLs", bare)):
         print(f"{name:24}{median(runs, 'seconds'):9.2f}{median(runs, 'pages_per_s'):9.1f}"
               f"{median(runs, 'rss'):13.0f}")  # fmt: skip
+    own = statistics.median(r["rss"] - r["rss_workers"] for r in pipe)
+    print(f"edunews crawl peak RSS: the crawl process {own:.0f} MB + the processes it "
+          f"started {median(pipe, 'rss_workers'):.0f} MB")  # fmt: skip
     ratio = statistics.median(ratios)
     print(f"pipeline / bare pages/s: {ratio:.0%} (each run: "
           f"{', '.join(f'{r:.0%}' for r in ratios)})")  # fmt: skip

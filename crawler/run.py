@@ -61,7 +61,7 @@ class ArchiveRun:
         """``job(db, *args)`` on the writer; fires with its result once committed (a
         ``quick`` job: once it ran, see ``archive.writer.Writer.submit``)."""
         writer = self.open()
-        return self.slots.run(lambda: _deferred(writer.submit(job, *args, quick=quick)))
+        return self.slots.run(lambda: deferred_of(writer.submit(job, *args, quick=quick)))
 
     async def call(self, job, *args, quick: bool = False):
         """``await run.call(job, *args)`` from a coroutine (either Twisted reactor)."""
@@ -93,9 +93,11 @@ def record_errors(db, run_id: int, errors: list) -> None:
         store.record_error(db, run_id, source, url, kind, reason)
 
 
-def _deferred(future) -> defer.Deferred:
+def deferred_of(future) -> defer.Deferred:
     """A Deferred firing on the reactor thread when a concurrent Future is done."""
-    from twisted.internet import reactor  # not at import: that would install the default one
+    # Imported here: importing the reactor installs one, and the spider's module (which
+    # reaches this one) is imported before Scrapy installs the asyncio reactor.
+    from twisted.internet import reactor
 
     d = defer.Deferred()
 

@@ -55,6 +55,7 @@ EDUNEWS_ASSUME_PUBLIC = []  # host names HostGuard treats as public (tests only)
 EDUNEWS_TLS_CHECK = True
 EXTENSIONS = {
     "crawler.run.ArchiveRun": 50,  # owns the run: database writer, run id, errors
+    "crawler.workers.CrawlPool": 60,  # worker processes: extraction, prepare, derive
     "crawler.safety.TlsCheck": 500,
     "crawler.extensions.GracefulStop": 100,
     "crawler.extensions.Progress": 900,
@@ -66,8 +67,15 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
+# Worker processes for the per-article CPU work (extraction, prepare, derive:
+# archive/workers.py): one per core but one by default; 0 runs it inline, in the crawl's own
+# process. A job still running after EDUNEWS_WORKER_TIMEOUT seconds (a hostile page) ends
+# its worker; the jobs in flight are recorded as errors and a new pool takes over.
+EDUNEWS_WORKERS = int(os.environ.get("EDUNEWS_WORKERS", max(1, (os.cpu_count() or 1) - 1)))
+EDUNEWS_WORKER_TIMEOUT = float(os.environ.get("EDUNEWS_WORKER_TIMEOUT", 60))
+
 ITEM_PIPELINES = {
-    "crawler.pipelines.process.ProcessPipeline": 100,  # archive.process.prepare
+    "crawler.pipelines.process.ProcessPipeline": 100,  # archive.process.prepare, in a worker
     "crawler.pipelines.store.StorePipeline": 300,  # through crawler.run's writer thread
 }
 

@@ -1,31 +1,39 @@
 """Store articles through the run's archive writer (``crawler.run``), off the reactor
-thread, and write the run record at the end."""
+thread, and write the run record at the end. An article's heavy forms (search document,
+signature: ``archive.process.derive``) are computed first in a worker process
+(``crawler/workers.py``), so the writer thread only writes."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from scrapy.exceptions import DropItem
+
 from archive import store
-from archive.process import derive
+from archive.process import Derived, derive
+from crawler.discovery.base import reason_of
 from crawler.items import Article, Removed, Seen
 from crawler.run import archive_run, record_errors
+from crawler.workers import crawl_pool
 
 STRENGTH = {"unknown": 0, "gone": 0, "unchanged": 1, "removed": 2, "updated": 3, "new": 4}
 
 
-def save(db, item) -> str:
-    """One item, on the writer thread: its heavy forms derived there too."""
+def save(db, item, derived: Derived | None = None) -> str:
+    """One item, on the writer thread; an article's heavy forms are derived there only when
+    the caller did not (the Redis writer)."""
     if isinstance(item, Seen):
         return "unchanged" if store.touch(db, item.url) else "unknown"
     if isinstance(item, Removed):
         return "removed" if store.mark_removed(db, item.url, item.reason) else "gone"
-    return store.save_article(db, item, derive(item.title, item.body_text))
+    return store.save_article(db, item, derived or derive(item.title, item.body_text))
 
 
 class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.run = archive_run(crawler)  # made now if EXTENSIONS left it out: before spider_opened
+        self.pool = crawl_pool(crawler)
         self.outcomes: dict[str, Counter] = defaultdict(Counter)
         # An article met twice in a run (listed, then re-checked) counts once, by its
         # strongest outcome.
@@ -38,7 +46,15 @@ class StorePipeline:
     async def process_item(self, item, spider=None):
         if not isinstance(item, Article | Seen | Removed):
             return item
-        outcome = await self.run.call(save, item)
+        derived = None
+        if isinstance(item, Article):
+            try:
+                derived = await self.pool.run(derive, item.title, item.body_text)
+            except Exception as exc:  # its worker died: counted, the crawl goes on
+                self.crawler.stats.inc_value(f"source/{item.source}/errors/process")
+                self.run.record_error(item.source, item.url, "process", reason_of(exc))
+                raise DropItem(f"{item.url}: {reason_of(exc)}") from None
+        outcome = await self.run.call(save, item, derived)
         if outcome == "foreign":  # never moved between sources: said so, not dropped
             reason = "stored already under another source"
             self.run.record_error(item.source, item.url, "not stored", reason)

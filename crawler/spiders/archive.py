@@ -19,6 +19,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive import store
+from archive.workers import extract_page
 from crawler.discovery import detect
 from crawler.discovery.base import reason_of
 from crawler.discovery.feeds import FeedDiscovery
@@ -26,7 +27,7 @@ from crawler.discovery.listings import ListingDiscovery
 from crawler.discovery.sitemaps import SitemapDiscovery
 from crawler.discovery.wordpress import WordPressDiscovery
 from crawler.extract.html import parse, response_text
-from crawler.extract.page import NOT_FOUND, extract_article, looks_like_article
+from crawler.extract.page import NOT_FOUND, looks_like_article
 from crawler.ids import url_key
 from crawler.items import Removed, Seen
 from crawler.run import archive_run
@@ -34,6 +35,7 @@ from crawler.safety import MAX_ERRORS_PER_SOURCE as MAX_ERRORS
 from crawler.safety import failure_kind
 from crawler.sources import Source, load_sources, own_host, select
 from crawler.thai.dates import parse_machine_date
+from crawler.workers import crawl_pool
 
 
 @dataclass
@@ -272,7 +274,7 @@ class ArchiveSpider(scrapy.Spider):
             url, self.parse_article, state, errback=self.article_failed, via=via, **meta
         )
 
-    def parse_article(self, response: Response):
+    async def parse_article(self, response: Response):
         state = self.state_of(response)
         expected = response.meta.get("expected")
         if response.status == 304:
@@ -281,13 +283,15 @@ class ArchiveSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.count(state, "skipped/not_html")
             return
-        try:
-            article = extract_article(
+        content_type = response.headers.get("Content-Type")
+        try:  # decoded and extracted in a worker process (crawler/workers.py)
+            article, stats = await crawl_pool(self.crawler).run(
+                extract_page,
                 response.url,
-                response_text(response),
-                source=state.source.id,
-                fetched_at=self.now(),
-                stats=self.date_stats,
+                response.body,
+                content_type.decode("latin-1") if content_type else None,
+                state.source.id,
+                self.now(),
             )
         except Exception as exc:  # count, log, go on: one broken page must not stop a crawl
             self.record_error(state, response.url, "extract", reason_of(exc))
@@ -295,6 +299,7 @@ class ArchiveSpider(scrapy.Spider):
                 "%s: extraction failed for %s: %s", state.source.id, response.url, exc
             )
             return
+        self.date_stats.update(stats)
         ok, why = looks_like_article(article)
         if expected and why == NOT_FOUND:
             yield self.removed(state, expected, f"soft 404: {article.title}")
