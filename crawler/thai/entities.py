@@ -145,7 +145,10 @@ def in_province_list(text: str, start: int, end: int) -> bool:
 
 def find_provinces(text: str) -> list[str]:
     """Canonical names of the provinces the text mentions, in order of first mention."""
-    text = normalize_text(text)
+    return _provinces(normalize_text(text))
+
+
+def _provinces(text: str) -> list[str]:
     pats = _province_patterns()
     hits: list[tuple[int, str]] = []
     taken: set[int] = set()
@@ -196,7 +199,10 @@ def _short_form(form: str) -> bool:
 
 def find_agencies(text: str) -> list[Agency]:
     """Education agencies named in the text (listed ones and area offices), deduplicated."""
-    text = normalize_text(text)
+    return _agencies(normalize_text(text))
+
+
+def _agencies(text: str) -> list[Agency]:
     hits: list[tuple[int, Agency]] = []
     taken: set[int] = set()
     for m in _province_patterns()["area"].finditer(text):
@@ -404,11 +410,28 @@ _LATIN_POST = re.compile(
 )
 
 
+# A title starts a Latin word (the pattern's look-behind): only those starts are tried, since
+# trying the case-blind alternation of titles at every Thai character cost milliseconds.
+# (ſ and the Kelvin sign: letters that the case-blind titles match too.)
+_LATIN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z\u017f\u212a]")
+
+
+def _latin_matches(text: str):
+    """What ``_latin_pattern().finditer(text)`` yields, trying only where a Latin word starts."""
+    pattern, end = _latin_pattern(), 0
+    for word in _LATIN_WORD.finditer(text):
+        if word.start() < end:
+            continue
+        if m := pattern.match(text, word.start()):
+            end = m.end()
+            yield m
+
+
 def latin_mentions(text: str):
     """``Dr. Biao Jiang``, ``Ms. Heidi Gallant, Executive Director``: a Latin title, then
     two to four capitalised words. Without a title a run of capitals is too often a name of
     a project or a firm, so those are left alone."""
-    for m in _latin_pattern().finditer(text):
+    for m in _latin_matches(text):
         position = position_at(text, m.end()) or _latin_post(text, m.end())
         yield Person(m.group("name"), m.group("title").strip(), position), True
 
@@ -434,7 +457,10 @@ def signatures(text: str):
 def find_people(text: str) -> list[Person]:
     """People named with a title (or signing a notice); a later short mention (นายการุณ)
     adds only a position."""
-    text = normalize_text(text)
+    return _people(normalize_text(text))
+
+
+def _people(text: str) -> list[Person]:
     people: dict[str, Person] = {}
     short: list[Person] = []
     for person, full in [*_mentions(text), *latin_mentions(text), *signatures(text)]:
@@ -464,10 +490,12 @@ def without_credits(text: str) -> str:
 
 def extract_entities(text: str) -> dict:
     """All three kinds at once, as JSON-ready lists (agencies and people as dicts).
-    The closing credits are left out: their names and units are bylines, not news."""
+    The closing credits are left out: their names and units are bylines, not news.
+    ``without_credits`` normalised the text already (normalisation is idempotent), so the
+    finders are not handed it to normalise three times more."""
     text = without_credits(text)
     return {
-        "provinces": find_provinces(text),
-        "agencies": [asdict(a) for a in find_agencies(text)],
-        "people": [asdict(p) for p in find_people(text)],
+        "provinces": _provinces(text),
+        "agencies": [asdict(a) for a in _agencies(text)],
+        "people": [asdict(p) for p in _people(text)],
     }
