@@ -37,6 +37,11 @@ def nlpo3_segmenter(safe: bool = True):
 
 def words(run: str) -> list[str]:
     """The words of one run of letters, digits and marks (no spaces or punctuation)."""
-    from nlpo3 import segment
+    return _nlpo3().segment(run, _dictionary(), True)
 
-    return segment(run, _dictionary(), True)
+
+@cache
+def _nlpo3():
+    import nlpo3  # imported late, with the dictionary: loading them takes a moment
+
+    return nlpo3
