@@ -71,8 +71,9 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 
 def shingle_hashes(text: str) -> np.ndarray:
-    """Distinct 32-bit hashes of the text's 5-grams (one of the whole text when shorter):
-    sum of code point x BASE^k mod 2^64, mixed, top half; all windows at once."""
+    """32-bit hashes of the text's 5-grams (one of the whole text when shorter): sum of code
+    point x BASE^k mod 2^64, mixed, top half; all windows at once. A repeated shingle keeps
+    its duplicates: they cannot change a minimum, and removing them cost more than they do."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     width = min(SHINGLE, len(codes))
     count = len(codes) - width + 1
@@ -81,7 +82,7 @@ def shingle_hashes(text: str) -> np.ndarray:
     h = np.zeros(count, dtype=np.uint64)
     for k in range(width):
         h = h * _BASE + codes[k : k + count]
-    return np.unique((_mix64(h) >> np.uint64(32)).astype(np.uint32))
+    return (_mix64(h) >> np.uint64(32)).astype(np.uint32)
 
 
 def signature(title: str | None, body: str | None, searchable=searchable_text) -> bytes:
