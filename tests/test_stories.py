@@ -129,3 +129,10 @@ def test_migration_0013_re_signs_stored_articles(db, tmp_path):
     assert len(rows) == 2
     assert all(minhash == signature(title, body) for title, body, minhash in rows)
     assert store.group_stories(db) == 0
+
+
+@pytest.mark.parametrize(
+    "text", ["ข่าว ๑๒ ABC_d-e!", "İstanbul ǅ ½ ²", "a\ud800b", "😀 ข่าว 𝐀", "", "ﾃｽﾄ\u0e31\u0e48"]
+)
+def test_letters_are_what_the_regex_keeps(text):
+    assert stories._letters(text) == stories.NOT_TEXT.sub("", text)
