@@ -92,18 +92,28 @@ def split_provinces(run: str) -> list[str]:
     return [province_forms()[f] for f in found]
 
 
+@cache
+def _words(name: str, key: str) -> tuple[str, ...]:
+    """A word list of a table as a tuple, for ``str.endswith``/``startswith``."""
+    return tuple(table(name)[key])
+
+
 def _left_ok(text: str, start: int) -> bool:
-    if text[:start].rstrip(" ").endswith(tuple(table("provinces")["not_before"])):
+    # endswith(..., 0, end) tests text[:end] without copying the text before every name.
+    end = start
+    while end and text[end - 1] == " ":
+        end -= 1
+    if text.endswith(_words("provinces", "not_before"), 0, end):
         return False
     if start == 0 or not _THAI_CHAR.match(text[start - 1]):
         return True
-    return text[:start].endswith(tuple(table("provinces")["left_words"]))
+    return text.endswith(_words("provinces", "left_words"), 0, start)
 
 
 def _right_ok(text: str, start: int, end: int) -> bool:
     if end == len(text) or not _THAI_CHAR.match(text[end]):
         return True
-    if text.startswith(tuple(table("provinces")["not_after"]), end):
+    if text.startswith(_words("provinces", "not_after"), end):
         return False
     return ends_on_word_boundary(text[start : end + 20], end - start)
 
@@ -260,14 +270,14 @@ def _inside_word(text: str, start: int, title: str) -> bool:
         return True
     if not _THAI_CHAR.match(before):
         return False
-    return not text[:start].endswith(tuple(table("titles")["left_words"]))
+    return not text.endswith(_words("titles", "left_words"), 0, start)
 
 
 def is_surname(word: str | None) -> bool:
     """A plausible surname: present, not overlong, not a verb or post (กล่าว, รัฐมนตรี)."""
     if not word or len(word) > 25:
         return False
-    return not word.startswith(tuple(table("titles")["not_surnames"]))
+    return not word.startswith(_words("titles", "not_surnames"))
 
 
 @cache
@@ -358,7 +368,7 @@ def position_before(text: str, pos: int) -> str | None:
     or set off from it by a bracket or a quote (รมช.ศึกษาธิการ "พล.อ.สุรเชษฐ์ ...",
     ประธานกรรมการการศึกษาขั้นพื้นฐาน (นายปิยะบุตร ...)); further into a sentence and without
     one it usually belongs to the person named before it."""
-    line = text[:pos].rsplit("\n", 1)[-1]
+    line = text[text.rfind("\n", 0, pos) + 1 : pos]
     if found := position_forms().get(line.strip(" ")):
         return found
     m = _appositive().search(line)
@@ -384,7 +394,7 @@ def _mentions(text: str):
         title, first, last = m.group("title"), m.group("first"), m.group("last")
         if _not_a_name(title, first) or _inside_word(text, m.start(), title):
             continue
-        if len(first) > 20 or first.startswith(tuple(table("titles")["not_surnames"])):
+        if len(first) > 20 or first.startswith(_words("titles", "not_surnames")):
             continue
         if cut := _without_glued_verb(first):  # a short mention, and what follows is no surname
             yield Person(cut, title.strip(), None), False
