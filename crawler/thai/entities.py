@@ -254,8 +254,10 @@ def _agencies(text: str) -> list[Agency]:
 
 @cache
 def _person_pattern() -> re.Pattern:
-    titles = alternation(table("titles")["titles"])
-    more = alternation(table("titles")["titles"] + table("titles")["chained"])
+    # A trie backtracks through the titles that match at a place in the same order as the
+    # alternation (longest first: they are prefixes of one another), so the match is the same.
+    titles = trie_pattern(table("titles")["titles"])
+    more = trie_pattern(table("titles")["titles"] + table("titles")["chained"])
     return re.compile(
         rf"(?P<title>(?:{titles})(?:\s?(?:{more}))*)\s?(?P<first>{THAI_RUN})"
         # a surname follows on the same line: "ดร.ชัยรัตน์กล่าว\nทางด้าน..." is no name
@@ -310,7 +312,7 @@ def position_forms() -> dict[str, str]:
 def _position_patterns() -> dict[str, re.Pattern]:
     data = table("positions")
     return {
-        "listed": re.compile(alternation(position_forms())),
+        "listed": re.compile(trie_pattern(position_forms())),
         "prefix": re.compile(alternation(data["prefixes"])),
         # ผู้บัญชาการมณฑลทหารบกที่ 46: an ordinal's number belongs to the post
         "generic": re.compile(
@@ -399,7 +401,7 @@ def position_before(text: str, pos: int) -> str | None:
 @cache
 def _appositive() -> re.Pattern:
     """A listed position, then a bracket or quote that opens the name, at the end of a text."""
-    return re.compile(rf"({alternation(position_forms())})\s*[(\"“]\s*$")
+    return re.compile(rf"({trie_pattern(position_forms())})\s*[(\"“]\s*$")
 
 
 def _without_glued_verb(first: str) -> str | None:
