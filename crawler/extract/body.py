@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import copy
 import re
+from functools import cache
 
 import trafilatura
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.urls import is_attachment
@@ -46,11 +48,52 @@ MIN_RUN = 25  # characters of running text that make an element a paragraph
 
 
 def find_content(tree: HtmlElement) -> HtmlElement | None:
+    classed: list = []
     for xpath in CONTENT_XPATHS:
-        nodes = tree.xpath(xpath)
+        nodes = select(tree, xpath, classed)
         if nodes:
             return max(nodes, key=lambda n: len(n.text_content()))
     return None
+
+
+def select(tree: HtmlElement, xpath: str, classed: list | None = None) -> list:
+    """``tree.xpath(xpath)``, compiled once; a class-token test is looked up in the elements
+    that have a class (collected into ``classed`` once, when a list is passed for it)."""
+    token = _class_token(xpath)
+    if token is None:
+        return _compiled(xpath)(tree)
+    if not classed:
+        found = _classed(tree)
+        if classed is None:
+            classed = found
+        else:
+            classed.extend(found)
+    return [el for el, tokens in classed if token in tokens]
+
+
+# ``contains(concat(" ", normalize-space(@class), " "), " X ")``: X is one of the class's
+# whitespace-separated tokens. Evaluating that string expression on every element, once per
+# container name, was most of the cost of finding the content.
+_CLASS_TEST = re.compile(
+    r'//\*\[contains\(concat\(" ", normalize-space\(@class\), " "\), " ([^ "]+) "\)\]'
+)
+_XML_SPACE = re.compile("[ \t\r\n]+")  # what normalize-space collapses
+
+
+@cache
+def _class_token(xpath: str) -> str | None:
+    m = _CLASS_TEST.fullmatch(xpath)
+    return m.group(1) if m else None
+
+
+@cache
+def _compiled(xpath: str) -> etree.XPath:
+    return etree.XPath(xpath)
+
+
+def _classed(tree: HtmlElement) -> list[tuple[HtmlElement, set[str]]]:
+    """Every element with a class attribute, in document order, with its class tokens."""
+    return [(el, set(_XML_SPACE.split(el.get("class")))) for el in _compiled("//*[@class]")(tree)]
 
 
 def own_text_length(el: HtmlElement) -> int:
