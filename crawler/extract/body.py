@@ -48,42 +48,11 @@ MIN_RUN = 25  # characters of running text that make an element a paragraph
 
 
 def find_content(tree: HtmlElement) -> HtmlElement | None:
-    classed: list = []
     for xpath in CONTENT_XPATHS:
-        nodes = select(tree, xpath, classed)
+        nodes = select(tree, xpath)
         if nodes:
             return max(nodes, key=lambda n: len(n.text_content()))
     return None
-
-
-def select(tree: HtmlElement, xpath: str, classed: list | None = None) -> list:
-    """``tree.xpath(xpath)``, compiled once; a class-token test is looked up in the elements
-    that have a class (collected into ``classed`` once, when a list is passed for it)."""
-    token = _class_token(xpath)
-    if token is None:
-        return _compiled(xpath)(tree)
-    if not classed:
-        found = _classed(tree)
-        if classed is None:
-            classed = found
-        else:
-            classed.extend(found)
-    return [el for el, tokens in classed if token in tokens]
-
-
-# ``contains(concat(" ", normalize-space(@class), " "), " X ")``: X is one of the class's
-# whitespace-separated tokens. Evaluating that string expression on every element, once per
-# container name, was most of the cost of finding the content.
-_CLASS_TEST = re.compile(
-    r'//\*\[contains\(concat\(" ", normalize-space\(@class\), " "\), " ([^ "]+) "\)\]'
-)
-_XML_SPACE = re.compile("[ \t\r\n]+")  # what normalize-space collapses
-
-
-@cache
-def _class_token(xpath: str) -> str | None:
-    m = _CLASS_TEST.fullmatch(xpath)
-    return m.group(1) if m else None
 
 
 @cache
@@ -91,9 +60,9 @@ def _compiled(xpath: str) -> etree.XPath:
     return etree.XPath(xpath)
 
 
-def _classed(tree: HtmlElement) -> list[tuple[HtmlElement, set[str]]]:
-    """Every element with a class attribute, in document order, with its class tokens."""
-    return [(el, set(_XML_SPACE.split(el.get("class")))) for el in _compiled("//*[@class]")(tree)]
+def select(tree: HtmlElement, xpath: str) -> list:
+    """``tree.xpath(xpath)`` with the expression compiled once, not on every page."""
+    return _compiled(xpath)(tree)
 
 
 def own_text_length(el: HtmlElement) -> int:
