@@ -26,8 +26,9 @@ recomputes the old grams from them, deletes, and indexes the new text.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
+import numpy as np
 import sqlite_utils
 
 from archive import segment
@@ -81,8 +82,27 @@ def runs(text: str) -> list[str]:
 
 
 def normalised_runs(text: str) -> list[str]:
-    """``runs`` of a text that is searchable already (normalised, Arabic digits)."""
-    return _RUN.findall(text.lower())
+    """``runs`` of a text that is searchable already (normalised, Arabic digits).
+
+    The run characters are found by a table look-up over the code points and the runs cut
+    where the look-up changes: the same runs as ``_RUN.findall``, which cost a millisecond
+    per article on Thai text."""
+    text = text.lower()
+    try:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # a lone surrogate: the regex copes
+        return _RUN.findall(text)
+    if not len(codes) or codes.max() >= 0x10000:  # beyond the table (rare): the regex
+        return _RUN.findall(text)
+    inside = np.concatenate(([False], _is_run_char()[codes], [False]))
+    edges = np.flatnonzero(inside[1:] != inside[:-1]).tolist()
+    return [text[start:end] for start, end in zip(edges[::2], edges[1::2], strict=True)]
+
+
+@cache
+def _is_run_char() -> np.ndarray:
+    """For each code point of the Basic Multilingual Plane, whether ``_RUN`` takes it."""
+    return np.array([_RUN.fullmatch(chr(c)) is not None for c in range(0x10000)])
 
 
 def trigrams(run: str) -> list[str]:

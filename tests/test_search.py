@@ -171,3 +171,11 @@ def test_rebuild_restores_the_same_results(tmp_path):
     before = found(db, "โรงเรียน")
     assert search.rebuild(db) == db["articles"].count
     assert found(db, "โรงเรียน") == before
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ข่าว ๑๒ ABC_d-e!", "Ça\u0301 va? İ", "a\ud800b ข่าว", "😀ข่าว𝐀x", "", "__", "กำ\u0e4d\u0e48x_y"],
+)
+def test_runs_by_table_are_the_regex_runs(text):
+    assert search.normalised_runs(text) == search._RUN.findall(text.lower())
