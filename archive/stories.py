@@ -45,8 +45,10 @@ def shingle_text(title: str | None, body: str | None, searchable=searchable_text
     lower-cased. ``searchable``: how the text becomes searchable (``to_arabic_digits``
     alone for a text normalised already: ``archive.process.derive``)."""
     credits = set(extract_credits(body or "").lines)
-    lines = [ln for ln in (body or "").split("\n") if ln not in credits] if credits else [body or ""]
-    return _letters(searchable(f"{title or ''}\n" + "\n".join(lines))).lower()
+    text = body or ""
+    if credits:
+        text = "\n".join(ln for ln in text.split("\n") if ln not in credits)
+    return _letters(searchable(f"{title or ''}\n{text}")).lower()
 
 
 @cache

@@ -30,7 +30,9 @@ def digest(text: str | None) -> str | None:
 
 def outputs(row: dict) -> dict:
     """What prepare and derive make of one sample article; long texts as digests."""
-    article = Article(url=row["source_url"], source="sample", title=row["title"], body_text=row["body"])  # fmt: skip
+    article = Article(
+        url=row["source_url"], source="sample", title=row["title"], body_text=row["body"]
+    )
     prepared = prepare(article)
     derived = derive(prepared.article.title, prepared.article.body_text)
     grams, words = derived.document
