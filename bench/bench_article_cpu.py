@@ -1,6 +1,7 @@
 """CPU per article of the pure path every article takes: extract, prepare, derive.
 
     python bench/bench_article_cpu.py [--corpus PATH] [--runs 3] [--limit N] [--goal 10]
+    python bench/bench_article_cpu.py --compare /work/main [--limit N]
 
 Single-threaded, no database. Every corpus article is served as a page by the sample sites
 (tests/sites: WordPress themes, the old TIS-620 PHP site, the Atom-only site, in turn) and
@@ -9,17 +10,27 @@ normalises a fresh Article of the corpus text and ``derive`` computes its search
 and signature. The parts of prepare (normalisation, entities) and of derive (segmentation,
 grams, signature) are timed again on their own. Prints ms per article (median of --runs)
 and exits 1 when extract + prepare + derive exceeds --goal.
+
+``--compare CHECKOUT`` times nothing: it runs the same path with another checkout's code (in
+a subprocess) and says on how many articles each output is identical (extracted Article,
+prepared Article and problems, search grams and words, signature).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
+import pickle
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# BENCH_CODE: the checkout whose code runs (another one's, for --compare).
+ROOT = Path(os.environ.get("BENCH_CODE") or Path(__file__).resolve().parents[1])
 sys.path.insert(0, str(ROOT))
 
 from archive import search, stories  # noqa: E402
@@ -102,15 +113,52 @@ def one_run(rows: list[dict], html: list[tuple[str, str]]) -> dict[str, float]:
     return ms
 
 
+def outputs(rows: list[dict], html: list[tuple[str, str]]) -> dict[str, list]:
+    """Every output of the path, per article, comparable across checkouts."""
+    out: dict[str, list] = {"extract": [], "prepare": [], "document": [], "signature": []}
+    for row, (url, page) in zip(rows, html, strict=True):
+        out["extract"].append(dataclasses.asdict(extract_article(url, page, source="bench")))
+        prepared = prepare(articles([row])[0])
+        out["prepare"].append((dataclasses.asdict(prepared.article), prepared.problems))
+        derived = derive(prepared.article.title, prepared.article.body_text)
+        out["document"].append(derived.document)
+        out["signature"].append(derived.signature)
+    return out
+
+
+def compare(checkout: str, argv: list[str], rows, html) -> int:
+    """Outputs of this checkout and of ``checkout``, output by output."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dump = Path(tmp) / "other.pickle"
+        command = [sys.executable, __file__, "--dump", str(dump), *argv]
+        subprocess.run(command, check=True, env=os.environ | {"BENCH_CODE": checkout})
+        other = pickle.loads(dump.read_bytes())
+    mine = outputs(rows, html)
+    for name, values in mine.items():
+        same = sum(a == b for a, b in zip(values, other[name], strict=True))
+        print(f"{name:<10} identical on {same}/{len(values)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--goal", type=float, default=GOAL_MS)
+    parser.add_argument("--compare", metavar="CHECKOUT")
+    parser.add_argument("--dump", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     rows = [r for r in load_rows(args.corpus) if r.get("body")][: args.limit]
     html = pages(rows)
+    if args.dump:
+        Path(args.dump).write_bytes(pickle.dumps(outputs(rows, html)))
+        return 0
+    if args.compare:
+        shared = ["--corpus", str(args.corpus)] * bool(args.corpus)
+        return compare(
+            args.compare, shared + ["--limit", str(args.limit)] * bool(args.limit), rows, html
+        )
     derive(*(rows[0]["title"], rows[0]["body"]))  # load dictionaries outside the timing
     extract_entities(rows[0]["body"])
     results = [one_run(rows, html) for _ in range(args.runs)]
