@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
+import string
 from pathlib import Path
 
 import pytest
 
-from archive import search, store
+from archive import search, segment, store
 from crawler.items import Article
 from crawler.sources import Source
 from crawler.thai.text import searchable_text
@@ -179,3 +181,13 @@ def test_rebuild_restores_the_same_results(tmp_path):
 )
 def test_runs_by_table_are_the_regex_runs(text):
     assert search.normalised_runs(text) == search._RUN.findall(text.lower())
+
+
+def test_plain_runs_skip_nlpo3_with_the_same_words():
+    """Up to PLAIN_MAX; beyond (safe mode cuts from 140 on) nlpo3 is asked."""
+    rng = random.Random(5)
+    for n in [*range(1, 30), 119, 120, 121, 139, 140, 150, 200]:
+        for alphabet in (string.ascii_lowercase, string.ascii_letters, string.digits):
+            run = "".join(rng.choices(alphabet, k=n))
+            direct = segment._nlpo3().segment(run, segment._dictionary(), True)
+            assert segment.words(run) == direct
