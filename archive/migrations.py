@@ -7,14 +7,17 @@ Never edit a released migration: add a new one.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import sqlite_utils
 
-from archive import search
+from archive import search, stories
 from crawler.thai.dates import academic_term, fiscal_year
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
 
@@ -290,6 +293,35 @@ def _relevance_view_filters(db: sqlite_utils.Database) -> None:
     fiscal and academic year and the removal date."""
     db.execute(f"drop view if exists {search.VIEW}")
     db.execute(search.VIEW_SQL)
+
+
+RESIGN_BATCH = 1000
+
+
+@migration("0013_minhash_uint32")
+def _minhash_uint32(db: sqlite_utils.Database) -> None:
+    """Story signatures in the numpy scheme (``archive.stories``): 128 uint32 instead of
+    128 uint64 from per-shingle SHA-1, so every stored article is signed again from its
+    current text, a batch at a time (an archive of 100,000 takes minutes: progress is logged)."""
+    total = db.execute("select count(*) from article_signatures").fetchone()[0]
+    done, last = 0, ""
+    while True:
+        batch = db.execute(
+            "select s.article_id, a.title, a.body_text from article_signatures s "
+            "join articles a on a.id = s.article_id where s.article_id > ? "
+            "order by s.article_id limit ?",
+            [last, RESIGN_BATCH],
+        ).fetchall()
+        if not batch:
+            break
+        db.conn.executemany(
+            "update article_signatures set minhash = ? where article_id = ?",
+            [(stories.signature(title, body), key) for key, title, body in batch],
+        )
+        done, last = done + len(batch), batch[-1][0]
+        logger.info("0013: re-signed %d of %d articles", done, total)
+    # A signature without its article (none are written so) cannot be re-signed: drop it.
+    db.execute("delete from article_signatures where article_id not in (select id from articles)")
 
 
 VERSIONED = (

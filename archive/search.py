@@ -26,7 +26,9 @@ recomputes the old grams from them, deletes, and indexes the new text.
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 
+import numpy as np
 import sqlite_utils
 
 from archive import segment
@@ -80,8 +82,27 @@ def runs(text: str) -> list[str]:
 
 
 def normalised_runs(text: str) -> list[str]:
-    """``runs`` of a text that is searchable already (normalised, Arabic digits)."""
-    return _RUN.findall(text.lower())
+    """``runs`` of a text that is searchable already (normalised, Arabic digits).
+
+    The run characters are found by a table look-up over the code points and the runs cut
+    where the look-up changes: the same runs as ``_RUN.findall``, which cost a millisecond
+    per article on Thai text."""
+    text = text.lower()
+    try:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # a lone surrogate: the regex copes
+        return _RUN.findall(text)
+    if not len(codes) or codes.max() >= 0x10000:  # beyond the table (rare): the regex
+        return _RUN.findall(text)
+    inside = np.concatenate(([False], _is_run_char()[codes], [False]))
+    edges = np.flatnonzero(inside[1:] != inside[:-1]).tolist()
+    return [text[start:end] for start, end in zip(edges[::2], edges[1::2], strict=True)]
+
+
+@cache
+def _is_run_char() -> np.ndarray:
+    """For each code point of the Basic Multilingual Plane, whether ``_RUN`` takes it."""
+    return np.array([_RUN.fullmatch(chr(c)) is not None for c in range(0x10000)])
 
 
 def trigrams(run: str) -> list[str]:
@@ -98,9 +119,20 @@ def grams(text: str) -> str:
 
 
 def grams_of(text_runs: list[str]) -> str:
-    return " ".join(g for run in text_runs for g in run_grams(run))
+    return " ".join(map(_run_grams_text, text_runs))
 
 
+@lru_cache(maxsize=1 << 12)
+def _run_grams_text(run: str) -> str:
+    """A run's grams as one string: a run is never empty, so joining these per-run strings
+    equals joining all grams; runs repeat, so most come from the cache."""
+    return " ".join(run_grams(run))
+
+
+# Runs repeat (ของ, ที่, 2567, a minister's name): over the corpus, the last 16,384 distinct
+# runs (a few MB) hold 60 % of the runs segmented (28 % of their letters; 65,536 would hold
+# 64 %), and a cached one costs a dictionary look-up instead of a Rust call.
+@lru_cache(maxsize=1 << 14)
 def run_words(run: str) -> str:
     return " ".join(w for w in segment.words(run) if w.strip())
 
@@ -111,7 +143,7 @@ def words(text: str) -> str:
 
 
 def words_of(text_runs: list[str]) -> str:
-    return f" {RUN_BREAK} ".join(run_words(run) for run in text_runs)
+    return f" {RUN_BREAK} ".join(map(run_words, text_runs))
 
 
 def document(title: str | None, body: str | None) -> tuple[str, str]:

@@ -2,7 +2,11 @@
 
 Near-duplicates are found with MinHash signatures of character 5-gram shingles of the
 normalised text (Thai has no spaces, so character shingles stand in for word n-grams) and
-datasketch's LSH index; candidate pairs whose estimated Jaccard similarity passes the
+datasketch's LSH index. The signature is computed with numpy, not datasketch's per-shingle
+SHA-1 (which was most of the cost of an article): each shingle is a polynomial hash of its
+five code points, then datasketch's ``affine32`` permutations are applied to all of them at
+once; the 128 minima are stored as uint32 (migration 0013 re-signed the older uint64 ones).
+ candidate pairs whose estimated Jaccard similarity passes the
 threshold are joined (union-find), and the earliest publication of a group is its origin.
 Credit lines are left out: each agency signs its copy differently.
 """
@@ -12,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 
 import numpy as np
 import sqlite_utils
@@ -21,8 +26,13 @@ from crawler.thai.credits import extract_credits
 from crawler.thai.text import searchable_text
 
 NUM_PERM = 128
-SCHEME = "affine32"  # datasketch 2's default hashing; stored signatures are read back with it
+SCHEME = "affine32"  # datasketch 2's permutations; stored signatures are read back with it
 SHINGLE = 5
+# Multiplier of the shingle's polynomial hash (odd, 64-bit; the wraparound is the modulo).
+_BASE = np.uint64(0x9E3779B97F4A7C15)
+_A, _B = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations  # uint32, datasketch's seed 1
+_EMPTY = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+_CHUNK = 4096  # shingles per permutation block: bounds memory on a huge page (4096 x 128 x 4 B)
 THRESHOLD = 0.5  # estimated Jaccard similarity of shingle sets (measured: bench/bench_stories.py)
 # Copies of one release appear within days; the same ceremony's template a year later is a
 # new story, not a copy.
@@ -30,26 +40,87 @@ MAX_DAYS_APART = 30
 NOT_TEXT = re.compile(r"[^\w]+")
 
 
-def shingles(title: str | None, body: str | None, searchable=searchable_text) -> set[bytes]:
-    """``searchable``: how the text becomes searchable (``to_arabic_digits`` alone for a
-    text normalised already: ``archive.process.derive``)."""
+def shingle_text(title: str | None, body: str | None, searchable=searchable_text) -> str:
+    """The text shingled: title and body without credit lines, letters and digits only,
+    lower-cased. ``searchable``: how the text becomes searchable (``to_arabic_digits``
+    alone for a text normalised already: ``archive.process.derive``)."""
     credits = set(extract_credits(body or "").lines)
-    lines = [ln for ln in (body or "").split("\n") if ln not in credits]
-    text = NOT_TEXT.sub("", searchable(f"{title or ''}\n" + "\n".join(lines))).lower()
+    text = body or ""
+    if credits:
+        text = "\n".join(ln for ln in text.split("\n") if ln not in credits)
+    return _letters(searchable(f"{title or ''}\n{text}")).lower()
+
+
+@cache
+def _is_word_char() -> np.ndarray:
+    """For each code point of the Basic Multilingual Plane, whether ``\\w`` matches it."""
+    return np.array([chr(c).isalnum() for c in range(0x10000)]) | (np.arange(0x10000) == 95)
+
+
+def _letters(text: str) -> str:
+    """``NOT_TEXT.sub("", text)`` by a table look-up over the code points (a regex pass over
+    a Thai text was a third of the signature's cost)."""
+    try:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # a lone surrogate (not a word character)
+        return NOT_TEXT.sub("", text)
+    if len(codes) and codes.max() >= 0x10000:  # beyond the table: rare, the regex does it
+        return NOT_TEXT.sub("", text)
+    return codes[_is_word_char()[codes]].tobytes().decode("utf-32-le")
+
+
+def shingles(title: str | None, body: str | None, searchable=searchable_text) -> set[str]:
+    """The character 5-grams (the whole text when shorter), as a set: for reading, not signing."""
+    text = shingle_text(title, body, searchable)
     if len(text) < SHINGLE:
-        return {text.encode()} if text else set()
-    return {text[i : i + SHINGLE].encode() for i in range(len(text) - SHINGLE + 1)}
+        return {text} if text else set()
+    return {text[i : i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit moves the top 32 bits that are kept."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finaliser, which datasketch's affine32 scheme applies before permuting."""
+    h = (h ^ (h >> np.uint32(16))) * np.uint32(0x85EBCA6B)
+    h = (h ^ (h >> np.uint32(13))) * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """32-bit hashes of the text's 5-grams (one of the whole text when shorter): sum of code
+    point x BASE^k mod 2^64, mixed, top half; all windows at once. A repeated shingle keeps
+    its duplicates: they cannot change a minimum, and removing them cost more than they do."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    width = min(SHINGLE, len(codes))
+    count = len(codes) - width + 1
+    if not len(codes):
+        return np.empty(0, dtype=np.uint32)
+    h = np.zeros(count, dtype=np.uint64)
+    for k in range(width):
+        h = h * _BASE + codes[k : k + count]
+    return (_mix64(h) >> np.uint64(32)).astype(np.uint32)
 
 
 def signature(title: str | None, body: str | None, searchable=searchable_text) -> bytes:
-    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
-    minhash.update_batch(list(shingles(title, body, searchable)))
-    return minhash.hashvalues.astype(np.uint64).tobytes()
+    """128 uint32 minima of datasketch's affine32 permutations over the shingle hashes
+    (all 0xFFFFFFFF for a text with no letters): the same values a datasketch MinHash
+    updated with these hashes holds."""
+    hashes = _fmix32(shingle_hashes(shingle_text(title, body, searchable)))
+    minima = _EMPTY
+    for start in range(0, len(hashes), _CHUNK):
+        block = hashes[None, start : start + _CHUNK]
+        minima = np.minimum(minima, (_A[:, None] * block + _B[:, None]).min(axis=1))
+    return minima.astype(np.uint32).tobytes()
 
 
 def _minhash(blob: bytes) -> MinHash:
     return MinHash(
-        num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint64), scheme=SCHEME
+        num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint32), scheme=SCHEME
     )
 
 

@@ -1,6 +1,8 @@
 """Provinces, agencies and people: one rule per test, then the gold floors."""
 
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -8,10 +10,12 @@ import pytest
 from crawler.thai.entities import (
     Agency,
     Person,
+    alternation,
     extract_entities,
     find_agencies,
     find_people,
     find_provinces,
+    trie_pattern,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -279,3 +283,15 @@ def test_gold_people_with_their_positions_floor():
 def test_gold_agencies_floor():
     precision, recall, _ = precision_recall("agencies", lambda a: a["canonical"])
     assert precision >= 0.95 and recall >= 0.95
+
+
+def test_a_trie_pattern_finds_what_the_alternation_finds():
+    """Words sharing prefixes (a word, its extensions, one letter): same matches, same places."""
+    rng = random.Random(13)
+    for _ in range(200):
+        words = {
+            "".join(rng.choices("กขค.", k=rng.randint(1, 5))) for _ in range(rng.randint(1, 8))
+        }
+        text = "".join(rng.choices("กขค. ", k=60))
+        found = [(m.start(), m.group()) for m in re.finditer(alternation(words), text)]
+        assert [(m.start(), m.group()) for m in re.finditer(trie_pattern(words), text)] == found

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
+import string
 from pathlib import Path
 
 import pytest
 
-from archive import search, store
+from archive import search, segment, store
 from crawler.items import Article
 from crawler.sources import Source
 from crawler.thai.text import searchable_text
@@ -171,3 +173,21 @@ def test_rebuild_restores_the_same_results(tmp_path):
     before = found(db, "โรงเรียน")
     assert search.rebuild(db) == db["articles"].count
     assert found(db, "โรงเรียน") == before
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ข่าว ๑๒ ABC_d-e!", "Ça\u0301 va? İ", "a\ud800b ข่าว", "😀ข่าว𝐀x", "", "__", "กำ\u0e4d\u0e48x_y"],
+)
+def test_runs_by_table_are_the_regex_runs(text):
+    assert search.normalised_runs(text) == search._RUN.findall(text.lower())
+
+
+def test_plain_runs_skip_nlpo3_with_the_same_words():
+    """Up to PLAIN_MAX; beyond (safe mode cuts from 140 on) nlpo3 is asked."""
+    rng = random.Random(5)
+    for n in [*range(1, 30), 119, 120, 121, 139, 140, 150, 200]:
+        for alphabet in (string.ascii_lowercase, string.ascii_letters, string.digits):
+            run = "".join(rng.choices(alphabet, k=n))
+            direct = segment._nlpo3().segment(run, segment._dictionary(), True)
+            assert segment.words(run) == direct

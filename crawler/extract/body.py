@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import copy
 import re
+from functools import cache
 
 import trafilatura
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.urls import is_attachment
@@ -47,10 +49,20 @@ MIN_RUN = 25  # characters of running text that make an element a paragraph
 
 def find_content(tree: HtmlElement) -> HtmlElement | None:
     for xpath in CONTENT_XPATHS:
-        nodes = tree.xpath(xpath)
+        nodes = select(tree, xpath)
         if nodes:
             return max(nodes, key=lambda n: len(n.text_content()))
     return None
+
+
+@cache
+def _compiled(xpath: str) -> etree.XPath:
+    return etree.XPath(xpath)
+
+
+def select(tree: HtmlElement, xpath: str) -> list:
+    """``tree.xpath(xpath)`` with the expression compiled once, not on every page."""
+    return _compiled(xpath)(tree)
 
 
 def own_text_length(el: HtmlElement) -> int:

@@ -118,7 +118,7 @@ def body_text(node: HtmlElement | None, html: str, url: str) -> str | None:
 def page_title(tree: HtmlElement, meta: dict) -> tuple[str | None, HtmlElement | None]:
     """The headline and the element it was read from (None when it came from <meta>/<title>)."""
     for xpath in TITLE_XPATHS:
-        for el in tree.xpath(xpath):
+        for el in body.select(tree, xpath):
             text = normalize_title(el.text_content())
             if len(text) >= MIN_TITLE:
                 return text, el
