@@ -19,13 +19,15 @@ import sqlite3
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive import matches, publish, search, store  # noqa: E402
+from archive import matches, process, publish, search, store  # noqa: E402
 from bench.corpus import corpus_path  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.thai.text import searchable_text  # noqa: E402
@@ -62,48 +64,90 @@ def replica(record: dict, copy: int) -> Article:
     )
 
 
-def memoized(function):
-    """``function(title, body)`` computed once per distinct text: replicas share text, and
-    newmm (or MinHash) dominates build time."""
-    memo = {}
-
-    def cached(title, body):
-        key = (title, body)
-        if key not in memo:
-            memo[key] = function(title, body)
-        return memo[key]
-
-    return cached
-
-
 def source(name: str) -> SimpleNamespace:
     return SimpleNamespace(id=name, name=name, name_en=name, url="", kind="auto", hints={})
 
 
+# What the built archive depends on besides the corpus: a change to any of these makes a new
+# cache file, so a cached archive is always what today's write path would make.
+WRITE_PATH = ("search.py", "migrations.py", "store.py", "process.py", "stories.py")
+
+
+def cache_key(corpus: Path) -> str:
+    """Corpus hash + write-path (schema, migrations, index format) hash, for cache names."""
+    digest = hashlib.sha1(corpus.read_bytes())
+    for name in WRITE_PATH:
+        digest.update((ROOT / "archive" / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _derive(text: tuple[str | None, str | None]) -> process.Derived:
+    return process.derive(*text, normalised=False)  # as store.save_article calls it
+
+
+def derive_all(texts: list[tuple[str | None, str | None]]) -> dict:
+    """``process.derive`` of each distinct text, on every core: newmm and MinHash cost
+    ~30 ms an article, and replicas share their text."""
+    distinct = list(dict.fromkeys(texts))
+    with ProcessPoolExecutor() as pool:
+        known = dict(zip(distinct, pool.map(_derive, distinct, chunksize=16), strict=True))
+    for text in distinct[:: max(1, len(distinct) // 5)]:  # workers derive as this process does
+        assert known[text] == _derive(text), f"derived forms differ: {text[0]}"
+    return known
+
+
+@contextmanager
+def derived_from(known: dict):
+    """``store.save_article`` takes a text's derived forms from ``known`` (computed by the
+    real ``derive``); any other text (an edit) is derived as usual."""
+    real = store.derive
+
+    def lookup(title, body, normalised=True):
+        found = known.get((title, body)) if not normalised else None
+        return found or real(title, body, normalised=normalised)
+
+    store.derive = lookup
+    try:
+        yield
+    finally:
+        store.derive = real
+
+
+BATCH = 1000  # articles per transaction, as the crawl's writer batches (archive/writer.py)
+
+
 def build(path: Path, records: list[dict], total: int, make=None, finish=None) -> Path:
     """An archive of ``total`` articles, copy by copy of ``records`` (``make(index, copy)``,
-    a ``replica`` by default), through the real write path; ``finish(db)`` runs last."""
+    a ``replica`` by default), through the real write path (``store.save_article`` in
+    ``store.batch`` transactions, as a crawl writes); ``finish(db)`` runs last. Kept at
+    ``path``: a second run starts at once."""
     if path.exists():
         return path
     partial = path.with_suffix(".partial")
     for leftover in partial.parent.glob(partial.name + "*"):
         leftover.unlink()
+    make = make or (lambda index, copy: replica(records[index], copy))
+    started = time.perf_counter()
+    known = derive_all([(r["title"], r["body"]) for r in records])
+    print(f"  derived {len(known):,} distinct texts in {time.perf_counter() - started:.0f} s")
     db = store.open_db(partial)
     db.execute("PRAGMA synchronous = OFF")  # a throwaway benchmark file: speed over durability
     store.upsert_sources(db, [source(s) for s in SOURCES])
-    search.document = memoized(search.document)
-    make = make or (lambda index, copy: replica(records[index], copy))
-    started = time.perf_counter()
-    for n in range(total):
-        copy, index = divmod(n, len(records))
-        store.save_article(db, make(index, copy))
-        if n and n % 10000 == 0:
-            print(f"  built {n:,} articles in {time.perf_counter() - started:.0f} s", flush=True)
-    if finish:
-        finish(db)
+    with derived_from(known):
+        for first in range(0, total, BATCH):
+            with store.batch(db):
+                for n in range(first, min(first + BATCH, total)):
+                    copy, index = divmod(n, len(records))
+                    store.save_article(db, make(index, copy))
+            if (first + BATCH) % 10000 == 0:
+                rate = (first + BATCH) / (time.perf_counter() - started)
+                print(f"  built {first + BATCH:,} articles ({rate:.0f}/s)", flush=True)
+        if finish:
+            finish(db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     partial.rename(path)
+    print(f"  built {path.name}: {total:,} articles in {time.perf_counter() - started:.0f} s")
     return path
 
 
@@ -246,9 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     records, queries = load_corpus(args.corpus), load_queries()
 
     started = time.perf_counter()
-    version = hashlib.sha1(Path(search.__file__).read_bytes()).hexdigest()[:8]  # index format
-    small = build(args.cache / f"corpus-{version}.db", records, len(records))
-    big = build(args.cache / f"articles-{args.articles}-{version}.db", records, args.articles)
+    key = cache_key(args.corpus)
+    small = build(args.cache / f"corpus-{key}.db", records, len(records))
+    big = build(args.cache / f"articles-{args.articles}-{key}.db", records, args.articles)
     print(f"databases ready in {time.perf_counter() - started:.0f} s\n")
 
     db = store.open_db(small, create=False)
