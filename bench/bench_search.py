@@ -257,8 +257,11 @@ async def timings(db_path: Path, queries: list[str], page: str, rounds: int) -> 
         for query in queries:
             started = time.perf_counter()
             response = await ds.client.get(url(page, query))
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (query, response.status_code)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:  # e.g. sql_time_limit_ms: slower than any goal
+                print(f"    {query}: HTTP {response.status_code} after {elapsed:.0f} ms")
+                elapsed = float("inf")
+            times.append(elapsed)
     return times
 
 
