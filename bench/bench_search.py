@@ -235,14 +235,18 @@ def url(page: str, query: str) -> str:
 FIRST_TARGET_MS = 300  # the first relevance search after the server starts (issue 13)
 
 
-async def first_relevance_ms(db_path: Path, query: str) -> float:
-    """The first request a freshly started server answers: a relevance search."""
+async def first_relevance_ms(db_path: Path, query: str) -> tuple[float, float]:
+    """Milliseconds to start the server (Datasette's startup hooks, as a served app runs them
+    before it takes requests), then to answer its first request: a relevance search."""
     matches.forget()
+    started = time.perf_counter()
     ds = publish.datasette_app(db_path)
+    await ds.invoke_startup()
+    startup = (time.perf_counter() - started) * 1000
     started = time.perf_counter()
     response = await ds.client.get(url("article_search", query))
-    assert response.status_code == 200, response.status_code
-    return (time.perf_counter() - started) * 1000
+    first = (time.perf_counter() - started) * 1000
+    return startup, first if response.status_code == 200 else float("inf")
 
 
 async def timings(db_path: Path, queries: list[str], page: str, rounds: int) -> list[float]:
@@ -319,10 +323,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"text {text / 1e6:,.1f} MB   index {index / 1e6:,.1f} MB   ratio {ratio:.2f}x")
 
     print(f"\n== latency through Datasette: {args.articles:,} articles ==")
-    first = asyncio.run(first_relevance_ms(big, queries[0]))
+    startup, first = asyncio.run(first_relevance_ms(big, queries[0]))
     missed = first > FIRST_TARGET_MS
-    print(f"first relevance search after start ({queries[0]}): {first:.0f} ms "
-          f"(goal ≤ {FIRST_TARGET_MS} ms: {'NOT met' if missed else 'met'})")  # fmt: skip
+    verdict = "NOT met" if missed else "met"
+    print(f"server startup {startup:.0f} ms; then the first relevance search "
+          f"({queries[0]}): {first:.0f} ms (goal ≤ {FIRST_TARGET_MS} ms: {verdict})")  # fmt: skip
     n = len(queries)
     for page in ("articles", "articles.json", "article_search.json"):
         times = asyncio.run(timings(big, queries, page, args.rounds))
