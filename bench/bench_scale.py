@@ -75,13 +75,14 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
         command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + timeout
-    tree_peak, sampled = 0, 0.0
+    samples, sampled = [0], 0.0  # the tree's RSS every 0.5 s: does it climb, or jump at the end?
     while True:  # os.wait4 gives this child's own resource usage (peak RSS)
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
         if time.monotonic() - sampled >= 0.5:
-            tree_peak, sampled = max(tree_peak, tree_rss(child.pid)), time.monotonic()
+            samples.append(tree_rss(child.pid))
+            sampled = time.monotonic()
         if time.monotonic() > deadline:
             child.kill()
             child.wait()
@@ -95,8 +96,15 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
         "stderr": stderr,
         "wall_s": time.perf_counter() - start,
         "peak_rss_mb": usage.ru_maxrss / 1024,  # kB on Linux
-        "tree_rss_mb": max(tree_peak / 2**20, usage.ru_maxrss / 1024),
+        "tree_rss_mb": max(max(samples) / 2**20, usage.ru_maxrss / 1024),
+        "rss_quarters_mb": [max(q) / 2**20 for q in quarters(samples)],
     }
+
+
+def quarters(samples: list[int]) -> list[list[int]]:
+    """The samples in four runs of equal length (the first quarter holds at least one)."""
+    n = len(samples)
+    return [samples[i * n // 4 : max((i + 1) * n // 4, i * n // 4 + 1)] for i in range(4)]
 
 
 def stored_urls(db: Path) -> set[str]:
@@ -168,7 +176,9 @@ def report(m: dict) -> str:
             f"wall {m['wall_s']:.1f} s, {m['requests']} requests = {m['pages_per_s']:.1f} pages/s",
             f"  articles: {m['stored']} stored of {m['gold']} served, recall {m['recall']:.3f}",
             f"  peak RSS of the crawl process: {m['peak_rss_mb']:.0f} MB; "
-            f"of its process tree (sampled): {m['tree_rss_mb']:.0f} MB",
+            f"of its process tree (sampled): {m['tree_rss_mb']:.0f} MB "
+            f"(peak per quarter of the run: "
+            f"{', '.join(f'{q:.0f}' for q in m['rss_quarters_mb'])} MB)",
             f"  requests per site: min {rps['min']}, median {rps['median']}, max {rps['max']}",
             f"  most requests one host served at once: {m['max_per_host']}; "
             f"most in flight overall: {m['max_in_flight']}",
