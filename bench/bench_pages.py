@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import random
 import sqlite3
 import sys
@@ -24,13 +23,12 @@ from urllib.parse import quote, unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive import migrations, publish, search, store, stories  # noqa: E402
+from archive import publish, store  # noqa: E402
 from bench import bench_search  # noqa: E402
 from bench.bench_search import (  # noqa: E402
     CORPUS,
     load_corpus,
     load_queries,
-    memoized,
     percentile,
     replica,
 )
@@ -48,12 +46,6 @@ SCHEMAS = {
 }
 
 
-def schema_version() -> str:
-    """The cache key: a new index format or migration means a new database."""
-    material = Path(search.__file__).read_bytes() + Path(migrations.__file__).read_bytes()
-    return hashlib.sha1(material).hexdigest()[:8]
-
-
 def entities_for(records: list[dict]) -> list[dict]:
     return [extract_entities(f"{r['title']}\n{r['body']}") for r in records]
 
@@ -68,7 +60,6 @@ def build(path: Path, records: list[dict], total: int) -> Path:
     """The search benchmark's archive, with entities and a few edited articles."""
     if path.exists():
         return path
-    stories.signature = memoized(stories.signature)
     entities = entities_for(records)
     return bench_search.build(
         path,
@@ -162,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     args.cache.mkdir(parents=True, exist_ok=True)
     records, queries = load_corpus(args.corpus), load_queries()
     started = time.perf_counter()
-    name = f"pages-{args.articles}-{schema_version()}.db"
+    name = f"pages-{args.articles}-{bench_search.cache_key(args.corpus)}.db"
     db_path = build(args.cache / name, records, args.articles)
     print(f"database {db_path} ready in {time.perf_counter() - started:.0f} s")
     with sqlite3.connect(db_path) as conn:

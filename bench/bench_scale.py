@@ -38,8 +38,36 @@ SETTINGS = [
 ]  # fmt: skip
 
 
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss(root: int) -> int:
+    """Bytes resident in ``root`` and all its descendants now (worker processes included)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:  # the command may hold spaces and parentheses: fields follow the last ")"
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # exited meanwhile
+            parents[int(entry.name)] = int(fields[1])
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree, grew = tree | more, bool(more)
+    return sum(_rss(pid) for pid in tree)
+
+
+def _rss(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    except (OSError, IndexError):
+        return 0
+
+
 def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict:
-    """The crawl in a child process: exit status, wall time, and that child's peak RSS."""
+    """The crawl in a child process: exit status, wall time, that child's peak RSS, and the
+    peak of its process tree's RSS summed (sampled every 0.5 s)."""
     command = [sys.executable, "-m", "archive.cli", "crawl", "-q", "--sources", str(sources)]
     command += ["--db", str(db), *SETTINGS, *extra]
     start = time.perf_counter()
@@ -47,10 +75,14 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
         command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + timeout
+    samples, sampled = [0], 0.0  # the tree's RSS every 0.5 s: does it climb, or jump at the end?
     while True:  # os.wait4 gives this child's own resource usage (peak RSS)
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
+        if time.monotonic() - sampled >= 0.5:
+            samples.append(tree_rss(child.pid))
+            sampled = time.monotonic()
         if time.monotonic() > deadline:
             child.kill()
             child.wait()
@@ -64,7 +96,15 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
         "stderr": stderr,
         "wall_s": time.perf_counter() - start,
         "peak_rss_mb": usage.ru_maxrss / 1024,  # kB on Linux
+        "tree_rss_mb": max(max(samples) / 2**20, usage.ru_maxrss / 1024),
+        "rss_quarters_mb": [max(q) / 2**20 for q in quarters(samples)],
     }
+
+
+def quarters(samples: list[int]) -> list[list[int]]:
+    """The samples in four runs of equal length (the first quarter holds at least one)."""
+    n = len(samples)
+    return [samples[i * n // 4 : max((i + 1) * n // 4, i * n // 4 + 1)] for i in range(4)]
 
 
 def stored_urls(db: Path) -> set[str]:
@@ -92,10 +132,12 @@ def crawl_fleet(
     extra=(),
     dead: int = 0,
     hung: int = 0,
+    pool: list[dict] | None = None,
 ) -> dict:
     """Start ``count`` sites (with ``dead`` sources that refuse connections and ``hung`` ones
-    that never answer), crawl them once into a fresh archive, and measure."""
-    with Fleet(count, per_site, dead=dead, hung=hung) as fleet:
+    that never answer; articles from ``pool``, see ``Fleet``), crawl them once into a fresh
+    archive, and measure."""
+    with Fleet(count, per_site, dead=dead, hung=hung, pool=pool) as fleet:
         sources, db = work / f"fleet-{count}.yaml", work / f"fleet-{count}.db"
         sources.write_text(fleet.sources_yaml(), encoding="utf-8")
         result = run_crawl(sources, db, timeout, list(extra))
@@ -114,6 +156,7 @@ def crawl_fleet(
         "gold": len(gold),
         "stored": len(stored),
         "recall": len(gold & stored) / len(gold) if gold else 1.0,
+        "missing": sorted(gold - stored)[:5],
         "requests_per_site": {
             "min": counts[0],
             "median": statistics.median(counts),
@@ -132,7 +175,10 @@ def report(m: dict) -> str:
             f"sites {m['sites']} (+{m['dead']} dead, {m['hung']} hung): exit {m['exit']}, "
             f"wall {m['wall_s']:.1f} s, {m['requests']} requests = {m['pages_per_s']:.1f} pages/s",
             f"  articles: {m['stored']} stored of {m['gold']} served, recall {m['recall']:.3f}",
-            f"  peak RSS of the crawl process: {m['peak_rss_mb']:.0f} MB",
+            f"  peak RSS of the crawl process: {m['peak_rss_mb']:.0f} MB; "
+            f"of its process tree (sampled): {m['tree_rss_mb']:.0f} MB "
+            f"(peak per quarter of the run: "
+            f"{', '.join(f'{q:.0f}' for q in m['rss_quarters_mb'])} MB)",
             f"  requests per site: min {rps['min']}, median {rps['median']}, max {rps['max']}",
             f"  most requests one host served at once: {m['max_per_host']}; "
             f"most in flight overall: {m['max_in_flight']}",

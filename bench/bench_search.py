@@ -19,13 +19,15 @@ import sqlite3
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive import matches, publish, search, store  # noqa: E402
+from archive import matches, process, publish, search, store  # noqa: E402
 from bench.corpus import corpus_path  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.thai.text import searchable_text  # noqa: E402
@@ -62,48 +64,90 @@ def replica(record: dict, copy: int) -> Article:
     )
 
 
-def memoized(function):
-    """``function(title, body)`` computed once per distinct text: replicas share text, and
-    newmm (or MinHash) dominates build time."""
-    memo = {}
-
-    def cached(title, body):
-        key = (title, body)
-        if key not in memo:
-            memo[key] = function(title, body)
-        return memo[key]
-
-    return cached
-
-
 def source(name: str) -> SimpleNamespace:
     return SimpleNamespace(id=name, name=name, name_en=name, url="", kind="auto", hints={})
 
 
+# What the built archive depends on besides the corpus: a change to any of these makes a new
+# cache file, so a cached archive is always what today's write path would make.
+WRITE_PATH = ("search.py", "migrations.py", "store.py", "process.py", "stories.py")
+
+
+def cache_key(corpus: Path) -> str:
+    """Corpus hash + write-path (schema, migrations, index format) hash, for cache names."""
+    digest = hashlib.sha1(corpus.read_bytes())
+    for name in WRITE_PATH:
+        digest.update((ROOT / "archive" / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _derive(text: tuple[str | None, str | None]) -> process.Derived:
+    return process.derive(*text, normalised=False)  # as store.save_article calls it
+
+
+def derive_all(texts: list[tuple[str | None, str | None]]) -> dict:
+    """``process.derive`` of each distinct text, on every core: newmm and MinHash cost
+    ~30 ms an article, and replicas share their text."""
+    distinct = list(dict.fromkeys(texts))
+    with ProcessPoolExecutor() as pool:
+        known = dict(zip(distinct, pool.map(_derive, distinct, chunksize=16), strict=True))
+    for text in distinct[:: max(1, len(distinct) // 5)]:  # workers derive as this process does
+        assert known[text] == _derive(text), f"derived forms differ: {text[0]}"
+    return known
+
+
+@contextmanager
+def derived_from(known: dict):
+    """``store.save_article`` takes a text's derived forms from ``known`` (computed by the
+    real ``derive``); any other text (an edit) is derived as usual."""
+    real = store.derive
+
+    def lookup(title, body, normalised=True):
+        found = known.get((title, body)) if not normalised else None
+        return found or real(title, body, normalised=normalised)
+
+    store.derive = lookup
+    try:
+        yield
+    finally:
+        store.derive = real
+
+
+BATCH = 1000  # articles per transaction, as the crawl's writer batches (archive/writer.py)
+
+
 def build(path: Path, records: list[dict], total: int, make=None, finish=None) -> Path:
     """An archive of ``total`` articles, copy by copy of ``records`` (``make(index, copy)``,
-    a ``replica`` by default), through the real write path; ``finish(db)`` runs last."""
+    a ``replica`` by default), through the real write path (``store.save_article`` in
+    ``store.batch`` transactions, as a crawl writes); ``finish(db)`` runs last. Kept at
+    ``path``: a second run starts at once."""
     if path.exists():
         return path
     partial = path.with_suffix(".partial")
     for leftover in partial.parent.glob(partial.name + "*"):
         leftover.unlink()
+    make = make or (lambda index, copy: replica(records[index], copy))
+    started = time.perf_counter()
+    known = derive_all([(r["title"], r["body"]) for r in records])
+    print(f"  derived {len(known):,} distinct texts in {time.perf_counter() - started:.0f} s")
     db = store.open_db(partial)
     db.execute("PRAGMA synchronous = OFF")  # a throwaway benchmark file: speed over durability
     store.upsert_sources(db, [source(s) for s in SOURCES])
-    search.document = memoized(search.document)
-    make = make or (lambda index, copy: replica(records[index], copy))
-    started = time.perf_counter()
-    for n in range(total):
-        copy, index = divmod(n, len(records))
-        store.save_article(db, make(index, copy))
-        if n and n % 10000 == 0:
-            print(f"  built {n:,} articles in {time.perf_counter() - started:.0f} s", flush=True)
-    if finish:
-        finish(db)
+    with derived_from(known):
+        for first in range(0, total, BATCH):
+            with store.batch(db):
+                for n in range(first, min(first + BATCH, total)):
+                    copy, index = divmod(n, len(records))
+                    store.save_article(db, make(index, copy))
+            if (first + BATCH) % 10000 == 0:
+                rate = (first + BATCH) / (time.perf_counter() - started)
+                print(f"  built {first + BATCH:,} articles ({rate:.0f}/s)", flush=True)
+        if finish:
+            finish(db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     partial.rename(path)
+    print(f"  built {path.name}: {total:,} articles in {time.perf_counter() - started:.0f} s")
     return path
 
 
@@ -191,14 +235,18 @@ def url(page: str, query: str) -> str:
 FIRST_TARGET_MS = 300  # the first relevance search after the server starts (issue 13)
 
 
-async def first_relevance_ms(db_path: Path, query: str) -> float:
-    """The first request a freshly started server answers: a relevance search."""
+async def first_relevance_ms(db_path: Path, query: str) -> tuple[float, float]:
+    """Milliseconds to start the server (Datasette's startup hooks, as a served app runs them
+    before it takes requests), then to answer its first request: a relevance search."""
     matches.forget()
+    started = time.perf_counter()
     ds = publish.datasette_app(db_path)
+    await ds.invoke_startup()
+    startup = (time.perf_counter() - started) * 1000
     started = time.perf_counter()
     response = await ds.client.get(url("article_search", query))
-    assert response.status_code == 200, response.status_code
-    return (time.perf_counter() - started) * 1000
+    first = (time.perf_counter() - started) * 1000
+    return startup, first if response.status_code == 200 else float("inf")
 
 
 async def timings(db_path: Path, queries: list[str], page: str, rounds: int) -> list[float]:
@@ -213,8 +261,11 @@ async def timings(db_path: Path, queries: list[str], page: str, rounds: int) -> 
         for query in queries:
             started = time.perf_counter()
             response = await ds.client.get(url(page, query))
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (query, response.status_code)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:  # e.g. sql_time_limit_ms: slower than any goal
+                print(f"    {query}: HTTP {response.status_code} after {elapsed:.0f} ms")
+                elapsed = float("inf")
+            times.append(elapsed)
     return times
 
 
@@ -246,9 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     records, queries = load_corpus(args.corpus), load_queries()
 
     started = time.perf_counter()
-    version = hashlib.sha1(Path(search.__file__).read_bytes()).hexdigest()[:8]  # index format
-    small = build(args.cache / f"corpus-{version}.db", records, len(records))
-    big = build(args.cache / f"articles-{args.articles}-{version}.db", records, args.articles)
+    key = cache_key(args.corpus)
+    small = build(args.cache / f"corpus-{key}.db", records, len(records))
+    big = build(args.cache / f"articles-{args.articles}-{key}.db", records, args.articles)
     print(f"databases ready in {time.perf_counter() - started:.0f} s\n")
 
     db = store.open_db(small, create=False)
@@ -272,10 +323,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"text {text / 1e6:,.1f} MB   index {index / 1e6:,.1f} MB   ratio {ratio:.2f}x")
 
     print(f"\n== latency through Datasette: {args.articles:,} articles ==")
-    first = asyncio.run(first_relevance_ms(big, queries[0]))
+    startup, first = asyncio.run(first_relevance_ms(big, queries[0]))
     missed = first > FIRST_TARGET_MS
-    print(f"first relevance search after start ({queries[0]}): {first:.0f} ms "
-          f"(goal ≤ {FIRST_TARGET_MS} ms: {'NOT met' if missed else 'met'})")  # fmt: skip
+    verdict = "NOT met" if missed else "met"
+    print(f"server startup {startup:.0f} ms; then the first relevance search "
+          f"({queries[0]}): {first:.0f} ms (goal ≤ {FIRST_TARGET_MS} ms: {verdict})")  # fmt: skip
     n = len(queries)
     for page in ("articles", "articles.json", "article_search.json"):
         times = asyncio.run(timings(big, queries, page, args.rounds))

@@ -43,6 +43,16 @@ def load_records(site: str, path: Path = DATA) -> list[dict]:
     return [row for row in rows if row["site"] == site]
 
 
+def corpus_records(path: Path) -> list[dict]:
+    """Every corpus article of a size the sample sites serve, as site records without a
+    site: a pool for fleets of sites holding hundreds of articles each (bench/bench_backfill.py)."""
+    from .build_data import fits, record  # the same conversion as the committed sample data
+
+    with open(path, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return [record(row, "") for row in rows if fits(row)]
+
+
 def seed_of(corpus_id: str) -> int:
     return zlib.crc32(corpus_id.encode())
 

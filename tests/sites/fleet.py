@@ -74,18 +74,38 @@ def address(n: int) -> str:
     return f"127.1.{n // 200}.{n % 200 + 1}"
 
 
-def records_for(platform: str, n: int, per_site: int) -> list[dict]:
-    """A window of ``per_site`` of the platform's corpus articles, different for each site."""
-    pool = load_records(platform)
+def records_for(platform: str, n: int, per_site: int, pool: list[dict] | None = None):
+    """A window of ``per_site`` articles, different for each site: of the platform's sample
+    articles (at most all of them), or of ``pool`` (``catalogue.corpus_records``), where a
+    window longer than the pool repeats it under new corpus ids, hence new post ids, slugs
+    and URLs, so the site holds ``per_site`` distinct articles."""
+    if pool is None:
+        pool = load_records(platform)
+        per_site = min(per_site, len(pool))
     start = (n * per_site) % len(pool)
-    return [pool[(start + i) % len(pool)] for i in range(min(per_site, len(pool)))]
+    return [_copy(pool, start, i, platform) for i in range(per_site)]
+
+
+def _copy(pool: list[dict], start: int, i: int, platform: str) -> dict:
+    """The window's ``i``-th record: a second time round the pool, under a new corpus id."""
+    record = pool[(start + i) % len(pool)] | {"site": platform}
+    if lap := i // len(pool):
+        record["corpus_id"] = f"{record['corpus_id']}-copy{lap}"
+    return record
 
 
 class Fleet:
-    """``count`` sites, platforms in turn; use as a context manager."""
+    """``count`` sites, platforms in turn; use as a context manager. ``pool``: the articles
+    the sites draw from (default: each platform's few sample articles)."""
 
     def __init__(
-        self, count: int, per_site: int = 4, platforms=PLATFORMS, dead: int = 0, hung: int = 0
+        self,
+        count: int,
+        per_site: int = 4,
+        platforms=PLATFORMS,
+        dead: int = 0,
+        hung: int = 0,
+        pool: list[dict] | None = None,
     ):
         self.meter = Meter()
         self.dead = dead  # registry entries whose homepage refuses connections
@@ -94,7 +114,7 @@ class Fleet:
         self.sites: list[Site] = []
         for n in range(count):
             platform = platforms[n % len(platforms)]
-            site = SITE_CLASSES[platform](records_for(platform, n, per_site))
+            site = SITE_CLASSES[platform](records_for(platform, n, per_site, pool))
             site.source_id = f"{platform}-{n:03d}"
             self.sites.append(site)
         self._servers: list[tuple[QuietServer, threading.Thread]] = []

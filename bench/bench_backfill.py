@@ -1,0 +1,98 @@
+"""Backfill: one `edunews crawl` process over hundreds of local sample sites holding hundreds
+of articles each (issue 13: 250 sites x 200 articles, memory flat in the number of sites).
+
+    python bench/bench_backfill.py [--sizes 50x200,250x200] [--corpus PATH] [--timeout S]
+
+Each site (tests/sites/fleet.py) draws its articles from the whole corpus
+(``catalogue.corpus_records``, bench/corpus.py), a different window per site; delays and
+AutoThrottle are off, concurrency as shipped (bench/bench_scale.py's settings). Printed per
+size: wall time, requests per second, articles stored of served, peak RSS of the crawl
+process and of its process tree (summed, sampled every 0.5 s: worker processes count).
+Exits 1 when a goal is missed: every served article stored, peak tree RSS at most
+``RSS_LIMIT_MB``, and a size with more sites (same articles per site) at most
+``GROWTH_LIMIT`` times the peak RSS of one with fewer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_scale import crawl_fleet, report  # noqa: E402
+from bench.corpus import corpus_path  # noqa: E402
+from tests.sites.catalogue import corpus_records  # noqa: E402
+
+RSS_LIMIT_MB = 300
+GROWTH_LIMIT = 1.25  # peak RSS of the largest size / of the first
+
+
+def sizes(text: str) -> list[tuple[int, int]]:
+    """``50x200,250x200`` -> [(50, 200), (250, 200)]: sites x articles per site."""
+    return [tuple(int(n) for n in size.split("x")) for size in text.split(",")]
+
+
+def verdicts(runs: list[dict]) -> list[str]:
+    """The goals each run, and the growth from the first size to the last, missed."""
+    missed = []
+    for m in runs:
+        label = f"{m['sites']} x {m['per_site']}"
+        if m["stored"] < m["gold"] or m["recall"] < 1.0:
+            missed.append(f"{label}: {m['gold'] - m['stored']} articles not stored {m['missing']}")
+        if m["tree_rss_mb"] > RSS_LIMIT_MB:
+            missed.append(f"{label}: peak RSS {m['tree_rss_mb']:.0f} MB > {RSS_LIMIT_MB} MB")
+    for small, large, growth in growths(runs):
+        if large["sites"] > small["sites"] and growth > GROWTH_LIMIT:
+            missed.append(f"peak RSS grew {growth:.2f}x with the number of sites")
+    return missed
+
+
+def growths(runs: list[dict]):
+    """(smaller, larger, RSS ratio) for each pair of sizes differing in sites or articles
+    per site alone."""
+    for a in runs:
+        for b in runs:
+            more_sites = a["per_site"] == b["per_site"] and b["sites"] > a["sites"]
+            more_articles = a["sites"] == b["sites"] and b["per_site"] > a["per_site"]
+            if more_sites or more_articles:
+                yield a, b, b["tree_rss_mb"] / a["tree_rss_mb"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=sizes, default=sizes("50x200,250x200"))
+    parser.add_argument("--corpus", default=None, help="corpus .jsonl (default: bench/corpus.py)")
+    parser.add_argument("--timeout", type=float, default=7200, help="seconds per crawl")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE")
+    args = parser.parse_args(argv)
+    extra = [x for pair in args.set for x in ("-s", pair)]
+    pool = corpus_records(corpus_path(args.corpus))
+    print(f"article pool: {len(pool):,} corpus articles", flush=True)
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for count, per_site in args.sizes:
+            work = Path(tmp) / f"{count}x{per_site}"
+            work.mkdir()
+            started = time.strftime("%H:%M:%S")
+            print(f"\n== {count} sites x {per_site} articles (started {started}) ==", flush=True)
+            m = crawl_fleet(count, per_site, work, args.timeout, extra, pool=pool)
+            runs.append(m | {"per_site": per_site})
+            print(report(m), flush=True)
+    for small, large, growth in growths(runs):
+        print(
+            f"\npeak RSS (tree): {small['tree_rss_mb']:.0f} MB at {small['sites']} x "
+            f"{small['per_site']} -> {large['tree_rss_mb']:.0f} MB at {large['sites']} x "
+            f"{large['per_site']} ({growth:.2f}x)"
+        )
+    missed = verdicts(runs)
+    print("\ngoals: " + ("all met" if not missed else "NOT met:\n  " + "\n  ".join(missed)))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
