@@ -20,7 +20,6 @@ from functools import cache
 
 import numpy as np
 import sqlite_utils
-from datasketch import MinHash, MinHashLSH
 
 from crawler.thai.credits import extract_credits
 from crawler.thai.text import searchable_text
@@ -30,7 +29,6 @@ SCHEME = "affine32"  # datasketch 2's permutations; stored signatures are read b
 SHINGLE = 5
 # Multiplier of the shingle's polynomial hash (odd, 64-bit; the wraparound is the modulo).
 _BASE = np.uint64(0x9E3779B97F4A7C15)
-_A, _B = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations  # uint32, datasketch's seed 1
 _EMPTY = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
 _CHUNK = 4096  # shingles per permutation block: bounds memory on a huge page (4096 x 128 x 4 B)
 THRESHOLD = 0.5  # estimated Jaccard similarity of shingle sets (measured: bench/bench_stories.py)
@@ -114,11 +112,26 @@ def signature(title: str | None, body: str | None, searchable=searchable_text) -
     minima = _EMPTY
     for start in range(0, len(hashes), _CHUNK):
         block = hashes[None, start : start + _CHUNK]
-        minima = np.minimum(minima, (_A[:, None] * block + _B[:, None]).min(axis=1))
+        a, b = _permutations()
+        minima = np.minimum(minima, (a[:, None] * block + b[:, None]).min(axis=1))
     return minima.astype(np.uint32).tobytes()
 
 
-def _minhash(blob: bytes) -> MinHash:
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's ``affine32`` permutations for its default seed 1, made as datasketch 2
+    makes them (odd ``a``, any ``b``, from ``RandomState(1)``; a test compares them with
+    datasketch's own). Not taken from a datasketch MinHash: importing datasketch pulls in
+    scipy (~70 MB), which the worker processes that only sign texts never need."""
+    gen = np.random.RandomState(1)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _minhash(blob: bytes):
+    from datasketch import MinHash
+
     return MinHash(
         num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint32), scheme=SCHEME
     )
@@ -151,6 +164,8 @@ def groups(
 ) -> list[set[str]]:
     """Sets of ids whose texts are near-duplicates published close in time (singletons too);
     each item is (id, signature, published date or None)."""
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     hashes, dates = {}, {}
     for key, blob, published in signatures:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -139,3 +141,19 @@ def test_migration_0013_re_signs_stored_articles(db, tmp_path):
 )
 def test_letters_are_what_the_regex_keeps(text):
     assert stories._letters(text) == stories.NOT_TEXT.sub("", text)
+
+
+def test_permutations_are_datasketchs_own():
+    a, b = MinHash(num_perm=stories.NUM_PERM, scheme=stories.SCHEME).permutations
+    mine = stories._permutations()
+    assert (mine[0] == a).all() and (mine[1] == b).all()
+    assert mine[0].dtype == a.dtype == np.uint32
+
+
+def test_signing_does_not_import_datasketch():
+    code = (
+        "import sys; from archive import process; process.derive('ข่าว', 'ครู' * 50); "
+        "print('datasketch' in sys.modules, 'scipy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.split() == ["False", "False"], out.stderr
