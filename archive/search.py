@@ -26,12 +26,12 @@ recomputes the old grams from them, deletes, and indexes the new text.
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
 import sqlite_utils
 
-from archive import segment
+from archive import codepoints, segment
 from crawler.thai.text import searchable_text
 
 INDEX = "articles_search"
@@ -41,7 +41,8 @@ MATCHING_ROWIDS = f"select rowid from {INDEX} where {INDEX} match ?"
 
 # Letters, digits and combining marks (Thai vowels and tone marks are category Mn); the FTS
 # tokenizer below keeps exactly these categories, so each gram stays one token.
-_RUN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])+")
+_RUN_CHAR = r"[^\W_]|[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]"
+_RUN = re.compile(f"(?:{_RUN_CHAR})+")
 TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* M*'"
 
 # Stands between runs in the words column, so that a phrase of query words cannot match
@@ -88,21 +89,12 @@ def normalised_runs(text: str) -> list[str]:
     where the look-up changes: the same runs as ``_RUN.findall``, which cost a millisecond
     per article on Thai text."""
     text = text.lower()
-    try:
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:  # a lone surrogate: the regex copes
+    codes = codepoints.code_points(text)
+    if codes is None or not len(codes):
         return _RUN.findall(text)
-    if not len(codes) or codes.max() >= 0x10000:  # beyond the table (rare): the regex
-        return _RUN.findall(text)
-    inside = np.concatenate(([False], _is_run_char()[codes], [False]))
+    inside = np.concatenate(([False], codepoints.table(_RUN_CHAR)[codes], [False]))
     edges = np.flatnonzero(inside[1:] != inside[:-1]).tolist()
     return [text[start:end] for start, end in zip(edges[::2], edges[1::2], strict=True)]
-
-
-@cache
-def _is_run_char() -> np.ndarray:
-    """For each code point of the Basic Multilingual Plane, whether ``_RUN`` takes it."""
-    return np.array([_RUN.fullmatch(chr(c)) is not None for c in range(0x10000)])
 
 
 def trigrams(run: str) -> list[str]:

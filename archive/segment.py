@@ -44,11 +44,9 @@ def words(run: str) -> list[str]:
     """The words of one run of letters, digits and marks (no spaces or punctuation)."""
     if len(run) <= PLAIN_MAX and run.isascii() and (run.isalpha() or run.isdigit()):
         return [run]
-    return _nlpo3().segment(run, _dictionary(), True)
+    return _safe_segmenter()(run)
 
 
 @cache
-def _nlpo3():
-    import nlpo3  # imported late, with the dictionary: loading them takes a moment
-
-    return nlpo3
+def _safe_segmenter():
+    return nlpo3_segmenter(safe=True)

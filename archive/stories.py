@@ -21,6 +21,7 @@ from functools import cache
 import numpy as np
 import sqlite_utils
 
+from archive import codepoints
 from crawler.thai.credits import extract_credits
 from crawler.thai.text import searchable_text
 
@@ -49,22 +50,13 @@ def shingle_text(title: str | None, body: str | None, searchable=searchable_text
     return _letters(searchable(f"{title or ''}\n{text}")).lower()
 
 
-@cache
-def _is_word_char() -> np.ndarray:
-    """For each code point of the Basic Multilingual Plane, whether ``\\w`` matches it."""
-    return np.array([chr(c).isalnum() for c in range(0x10000)]) | (np.arange(0x10000) == 95)
-
-
 def _letters(text: str) -> str:
     """``NOT_TEXT.sub("", text)`` by a table look-up over the code points (a regex pass over
     a Thai text was a third of the signature's cost)."""
-    try:
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:  # a lone surrogate (not a word character)
+    codes = codepoints.code_points(text)
+    if codes is None:
         return NOT_TEXT.sub("", text)
-    if len(codes) and codes.max() >= 0x10000:  # beyond the table: rare, the regex does it
-        return NOT_TEXT.sub("", text)
-    return codes[_is_word_char()[codes]].tobytes().decode("utf-32-le")
+    return codes[codepoints.table(r"\w")[codes]].tobytes().decode("utf-32-le")
 
 
 def shingles(title: str | None, body: str | None, searchable=searchable_text) -> set[str]:

@@ -189,5 +189,5 @@ def test_plain_runs_skip_nlpo3_with_the_same_words():
     for n in [*range(1, 30), 119, 120, 121, 139, 140, 150, 200]:
         for alphabet in (string.ascii_lowercase, string.ascii_letters, string.digits):
             run = "".join(rng.choices(alphabet, k=n))
-            direct = segment._nlpo3().segment(run, segment._dictionary(), True)
+            direct = segment.nlpo3_segmenter(safe=True)(run)
             assert segment.words(run) == direct

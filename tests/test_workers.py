@@ -18,6 +18,7 @@ import pytest
 from archive import search
 from archive.workers import Pool, WorkerDied
 from tests.conftest import FAST, ROOT, edunews
+from tests.test_signals import stored
 
 # -- the pool on its own -----------------------------------------------------------------------
 
@@ -153,15 +154,6 @@ def alive(pid: int) -> bool:
 def query(db: Path, sql: str, params=()) -> list[tuple]:
     with closing(sqlite3.connect(db)) as conn:
         return conn.execute(sql, params).fetchall()
-
-
-def stored(db: Path) -> int:
-    """Articles committed so far (0 before the table exists)."""
-    try:
-        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
-            return conn.execute("select count(*) from articles").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
 
 
 def lost(db: Path) -> set[str]:
