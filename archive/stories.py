@@ -1,14 +1,15 @@
 """Syndication: the same release republished by several agencies is one story.
 
 Near-duplicates are found with MinHash signatures of character 5-gram shingles of the
-normalised text (Thai has no spaces, so character shingles stand in for word n-grams) and
-datasketch's LSH index. The signature is computed with numpy, not datasketch's per-shingle
-SHA-1 (which was most of the cost of an article): each shingle is a polynomial hash of its
-five code points, then datasketch's ``affine32`` permutations are applied to all of them at
-once; the 128 minima are stored as uint32 (migration 0013 re-signed the older uint64 ones).
- candidate pairs whose estimated Jaccard similarity passes the
-threshold are joined (union-find), and the earliest publication of a group is its origin.
-Credit lines are left out: each agency signs its copy differently.
+normalised text (Thai has no spaces, so character shingles stand in for word n-grams). The
+signature is computed with numpy, not datasketch's per-shingle SHA-1 (which was most of the
+cost of an article): each shingle is a polynomial hash of its five code points, then
+datasketch's ``affine32`` permutations are applied to all of them at once; the 128 minima
+are stored as uint32 (migration 0013 re-signed the older uint64 ones). Candidates are found
+by LSH banding, as datasketch's MinHashLSH finds them; candidate pairs whose estimated
+Jaccard similarity passes the threshold are joined (union-find), and the earliest
+publication of a group is its origin. Credit lines are left out: each agency signs its copy
+differently.
 """
 
 from __future__ import annotations
@@ -121,26 +122,58 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _minhash(blob: bytes):
-    from datasketch import MinHash
+# LSH banding: 25 bands of 5 values, as datasketch's MinHashLSH chooses for threshold 0.5
+# and 128 permutations (its false positive/negative weights 0.5/0.5; a test compares). Two
+# signatures are candidates when any band is equal. Done with numpy rather than
+# datasketch's index: that held a MinHash object and a bucket entry per band for every
+# article (~3 KB each, 300 MB at 100,000 articles) and importing it loads scipy (~60 MB)
+# into the crawl process; here a signature is its 512 bytes in one array.
+BANDS, ROWS = 25, 5
 
-    return MinHash(
-        num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint32), scheme=SCHEME
-    )
+
+def candidate_pairs(sigs: np.ndarray) -> np.ndarray:
+    """Pairs (i, j), i < j, of rows of ``sigs`` (n x NUM_PERM uint32) equal in some band."""
+    found = []
+    for band in range(BANDS):
+        part = np.ascontiguousarray(sigs[:, band * ROWS : (band + 1) * ROWS])
+        keys = part.view(np.dtype((np.void, part.shape[1] * part.itemsize))).ravel()
+        _, bucket = np.unique(keys, return_inverse=True)
+        order = np.argsort(bucket, kind="stable")
+        ranks = bucket[order]
+        starts = np.flatnonzero(np.r_[True, ranks[1:] != ranks[:-1]])
+        sizes = np.diff(np.r_[starts, len(order)])
+        pairs = starts[sizes == 2]  # the usual bucket: one pair, taken all at once
+        found.append(np.sort(np.stack([order[pairs], order[pairs + 1]], axis=1), axis=1))
+        for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
+            members = np.sort(order[start : start + size])
+            i, j = np.triu_indices(size, k=1)
+            found.append(np.stack([members[i], members[j]], axis=1))
+    return np.unique(np.concatenate(found).astype(np.int64), axis=0)
+
+
+def similar_pairs(sigs: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
+    """Candidate pairs whose estimated Jaccard similarity (share of equal values) passes."""
+    pairs = candidate_pairs(sigs)
+    keep = np.empty(len(pairs), dtype=bool)
+    for start in range(0, len(pairs), 65536):  # bounds the temporary (65536 x 128 bools)
+        block = pairs[start : start + 65536]
+        equal = np.count_nonzero(sigs[block[:, 0]] == sigs[block[:, 1]], axis=1)
+        keep[start : start + 65536] = equal / sigs.shape[1] >= threshold
+    return pairs[keep]
 
 
 class UnionFind:
     def __init__(self):
-        self.parent: dict[str, str] = {}
+        self.parent: dict = {}
 
-    def find(self, x: str) -> str:
+    def find(self, x):
         self.parent.setdefault(x, x)
         while self.parent[x] != x:
             self.parent[x] = self.parent[self.parent[x]]
             x = self.parent[x]
         return x
 
-    def union(self, a: str, b: str) -> None:
+    def union(self, a, b) -> None:
         self.parent[self.find(a)] = self.find(b)
 
 
@@ -156,51 +189,56 @@ def groups(
 ) -> list[set[str]]:
     """Sets of ids whose texts are near-duplicates published close in time (singletons too);
     each item is (id, signature, published date or None)."""
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    hashes, dates = {}, {}
+    keys, dates, blobs = [], [], []
     for key, blob, published in signatures:
-        hashes[key], dates[key] = _minhash(blob), published
-        lsh.insert(key, hashes[key])
+        keys.append(key)
+        dates.append(published)
+        blobs.append(blob)
+    return [{keys[i] for i in members} for members in clusters(blobs, dates, threshold)]
+
+
+def clusters(blobs: list[bytes], dates: list[str | None], threshold: float = THRESHOLD):
+    """Index sets of the near-duplicates published close in time (singletons too)."""
+    sigs = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(blobs), NUM_PERM)
     found = UnionFind()
-    for key, minhash in hashes.items():
-        found.find(key)
-        for other in lsh.query(minhash):
-            similar = other != key and minhash.jaccard(hashes[other]) >= threshold
-            if similar and close_in_time(dates[key], dates[other]):
-                found.union(key, other)
-    clusters: dict[str, set[str]] = {}
-    for key in hashes:
-        clusters.setdefault(found.find(key), set()).add(key)
-    return list(clusters.values())
+    for i, j in similar_pairs(sigs, threshold).tolist():
+        if close_in_time(dates[i], dates[j]):
+            found.union(i, j)
+    grouped: dict[int, list[int]] = {}
+    for i in range(len(blobs)):
+        grouped.setdefault(found.find(i), []).append(i)
+    return list(grouped.values())
 
 
-def origin(members: list[dict]) -> dict:
-    """The earliest publication; undated copies come last, then first seen, then id."""
-    return min(members, key=lambda m: (m["published_at"] is None, m["published_at"] or "",
-                                       m["first_seen_at"] or "", m["id"]))  # fmt: skip
+def origin(key) -> tuple:
+    """Sort key of the origin: the earliest publication; undated copies come last, then
+    first seen, then id. ``key`` is (id, published_at, first_seen_at)."""
+    aid, published, first_seen = key
+    return (published is None, published or "", first_seen or "", aid)
 
 
 def assign(db: sqlite_utils.Database) -> int:
-    """Recompute stories over the whole archive; returns the number of multi-article stories."""
-    rows = {r["id"]: r for r in db.query(
-        "select a.id, a.published_at, a.first_seen_at, s.minhash from articles a "
-        "join article_signatures s on s.article_id = a.id")}  # fmt: skip
-    clusters = groups((key, row["minhash"], row["published_at"]) for key, row in rows.items())
+    """Recompute stories over the whole archive; returns the number of multi-article stories.
+    Only articles whose story changed are rewritten."""
+    keys, current, blobs = [], [], []
+    for aid, published, first_seen, story, blob in db.execute(
+        "select a.id, a.published_at, a.first_seen_at, a.story_id, s.minhash from articles a "
+        "join article_signatures s on s.article_id = a.id"
+    ):
+        keys.append((aid, published, first_seen))
+        current.append(story)
+        blobs.append(blob)
+    found = clusters(blobs, [published for _, published, _ in keys])
+    del blobs
+    rows, moved = [], []
+    for members in found:
+        first = keys[min(members, key=lambda i: origin(keys[i]))]
+        rows.append((first[0], len(members), first[1]))
+        moved += [(first[0], keys[i][0]) for i in members if current[i] != first[0]]
     with db.conn:
         db.execute("delete from stories")
-        for members in clusters:
-            first = origin([rows[m] for m in members])
-            db["stories"].insert(
-                {
-                    "id": first["id"],
-                    "size": len(members),
-                    "first_published_at": first["published_at"],
-                }
-            )
-            db.execute(
-                f"update articles set story_id = ? where id in ({','.join('?' * len(members))})",
-                [first["id"], *members],
-            )
-    return sum(1 for c in clusters if len(c) > 1)
+        db.conn.executemany(
+            "insert into stories (id, size, first_published_at) values (?, ?, ?)", rows
+        )
+        db.conn.executemany("update articles set story_id = ? where id = ?", moved)
+    return sum(1 for members in found if len(members) > 1)

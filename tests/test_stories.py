@@ -157,3 +157,79 @@ def test_signing_does_not_import_datasketch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.split() == ["False", "False"], out.stderr
+
+
+def datasketch_groups(items, threshold=stories.THRESHOLD):
+    """The grouping as it was done with datasketch's MinHashLSH index (the reference)."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=stories.NUM_PERM)
+    hashes, dates = {}, {}
+    for key, blob, published in items:
+        hashes[key] = MinHash(
+            num_perm=stories.NUM_PERM,
+            hashvalues=np.frombuffer(blob, dtype=np.uint32),
+            scheme=stories.SCHEME,
+        )
+        dates[key] = published
+        lsh.insert(key, hashes[key])
+    found = stories.UnionFind()
+    for key, minhash in hashes.items():
+        found.find(key)
+        for other in lsh.query(minhash):
+            similar = other != key and minhash.jaccard(hashes[other]) >= threshold
+            if similar and stories.close_in_time(dates[key], dates[other]):
+                found.union(key, other)
+    clusters = {}
+    for key in hashes:
+        clusters.setdefault(found.find(key), set()).add(key)
+    return sorted(map(sorted, clusters.values()))
+
+
+def test_bands_are_the_ones_datasketch_chooses():
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=stories.THRESHOLD, num_perm=stories.NUM_PERM)
+    assert (lsh.b, lsh.r) == (stories.BANDS, stories.ROWS)
+
+
+def test_groups_are_datasketchs_on_the_labelled_set_and_edge_cases():
+    items = [(f"g{n}", signature(r["title"], r["body"]), r.get("published_at")) for n, r in
+             enumerate(RECORDS)]  # fmt: skip
+    # Signatures that share exactly one band, or differ just past the threshold, and a crowd
+    # of empty texts (one bucket with many members), some dated far apart.
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 1 << 32, stories.NUM_PERM, dtype=np.uint32)
+    for n, equal in enumerate([5, 63, 64, 65, 100, 128]):
+        copy = rng.integers(0, 1 << 32, stories.NUM_PERM, dtype=np.uint32)
+        copy[:equal] = base[:equal]
+        items.append((f"r{n}", copy.tobytes(), f"2024-01-0{n + 1}"))
+    items.append(("base", base.tobytes(), "2024-01-01"))
+    empty = signature(None, "!!")
+    items += [(f"e{n}", empty, f"20{10 + n % 3}-05-01" if n % 4 else None) for n in range(40)]
+    mine = sorted(map(sorted, stories.groups(items)))
+    assert mine == datasketch_groups(items)
+    assert any(len(g) > 1 for g in mine) and any(len(g) == 1 for g in mine)
+
+
+def test_grouping_does_not_import_datasketch(db):
+    code = (
+        "import sys; from archive import store; "
+        f"db = store.open_db({str(db.conn.execute('pragma database_list').fetchone()[2])!r}); "
+        "store.group_stories(db); print('datasketch' in sys.modules, 'scipy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.split() == ["False", "False"], out.stderr
+
+
+def test_a_regrouping_rewrites_only_the_articles_whose_story_changed(db):
+    for n in range(3):
+        body = RELEASE["body"] if n < 2 else "ข่าวอื่น " * 50
+        url = f"https://moe.example/{n}"
+        store.save_article(db, Article(url=url, source="moe", title="ข่าว", body_text=body))
+    assert store.group_stories(db) == 1
+    before = db.conn.total_changes
+    assert store.group_stories(db) == 1
+    stories_rows = db.execute("select count(*) from stories").fetchone()[0]
+    # the stories table is rebuilt (delete + insert), but no article row is updated again
+    assert db.conn.total_changes - before == 2 * stories_rows
