@@ -28,7 +28,7 @@ COLUMNS += ("images_exact", "attachments_exact")
 
 def crawl(sources: Path, db: Path) -> float:
     start = time.perf_counter()
-    command = [sys.executable, "-m", "archive.cli", "crawl", "-q"]
+    command = [sys.executable, "-m", "archive", "crawl", "-q"]
     command += ["--sources", str(sources), "--db", str(db), *FAST]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     return time.perf_counter() - start

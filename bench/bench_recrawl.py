@@ -26,7 +26,7 @@ BODY = "วันที่ 20 พฤศจิกายน 2569 ผู้อำ�
 
 
 def crawl(sources: Path, db: Path) -> None:
-    command = [sys.executable, "-m", "archive.cli", "crawl", "-q", "--sources", str(sources)]
+    command = [sys.executable, "-m", "archive", "crawl", "-q", "--sources", str(sources)]
     subprocess.run([*command, "--db", str(db), *FAST], cwd=ROOT, check=True, capture_output=True)
 
 

@@ -68,7 +68,7 @@ def _rss(pid: int) -> int:
 def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict:
     """The crawl in a child process: exit status, wall time, that child's peak RSS, and the
     peak of its process tree's RSS summed (sampled every 0.5 s)."""
-    command = [sys.executable, "-m", "archive.cli", "crawl", "-q", "--sources", str(sources)]
+    command = [sys.executable, "-m", "archive", "crawl", "-q", "--sources", str(sources)]
     command += ["--db", str(db), *SETTINGS, *extra]
     start = time.perf_counter()
     child = subprocess.Popen(

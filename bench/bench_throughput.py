@@ -138,7 +138,7 @@ def timed(args: list[str], cwd: Path, first: FirstRequest) -> dict:
 
 def pipeline_run(registry: Path, work: Path, first: FirstRequest) -> dict:
     db = work / f"run-{time.monotonic_ns()}" / "archive.db"
-    args = [sys.executable, "-m", "archive.cli", "crawl", "--sources", str(registry)]
+    args = [sys.executable, "-m", "archive", "crawl", "--sources", str(registry)]
     run = timed([*args, "--db", str(db), "-q", *FAST], ROOT, first)
     conn = sqlite3.connect(db)
     try:

@@ -31,7 +31,7 @@ def crawl(site: wordpress.Site, db: Path) -> tuple[float, dict]:
         f"sources:\n  - id: realwp\n    name: WordPress\n    url: {site.url}/\n", encoding="utf-8"
     )
     start = time.perf_counter()
-    command = [sys.executable, "-m", "archive.cli", "crawl", "-q"]
+    command = [sys.executable, "-m", "archive", "crawl", "-q"]
     command += ["--sources", str(sources), "--db", str(db), *FAST]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     seconds = time.perf_counter() - start

@@ -271,3 +271,40 @@ def test_no_worker_outlives_a_stopped_crawl(signum, sources_file, tmp_path):
     while time.monotonic() < deadline and any(alive(pid) for pid in workers):
         time.sleep(0.05)
     assert [pid for pid in workers if alive(pid)] == []
+
+
+def libraries(pid: int) -> set[str]:
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return set()
+    return {line.rsplit("/", 1)[-1] for line in maps.splitlines() if ".so" in line}
+
+
+def test_a_worker_loads_what_it_extracts_with_not_the_crawler(sources_file, tmp_path):
+    # spawn imports the parent's main module in each worker: `python -m archive` (cron, the
+    # demo, the `edunews` script) must keep it light, or every worker carries Scrapy, Twisted
+    # and OpenSSL (~30 MB) it never uses. Read from /proc while a real crawl runs.
+    command = [sys.executable, "-m", "archive", "crawl", "--sources", str(sources_file)]
+    command += ["--db", str(tmp_path / "a.db"), "-q", *FAST, "-s", "EDUNEWS_WORKERS=1"]
+    proc = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    seen: set[str] = set()
+    deadline = time.monotonic() + 200
+    while proc.poll() is None and time.monotonic() < deadline:
+        for pid in worker_pids(proc.pid):
+            seen |= libraries(pid)
+        time.sleep(0.1)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-2000:]
+    assert any(name.startswith("etree.") for name in seen), sorted(seen)  # it extracted
+    assert not {n for n in seen if n.startswith(("_cffi_backend", "_ssl.", "_rust.abi3"))}
+
+
+def test_shipped_settings_bound_the_items_of_a_response_processed_at_once():
+    # Scrapy starts CONCURRENT_ITEMS asyncio tasks for each response of an async callback,
+    # and article callbacks wait on the pool: its default of 100 held ~35,000 tasks (~50 MB)
+    # in a 1,000-page crawl. A few per pool slot keep the pool and the writer busy.
+    from crawler.project import project_settings
+    from crawler.workers import JOBS_PER_WORKER
+
+    assert 1 <= project_settings().getint("CONCURRENT_ITEMS") <= 2 * JOBS_PER_WORKER

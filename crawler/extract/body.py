@@ -14,7 +14,6 @@ import copy
 import re
 from functools import cache
 
-import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -168,6 +167,11 @@ def _walk(el: HtmlElement, parts: list[str], skip_captions: bool) -> None:
 
 
 def trafilatura_text(html: str, url: str) -> str | None:
+    # Imported on the first page that needs it: trafilatura and what it imports (courlan,
+    # htmldate, justext) are ~30 MB, which the crawl process, whose workers extract, and a
+    # worker that never meets such a page do not need.
+    import trafilatura
+
     return trafilatura.extract(
         html,
         url=url,
