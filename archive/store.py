@@ -33,21 +33,27 @@ class BatchConnection(sqlite3.Connection):
     """``with conn:`` commits, as usual, unless a batch is open (``batch``): then each
     ``with`` is a savepoint, rolled back alone on an error, and the batch's end commits.
     sqlite-utils and this module both write inside ``with db.conn:``, so this is how many
-    articles share one transaction without either changing."""
+    articles share one transaction without either changing. ``queued``: the batch's search
+    index writes (``search.Queued``), written just before its commit, rolled back with a
+    savepoint like the rows beside them."""
 
     batching = False
+    queued: search.Queued | None = None
 
     def __enter__(self):
         if not self.batching:
             return super().__enter__()
         self.execute("savepoint edunews_write")
+        self.snapshots.append(self.queued.snapshot())
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if not self.batching:
             return super().__exit__(exc_type, exc, tb)
+        snapshot = self.snapshots.pop()
         if exc_type is not None:
             self.execute("rollback to edunews_write")
+            self.queued.restore(snapshot)
         self.execute("release edunews_write")
         return False
 
@@ -61,14 +67,16 @@ def batch(db: sqlite_utils.Database):
         yield
         return
     conn.execute("begin")
-    conn.batching = True
+    conn.batching, conn.queued, conn.snapshots = True, search.Queued(), []
     try:
         yield
-    except BaseException:
         conn.batching = False
+        search.flush(db)  # the batch's search index rows, in the same transaction
+    except BaseException:
+        conn.batching, conn.queued = False, None
         conn.rollback()
         raise
-    conn.batching = False
+    conn.queued = None
     conn.commit()
 
 
