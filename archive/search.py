@@ -160,18 +160,73 @@ def index_article(
     insert_document(db, rowid, doc or document(title, body))
 
 
+class Queued:
+    """The index writes of a batch (``store.batch``), held until just before its commit.
+
+    FTS5 writes its pending terms out as a new index segment at every savepoint, and a
+    batch opens several per article: written one by one, a batch of 100 articles left 100+
+    small segments to merge later. Held here and written by ``flush``, deletes then
+    inserts, each in rowid order, it leaves two. ``snapshot``/``restore`` follow the
+    batch's savepoints (``store.BatchConnection``), so a write rolled back is dropped."""
+
+    def __init__(self) -> None:
+        self.deletes: dict[int, tuple[str, str]] = {}  # rowid -> the document indexed now
+        self.inserts: dict[int, tuple[str, str]] = {}  # rowid -> its new document
+
+    def snapshot(self) -> tuple[dict, dict]:
+        return dict(self.deletes), dict(self.inserts)
+
+    def restore(self, snapshot: tuple[dict, dict]) -> None:
+        self.deletes, self.inserts = snapshot
+
+
+def _queued(db: sqlite_utils.Database) -> Queued | None:
+    return getattr(db.conn, "queued", None)
+
+
+def flush(db: sqlite_utils.Database) -> None:
+    """Write the queued index rows now (a batch's end; a read of the index inside a batch
+    must call this first to see them)."""
+    queued = _queued(db)
+    if queued is None or not (queued.deletes or queued.inserts):
+        return
+    deletes, inserts = sorted(queued.deletes.items()), sorted(queued.inserts.items())
+    queued.deletes, queued.inserts = {}, {}
+    delete = f"insert into {INDEX}({INDEX}, rowid, grams, words) values ('delete', ?, ?, ?)"
+    db.conn.executemany(delete, [(rowid, *doc) for rowid, doc in deletes])
+    insert = f"insert into {INDEX}(rowid, grams, words) values (?, ?, ?)"
+    db.conn.executemany(insert, [(rowid, *doc) for rowid, doc in inserts])
+
+
 def insert_document(db: sqlite_utils.Database, rowid: int, doc: tuple[str, str]) -> None:
-    db.execute(f"insert into {INDEX}(rowid, grams, words) values (?, ?, ?)", [rowid, *doc])
+    queued = _queued(db)
+    if queued is None:
+        db.execute(f"insert into {INDEX}(rowid, grams, words) values (?, ?, ?)", [rowid, *doc])
+        return
+    if rowid in queued.inserts:  # indexed twice without a delete: write as it came
+        flush(db)
+    queued.inserts[rowid] = doc
 
 
 def _forget(db: sqlite_utils.Database, rowid: int) -> None:
+    """Delete an article's indexed document: the one of the old text the trigger kept."""
     old = db.execute(f"select title, body_text from {PENDING} where rowid = ?", [rowid]).fetchone()
     if old is None:
         return
-    db.execute(
-        f"insert into {INDEX}({INDEX}, rowid, grams, words) values ('delete', ?, ?, ?)",
-        [rowid, *document(*old)],
-    )
+    queued = _queued(db)
+    if queued is not None and rowid in queued.inserts:
+        # Written earlier in this batch: the old text is that queued document's, which
+        # never reached the index. Dropped, it need not be deleted (nor segmented again).
+        del queued.inserts[rowid]
+    elif queued is not None:
+        if rowid in queued.deletes:  # deleted twice without an insert: write as it came
+            flush(db)
+        queued.deletes[rowid] = document(*old)
+    else:
+        db.execute(
+            f"insert into {INDEX}({INDEX}, rowid, grams, words) values ('delete', ?, ?, ?)",
+            [rowid, *document(*old)],
+        )
     db.execute(f"delete from {PENDING} where rowid = ?", [rowid])
 
 
@@ -183,6 +238,8 @@ def rebuild(db: sqlite_utils.Database, progress=None, batch: int = 500) -> int:
     total = db.execute("select count(*) from articles").fetchone()[0]
     done, last = 0, 0
     with db.conn:
+        if (queued := _queued(db)) is not None:  # in a batch: every article is indexed again below
+            queued.deletes, queued.inserts = {}, {}
         db.execute(f"insert into {INDEX}({INDEX}) values ('delete-all')")
         db.execute(f"delete from {PENDING}")
         while True:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive import search, stories
+from archive import plainsql, search, stories
 from archive.migrations import VERSIONED, calendar_fields, check_archive, migrate
 from archive.process import Derived, derive
 from crawler.ids import article_id
@@ -33,21 +33,27 @@ class BatchConnection(sqlite3.Connection):
     """``with conn:`` commits, as usual, unless a batch is open (``batch``): then each
     ``with`` is a savepoint, rolled back alone on an error, and the batch's end commits.
     sqlite-utils and this module both write inside ``with db.conn:``, so this is how many
-    articles share one transaction without either changing."""
+    articles share one transaction without either changing. ``queued``: the batch's search
+    index writes (``search.Queued``), written just before its commit, rolled back with a
+    savepoint like the rows beside them."""
 
     batching = False
+    queued: search.Queued | None = None
 
     def __enter__(self):
         if not self.batching:
             return super().__enter__()
         self.execute("savepoint edunews_write")
+        self.snapshots.append(self.queued.snapshot())
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if not self.batching:
             return super().__exit__(exc_type, exc, tb)
+        snapshot = self.snapshots.pop()
         if exc_type is not None:
             self.execute("rollback to edunews_write")
+            self.queued.restore(snapshot)
         self.execute("release edunews_write")
         return False
 
@@ -61,14 +67,16 @@ def batch(db: sqlite_utils.Database):
         yield
         return
     conn.execute("begin")
-    conn.batching = True
+    conn.batching, conn.queued, conn.snapshots = True, search.Queued(), []
     try:
         yield
-    except BaseException:
         conn.batching = False
+        search.flush(db)  # the batch's search index rows, in the same transaction
+    except BaseException:
+        conn.batching, conn.queued = False, None
         conn.rollback()
         raise
-    conn.batching = False
+    conn.queued = None
     conn.commit()
 
 
@@ -239,7 +247,8 @@ def save_article(
 def _write(db, aid: str, stored, article: Article, now: str, derived: Derived | None) -> str:
     digest = content_hash(article)
     if stored and stored["content_hash"] == digest:
-        db["articles"].update(aid, _seen(article, now) | _moved(db, aid, stored, article))
+        changes = _seen(article, now) | _moved(db, aid, stored, article)
+        plainsql.update(db, "articles", {"id": aid}, changes)
         return "unchanged"
     if stored and not really_changed(stored, article):
         _refresh(db, aid, article, digest, now, stored)
@@ -271,7 +280,7 @@ def _remember_aliases(db, aid: str, article: Article, stored: dict | None) -> No
     urls = {article.url, *article.aliases} | ({stored["url"]} if stored else set())
     if len(urls) > 1:
         rows = [{"alias": article_id(u), "article_id": aid, "url": u} for u in sorted(urls)]
-        db["article_aliases"].upsert_all(rows, pk="alias")
+        plainsql.upsert(db, "article_aliases", rows, pk=("alias",))
 
 
 def _moved(db, aid: str, stored: dict, article: Article) -> dict:
@@ -298,25 +307,26 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
     row["capture_id"] = article.capture_id
     row["removed_reason"] = None
     if stored:
-        db["articles"].update(aid, row)
+        plainsql.update(db, "articles", {"id": aid}, row)
+        rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
     else:
-        db["articles"].insert(row | {"first_seen_at": now})
+        rowid = plainsql.insert(db, "articles", [row | {"first_seen_at": now}])
     if stored:  # the text it replaces moves to its own version row (migration 0011)
         past = {"title": stored["title"], "body_text": stored["body_text"]}
-        db["article_versions"].update((aid, stored["version"] or 1), past)
-    db["article_versions"].insert(
-        {k: row[k] for k in VERSIONED}
-        | {"article_id": aid, "version": version, "title": None, "body_text": None}
-        | {"capture_id": article.capture_id}
+        key = {"article_id": aid, "version": stored["version"] or 1}
+        plainsql.update(db, "article_versions", key, past)
+    versioned = {k: row[k] for k in VERSIONED}
+    new_version = {"article_id": aid, "version": version, "title": None, "body_text": None}
+    plainsql.insert(
+        db, "article_versions", [versioned | new_version | {"capture_id": article.capture_id}]
     )
     _replace_children(db, aid, article)
-    rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
     if derived is None or (derived.title, derived.body) != (article.title, article.body_text):
         # Not derived yet (a caller outside archive.process), or merge changed the text.
         derived = derive(article.title, article.body_text, normalised=False)
     search.index_article(db, rowid, article.title, article.body_text, derived.document)
     signature = {"article_id": aid, "minhash": derived.signature}
-    db["article_signatures"].upsert(signature, pk="article_id")
+    plainsql.upsert(db, "article_signatures", [signature], pk=("article_id",))
 
 
 def _refresh(db, aid: str, article: Article, digest: str, now: str, stored: dict) -> None:
@@ -326,9 +336,9 @@ def _refresh(db, aid: str, article: Article, digest: str, now: str, stored: dict
     row |= {"id": aid, "url": stored["url"]} | _moved(db, aid, stored, article)
     if article.capture_id is not None:
         row["capture_id"] = article.capture_id
-    db["articles"].update(aid, row)
+    plainsql.update(db, "articles", {"id": aid}, row)
     in_place = {k: row[k] for k in ("modified_at", "event_date", "content_hash")}
-    db["article_versions"].update((aid, version), in_place)
+    plainsql.update(db, "article_versions", {"article_id": aid, "version": version}, in_place)
     _replace_children(db, aid, article)
 
 
@@ -451,12 +461,12 @@ def validators(db: sqlite_utils.Database, url: str) -> dict | None:
 def save_validators(db, url: str, etag: str | None, last_modified: str | None) -> None:
     row = {"url": url, "etag": etag, "last_modified": last_modified, "updated_at": now_iso()}
     with db.conn:
-        db["http_validators"].upsert(row, pk="url")
+        plainsql.upsert(db, "http_validators", [row], pk=("url",))
 
 
 def record_capture(db: sqlite_utils.Database, capture: dict) -> int:
     with db.conn:
-        return db["captures"].insert(capture).last_pk
+        return plainsql.insert(db, "captures", [capture])
 
 
 def last_capture(db: sqlite_utils.Database, url: str) -> dict | None:
@@ -486,43 +496,49 @@ def group_stories(db: sqlite_utils.Database) -> int:
 
 def _replace_children(db: sqlite_utils.Database, aid: str, article: Article) -> None:
     for table in LINKS:
-        db[table].delete_where("article_id = ?", [aid])
+        db.conn.execute(f"delete from [{table}] where article_id = ?", [aid])
     _insert_entities(db, aid, article.entities or {})
     images = {i.url: i for i in article.images}  # a page may repeat an image
-    db["images"].insert_all(
-        {"article_id": aid, "position": n, "url": i.url, "caption": i.caption}
-        for n, i in enumerate(images.values())
+    plainsql.insert(
+        db,
+        "images",
+        [
+            {"article_id": aid, "position": n, "url": i.url, "caption": i.caption}
+            for n, i in enumerate(images.values())
+        ],
     )
     files = {a.url: a for a in article.attachments}
-    db["attachments"].insert_all(
-        {"article_id": aid, "position": n, "url": a.url, "title": a.title, "kind": a.kind}
-        for n, a in enumerate(files.values())
+    plainsql.insert(
+        db,
+        "attachments",
+        [
+            {"article_id": aid, "position": n, "url": a.url, "title": a.title, "kind": a.kind}
+            for n, a in enumerate(files.values())
+        ],
     )
+
+
+IGNORE = "insert or ignore"
 
 
 def _insert_entities(db: sqlite_utils.Database, aid: str, entities: dict) -> None:
-    db["article_provinces"].insert_all(
-        ({"article_id": aid, "province": p} for p in entities.get("provinces", [])), ignore=True
-    )
-    db["article_agencies"].insert_all(
-        (
-            {"article_id": aid, "agency": a["canonical"], "abbreviation": a.get("abbreviation")}
-            for a in entities.get("agencies", [])
-        ),
-        ignore=True,
-    )
-    db["article_people"].insert_all(
-        (
-            {
-                "article_id": aid,
-                "person": p["name"],
-                "title": p.get("title"),
-                "position": p.get("position"),
-            }
-            for p in entities.get("people", [])
-        ),
-        ignore=True,
-    )
+    provinces = [{"article_id": aid, "province": p} for p in entities.get("provinces", [])]
+    plainsql.insert(db, "article_provinces", provinces, IGNORE)
+    agencies = [
+        {"article_id": aid, "agency": a["canonical"], "abbreviation": a.get("abbreviation")}
+        for a in entities.get("agencies", [])
+    ]
+    plainsql.insert(db, "article_agencies", agencies, IGNORE)
+    people = [
+        {
+            "article_id": aid,
+            "person": p["name"],
+            "title": p.get("title"),
+            "position": p.get("position"),
+        }
+        for p in entities.get("people", [])
+    ]
+    plainsql.insert(db, "article_people", people, IGNORE)
 
 
 def start_run(db: sqlite_utils.Database, settings: dict | None = None) -> int:

@@ -7,6 +7,7 @@ form its URL took; ``article_id`` the stable id stored for it.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track where a click came from.
@@ -40,6 +41,7 @@ def url_key(url: str) -> str:
     return f"{host}{path}?{query}" if query else f"{host}{path}"
 
 
+@lru_cache(maxsize=1 << 12)  # the store asks for one URL's id several times per article
 def article_id(url: str) -> str:
     """Stable id: http/https, www., trailing slashes and percent-encoding do not matter."""
     return hashlib.sha1(url_key(url).encode("utf-8")).hexdigest()[:16]
