@@ -47,9 +47,10 @@ BLOCK_TAGS = {
 MIN_RUN = 25  # characters of running text that make an element a paragraph
 
 
-def find_content(tree: HtmlElement) -> HtmlElement | None:
+def find_content(tree: HtmlElement, values: str | None = None) -> HtmlElement | None:
+    values = attribute_values(tree) if values is None else values
     for xpath in CONTENT_XPATHS:
-        nodes = select(tree, xpath)
+        nodes = select(tree, xpath, values)
         if nodes:
             return max(nodes, key=lambda n: len(n.text_content()))
     return None
@@ -60,9 +61,43 @@ def _compiled(xpath: str) -> etree.XPath:
     return etree.XPath(xpath)
 
 
-def select(tree: HtmlElement, xpath: str) -> list:
-    """``tree.xpath(xpath)`` with the expression compiled once, not on every page."""
+def select(tree: HtmlElement, xpath: str, values: str | None = None) -> list:
+    """``tree.xpath(xpath)`` with the expression compiled once, not on every page.
+
+    ``values``: the page's ``attribute_values``. An expression that only tests attributes
+    selects nothing unless one of its literals occurs in them, and is then not evaluated
+    (each costs a string test on every element; most pages match one of eight containers).
+    """
+    needles = _needles(xpath) if values is not None else ()
+    if needles and not any(n in values for n in needles):
+        return []
     return _compiled(xpath)(tree)
+
+
+_VALUES = etree.XPath("//@class | //@id | //@itemprop", smart_strings=False)
+_ATTRIBUTE = r"@(?:class|id|itemprop)"
+_TEST = (
+    rf'{_ATTRIBUTE}="[^"]+"|contains\({_ATTRIBUTE}, "[^"]+"\)'
+    rf'|contains\(concat\(" ", normalize-space\({_ATTRIBUTE}\), " "\), " [^" ]+ "\)'
+)
+# //*[test or test ...], each test an attribute holding a literal (equal to it, containing
+# it, or having it as a class token): the only shape whose literals are read as needles.
+_ATTRIBUTE_TESTS = re.compile(rf"//\*\[(?:{_TEST})(?: or (?:{_TEST}))*\]")
+_LITERAL = re.compile(r'"([^"]*)"')
+
+
+def attribute_values(tree: HtmlElement) -> str:
+    """Every class, id and itemprop value of the page, one a line."""
+    return "\n".join(_VALUES(tree))
+
+
+@cache
+def _needles(xpath: str) -> tuple[str, ...]:
+    """Strings one of which some class, id or itemprop value holds whenever ``xpath``
+    selects anything; () when the expression is not of that shape (always evaluated)."""
+    if not _ATTRIBUTE_TESTS.fullmatch(xpath):
+        return ()
+    return tuple(filter(None, (literal.strip() for literal in _LITERAL.findall(xpath))))
 
 
 def own_text_length(el: HtmlElement) -> int:
