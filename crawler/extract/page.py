@@ -216,9 +216,12 @@ def fill_media(article: Article, node, heading, url: str) -> None:
     both title and body (old table layouts put them in the rows after the text)."""
     if node is None:
         return
-    wider = body.strip_chrome(article_block(node, heading))
-    article.images = media.images(node, url) or media.images(wider, url)
-    article.attachments = media.attachments(node, url) or media.attachments(wider, url)
+    article.images = media.images(node, url)
+    article.attachments = media.attachments(node, url)
+    if not article.images or not article.attachments:  # the wider block only when needed
+        wider = body.strip_chrome(article_block(node, heading))
+        article.images = article.images or media.images(wider, url)
+        article.attachments = article.attachments or media.attachments(wider, url)
 
 
 def article_block(node: HtmlElement, heading: HtmlElement | None) -> HtmlElement:
