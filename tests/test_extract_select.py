@@ -13,6 +13,7 @@ from crawler.extract.page import TITLE_XPATHS
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 XPATHS = (*body.CONTENT_XPATHS, *TITLE_XPATHS)
+CLASS_TEST = '//*[contains(concat(" ", normalize-space(@class), " "), " entry-content ")]'
 
 HAND_WRITTEN = [
     '<div class="a\tentry-content\n b">x</div><h1 class="entry-title">T</h1>',
@@ -43,20 +44,28 @@ def test_skipping_selects_what_evaluating_selects(xpath):
 
 
 @pytest.mark.parametrize(
-    ("xpath", "needles"),
+    ("xpath", "values", "evaluated"),
     [
-        ('//*[@itemprop="articleBody"]', ("articleBody",)),
-        ('//*[contains(concat(" ", normalize-space(@class), " "), " a-b ")]', ("a-b",)),
-        ('//*[@id="x" or contains(@class, "y")]', ("x", "y")),
-        ("//article//h1", ()),
-        ('//*[not(@class="x")]', ()),  # not a test that needs "x": always evaluated
-        ('//div[@class="x"]', ()),
-        ('//*[@class="x" and @id="y"]', ()),
-        ('//*[contains(concat(" ", normalize-space(@class), " "), " a b ")]', ()),
+        ('//*[@itemprop="articleBody"]', "x\narticleBody", True),
+        ('//*[@itemprop="articleBody"]', "x\narticleBody x", True),  # a token: evaluated
+        ('//*[@itemprop="articleBody"]', "articleBodyX", False),
+        (CLASS_TEST, "a\tentry-content\nb", True),
+        (CLASS_TEST, "td-entry-content", False),
+        (CLASS_TEST, "entry-contents", False),
+        ('//*[@id="x" or contains(@class, "title")]', "site-title", True),
+        ('//*[@id="x" or contains(@class, "title")]', "xy", False),
+        ("//article//h1", "", True),
+        ('//*[not(@class="x")]', "", True),  # not a test that needs "x": always evaluated
+        ('//div[@class="x"]', "", True),
+        ('//*[@class="x" and @id="y"]', "", True),
+        ('//*[contains(concat(" ", normalize-space(@class), " "), " a b ")]', "", True),
     ],
 )
-def test_needles_only_of_attribute_tests(xpath, needles):
-    assert body._needles(xpath) == needles
+def test_what_an_expression_needs(xpath, values, evaluated):
+    tree = parse("<p>x</p>", "https://example.go.th/a")
+    assert (body.select(tree, xpath, values) == tree.xpath(xpath)) or not evaluated
+    needed = body._needed(xpath)
+    assert (needed is None or bool(needed.search(values))) == evaluated
 
 
 def test_a_page_without_the_literal_skips_the_expression():

@@ -65,25 +65,27 @@ def select(tree: HtmlElement, xpath: str, values: str | None = None) -> list:
     """``tree.xpath(xpath)`` with the expression compiled once, not on every page.
 
     ``values``: the page's ``attribute_values``. An expression that only tests attributes
-    selects nothing unless one of its literals occurs in them, and is then not evaluated
-    (each costs a string test on every element; most pages match one of eight containers).
+    selects nothing unless its literals occur in them as it tests them, and is then not
+    evaluated (each costs a string test on every element; most pages match one of eight
+    containers).
     """
-    needles = _needles(xpath) if values is not None else ()
-    if needles and not any(n in values for n in needles):
+    needed = _needed(xpath) if values is not None else None
+    if needed is not None and not needed.search(values):
         return []
     return _compiled(xpath)(tree)
 
 
 _VALUES = etree.XPath("//@class | //@id | //@itemprop", smart_strings=False)
 _ATTRIBUTE = r"@(?:class|id|itemprop)"
+# An attribute equal to a literal, containing it, or having it as a class token.
 _TEST = (
-    rf'{_ATTRIBUTE}="[^"]+"|contains\({_ATTRIBUTE}, "[^"]+"\)'
-    rf'|contains\(concat\(" ", normalize-space\({_ATTRIBUTE}\), " "\), " [^" ]+ "\)'
+    rf'{_ATTRIBUTE}="(?P<equal>[^"]+)"|contains\({_ATTRIBUTE}, "(?P<within>[^"]+)"\)'
+    rf'|contains\(concat\(" ", normalize-space\({_ATTRIBUTE}\), " "\), " (?P<token>[^" ]+) "\)'
 )
-# //*[test or test ...], each test an attribute holding a literal (equal to it, containing
-# it, or having it as a class token): the only shape whose literals are read as needles.
-_ATTRIBUTE_TESTS = re.compile(rf"//\*\[(?:{_TEST})(?: or (?:{_TEST}))*\]")
-_LITERAL = re.compile(r'"([^"]*)"')
+# //*[test or test ...]: the only shape read for what it needs.
+_ANY_TEST = re.sub(r"\?P<\w+>", "?:", _TEST)
+_ATTRIBUTE_TESTS = re.compile(rf"//\*\[(?:{_ANY_TEST})(?: or (?:{_ANY_TEST}))*\]")
+_XML_SPACE = " \t\r\n"  # what normalize-space collapses; values are joined by one of them
 
 
 def attribute_values(tree: HtmlElement) -> str:
@@ -92,12 +94,21 @@ def attribute_values(tree: HtmlElement) -> str:
 
 
 @cache
-def _needles(xpath: str) -> tuple[str, ...]:
-    """Strings one of which some class, id or itemprop value holds whenever ``xpath``
-    selects anything; () when the expression is not of that shape (always evaluated)."""
+def _needed(xpath: str) -> re.Pattern | None:
+    """What ``attribute_values`` holds whenever ``xpath`` selects anything: a literal between
+    XML spaces or line ends (equal to a value, or one of its class tokens), or anywhere
+    (contained in a value); None when the expression is not of that shape (always evaluated)."""
     if not _ATTRIBUTE_TESTS.fullmatch(xpath):
-        return ()
-    return tuple(filter(None, (literal.strip() for literal in _LITERAL.findall(xpath))))
+        return None
+    needs = []
+    for m in re.finditer(_TEST, xpath):
+        if m.group("within"):
+            needs.append(re.escape(m.group("within")))
+        else:
+            word = re.escape((m.group("equal") or m.group("token")).strip(_XML_SPACE))
+            # the literal first, so the search looks for it, then what stands before it
+            needs.append(rf"{word}(?<![^{_XML_SPACE}]{word})(?![^{_XML_SPACE}])")
+    return re.compile("|".join(needs))
 
 
 def own_text_length(el: HtmlElement) -> int:
