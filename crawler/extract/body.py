@@ -46,9 +46,10 @@ BLOCK_TAGS = {
 MIN_RUN = 25  # characters of running text that make an element a paragraph
 
 
-def find_content(tree: HtmlElement) -> HtmlElement | None:
+def find_content(tree: HtmlElement, values: str | None = None) -> HtmlElement | None:
+    values = attribute_values(tree) if values is None else values
     for xpath in CONTENT_XPATHS:
-        nodes = select(tree, xpath)
+        nodes = select(tree, xpath, values)
         if nodes:
             return max(nodes, key=lambda n: len(n.text_content()))
     return None
@@ -59,9 +60,54 @@ def _compiled(xpath: str) -> etree.XPath:
     return etree.XPath(xpath)
 
 
-def select(tree: HtmlElement, xpath: str) -> list:
-    """``tree.xpath(xpath)`` with the expression compiled once, not on every page."""
+def select(tree: HtmlElement, xpath: str, values: str | None = None) -> list:
+    """``tree.xpath(xpath)`` with the expression compiled once, not on every page.
+
+    ``values``: the page's ``attribute_values``. An expression that only tests attributes
+    selects nothing unless its literals occur in them as it tests them, and is then not
+    evaluated (each costs a string test on every element; most pages match one of eight
+    containers).
+    """
+    needed = _needed(xpath) if values is not None else None
+    if needed is not None and not needed.search(values):
+        return []
     return _compiled(xpath)(tree)
+
+
+_VALUES = etree.XPath("//@class | //@id | //@itemprop", smart_strings=False)
+_ATTRIBUTE = r"@(?:class|id|itemprop)"
+# An attribute equal to a literal, containing it, or having it as a class token.
+_TEST = (
+    rf'{_ATTRIBUTE}="(?P<equal>[^"]+)"|contains\({_ATTRIBUTE}, "(?P<within>[^"]+)"\)'
+    rf'|contains\(concat\(" ", normalize-space\({_ATTRIBUTE}\), " "\), " (?P<token>[^" ]+) "\)'
+)
+# //*[test or test ...]: the only shape read for what it needs.
+_ANY_TEST = re.sub(r"\?P<\w+>", "?:", _TEST)
+_ATTRIBUTE_TESTS = re.compile(rf"//\*\[(?:{_ANY_TEST})(?: or (?:{_ANY_TEST}))*\]")
+_XML_SPACE = " \t\r\n"  # what normalize-space collapses; values are joined by one of them
+
+
+def attribute_values(tree: HtmlElement) -> str:
+    """Every class, id and itemprop value of the page, one a line."""
+    return "\n".join(_VALUES(tree))
+
+
+@cache
+def _needed(xpath: str) -> re.Pattern | None:
+    """What ``attribute_values`` holds whenever ``xpath`` selects anything: a literal between
+    XML spaces or line ends (equal to a value, or one of its class tokens), or anywhere
+    (contained in a value); None when the expression is not of that shape (always evaluated)."""
+    if not _ATTRIBUTE_TESTS.fullmatch(xpath):
+        return None
+    needs = []
+    for m in re.finditer(_TEST, xpath):
+        if m.group("within"):
+            needs.append(re.escape(m.group("within")))
+        else:
+            word = re.escape((m.group("equal") or m.group("token")).strip(_XML_SPACE))
+            # the literal first, so the search looks for it, then what stands before it
+            needs.append(rf"{word}(?<![^{_XML_SPACE}]{word})(?![^{_XML_SPACE}])")
+    return re.compile("|".join(needs))
 
 
 def own_text_length(el: HtmlElement) -> int:
@@ -73,25 +119,46 @@ def own_text_length(el: HtmlElement) -> int:
     return total
 
 
-def in_chrome(el: HtmlElement) -> bool:
-    return any(is_chrome(a) or a.tag in ("header", "footer") for a in (el, *el.iterancestors()))
+def in_chrome(el: HtmlElement, seen: dict | None = None) -> bool:
+    """Whether ``el`` or an ancestor is chrome (``seen``: answers already known, by element)."""
+    if seen is not None and el in seen:
+        return seen[el]
+    parent = el.getparent()
+    found = is_chrome(el) or el.tag in ("header", "footer")
+    found = found or (parent is not None and in_chrome(parent, seen))
+    if seen is not None:
+        seen[el] = found
+    return found
 
 
 def densest(tree: HtmlElement) -> HtmlElement | None:
     """The element collecting the most running text (a paragraph's parent scores its text, the
     grandparent half), discounted by the share of that text inside links."""
     scores: dict[HtmlElement, float] = {}
+    seen: dict[HtmlElement, bool] = {}
     for el in tree.iter(*(BLOCK_TAGS - {"br", "hr"}), "td", "font"):
         length = own_text_length(el)
-        if length < MIN_RUN or in_chrome(el):
+        if length < MIN_RUN or in_chrome(el, seen):
             continue
         for weight, target in ((1.0, el), (1.0, el.getparent()), (0.5, _grandparent(el))):
             if target is not None:
                 scores[target] = scores.get(target, 0.0) + weight * length
-    if not scores:
-        return None
-    best = max(scores.items(), key=lambda kv: kv[1] * (1 - link_share(kv[0])))[0]
-    return best
+    return _best(scores)
+
+
+def _best(scores: dict[HtmlElement, float]) -> HtmlElement | None:
+    """The first element with the highest score discounted by its link share. The discount
+    takes at most the whole score, so an element scoring below the best discounted score so
+    far cannot win: elements are weighed from the highest score down until then."""
+    ranked = sorted(enumerate(scores.items()), key=lambda item: -item[1][1])  # stable
+    best = None  # (discounted score, position in scores, element)
+    for index, (el, score) in ranked:
+        if best is not None and score < best[0]:
+            break
+        value = score * (1 - link_share(el))
+        if best is None or value > best[0] or (value == best[0] and index < best[1]):
+            best = (value, index, el)
+    return best[2] if best else None
 
 
 def _grandparent(el: HtmlElement) -> HtmlElement | None:
@@ -118,12 +185,18 @@ def strip_chrome(node: HtmlElement) -> HtmlElement:
     """A copy of ``node`` without scripts, share bars, counters, download buttons and the like
     (attachments are kept as fields, with their link text as title)."""
     node = _copy(node)
-    for el in list(node.iter()):
-        if el is node or el.getparent() is None:
-            continue
+    _strip(node)
+    return node
+
+
+def _strip(parent: HtmlElement) -> None:
+    """Drop chrome below ``parent``, in document order; what lies inside a dropped element is
+    not looked at (it is gone from the copy whatever it holds)."""
+    for el in list(parent):
         if is_chrome(el) or is_download_block(el):
             el.drop_tree()
-    return node
+        else:
+            _strip(el)
 
 
 def is_download_block(el: HtmlElement) -> bool:

@@ -61,9 +61,10 @@ def extract_article(
 ) -> Article:
     tree = parse(html, url)
     meta = metadata.page_metadata(tree)
-    node = content_node(tree, html, url)
+    values = body.attribute_values(tree)
+    node = content_node(tree, html, url, values)
     text = body_text(node, html, url)
-    title, heading = page_title(tree, meta)
+    title, heading = page_title(tree, meta, values)
     article = Article(
         url=page_canonical(url, meta.get("canonical")),
         source=source,
@@ -99,8 +100,10 @@ def shortlinks(tree: HtmlElement, url: str) -> list[str]:
     return [canonical_url(u) for u in found if u and netloc(u) == netloc(url)][:1]
 
 
-def content_node(tree: HtmlElement, html: str, url: str) -> HtmlElement | None:
-    node = body.find_content(tree)
+def content_node(
+    tree: HtmlElement, html: str, url: str, values: str | None = None
+) -> HtmlElement | None:
+    node = body.find_content(tree, values)
     if node is not None and len(node.text_content().strip()) >= MIN_BODY_CHARS:
         return node
     return body.densest(tree)
@@ -115,10 +118,14 @@ def body_text(node: HtmlElement | None, html: str, url: str) -> str | None:
     return normalize_text(fallback) if fallback else None
 
 
-def page_title(tree: HtmlElement, meta: dict) -> tuple[str | None, HtmlElement | None]:
-    """The headline and the element it was read from (None when it came from <meta>/<title>)."""
+def page_title(
+    tree: HtmlElement, meta: dict, values: str | None = None
+) -> tuple[str | None, HtmlElement | None]:
+    """The headline and the element it was read from (None when it came from <meta>/<title>).
+    ``values``: the page's ``body.attribute_values``."""
+    values = body.attribute_values(tree) if values is None else values
     for xpath in TITLE_XPATHS:
-        for el in body.select(tree, xpath):
+        for el in body.select(tree, xpath, values):
             text = normalize_title(el.text_content())
             if len(text) >= MIN_TITLE:
                 return text, el
@@ -209,9 +216,12 @@ def fill_media(article: Article, node, heading, url: str) -> None:
     both title and body (old table layouts put them in the rows after the text)."""
     if node is None:
         return
-    wider = body.strip_chrome(article_block(node, heading))
-    article.images = media.images(node, url) or media.images(wider, url)
-    article.attachments = media.attachments(node, url) or media.attachments(wider, url)
+    article.images = media.images(node, url)
+    article.attachments = media.attachments(node, url)
+    if not article.images or not article.attachments:  # the wider block only when needed
+        wider = body.strip_chrome(article_block(node, heading))
+        article.images = article.images or media.images(wider, url)
+        article.attachments = article.attachments or media.attachments(wider, url)
 
 
 def article_block(node: HtmlElement, heading: HtmlElement | None) -> HtmlElement:

@@ -176,8 +176,9 @@ _ERA = _era_pattern()
 _DASH = r"(?:-|–|—|ถึง|to)"
 _THAI_WD = _alternation(M.THAI_WEEKDAYS)
 _ENGLISH_WD = _alternation(M.ENGLISH_WEEKDAYS)
+_LEAD_WORDS = ("เมื่อ", "ระหว่าง", "ตั้งแต่", "ประจำ", "ณ")
 _PREFIX = (
-    rf"(?:(?:เมื่อ|ระหว่าง|ตั้งแต่|ประจำ|ณ)\s*)?"
+    rf"(?:(?:{'|'.join(_LEAD_WORDS)})\s*)?"
     rf"(?:(?:วัน\s*(?P<wd>{_THAI_WD})\s*,?\s*(?:ที่)?|(?P<wde>\b(?:{_ENGLISH_WD}))\b\.?,?|วันที่)\s*)?"
 )
 
@@ -667,10 +668,52 @@ FORMS: tuple[tuple[re.Pattern, _Reader], ...] = (
 
 # ---------------------------------------------------------------- scanning
 
+# The forms open with optional words, so the regex engine would try each of them at every
+# character of a text. A match of every form but _ENGLISH_MDY can only begin at a digit, a
+# Thai word that opens a form, or a letter that opens an English weekday or relative word:
+# the forms are tried at those positions only (tests check the matches against finditer's).
+_OPENING_WORDS = (*_LEAD_WORDS, "วัน", *M.RELATIVE_DAYS, *M.RELATIVE_NOW)
+_THAI_OPENINGS = _alternation(dict.fromkeys(w for w in _OPENING_WORDS if not w.isascii()))
+_THAI_STARTS = re.compile(rf"(?=\d|{_THAI_OPENINGS})")
+_LATIN_INITIALS = {w[0] for w in (*M.ENGLISH_WEEKDAYS, *_OPENING_WORDS) if w.isascii()}
+_LATIN_STARTS = re.compile(f"[{''.join(sorted(_LATIN_INITIALS))}]", re.IGNORECASE)
+# _ENGLISH_MDY opens with a month name as well, but always holds the end of a month name
+# followed by "day, year": without that (nearly every Thai text), it has no match.
+_MONTH_ENDS = {
+    w[-1]
+    for w in (*M.THAI_MONTHS, *M.THAI_MONTH_SHORT, *M.THAI_MONTH_MISSPELLINGS, *M.ENGLISH_MONTHS,
+              *M.ENGLISH_MONTH_ABBREVIATIONS, *(a.rstrip(".") for a in M.THAI_MONTH_ABBREVIATIONS))
+}  # fmt: skip
+_MDY_NEEDS = re.compile(
+    f"[{''.join(sorted(_MONTH_ENDS))}]" + r"\.{0,2}\s*[0-3]?\d(?!\d)(?:st|nd|rd|th)?"
+    rf"(?:\s*{_DASH}\s*[0-3]?\d(?!\d))?,?\s+\d{{4}}(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def _starts(text: str) -> list[int]:
+    """Every position where a match of a form other than _ENGLISH_MDY may begin."""
+    found = {m.start() for m in _THAI_STARTS.finditer(text)}
+    found.update(m.start() for m in _LATIN_STARTS.finditer(text))
+    return sorted(found)
+
+
+def _matches(regex: re.Pattern, text: str, starts: list[int]) -> Iterator[re.Match]:
+    """``regex.finditer(text)``, trying only ``starts`` (which hold every match's start)."""
+    if regex is _ENGLISH_MDY:
+        yield from regex.finditer(text) if _MDY_NEEDS.search(text) else ()
+        return
+    reach = 0
+    for pos in starts:
+        if pos >= reach and (m := regex.match(text, pos)):
+            reach = m.end()
+            yield m
+
 
 def _hits(text: str, frame: _Frame) -> list[_Hit]:
     """Every form's matches, longest first at each position, overlaps dropped."""
-    found = [read(m, text, frame) for regex, read in FORMS for m in regex.finditer(text)]
+    starts = _starts(text)
+    found = [read(m, text, frame) for regex, read in FORMS for m in _matches(regex, text, starts)]
     found = sorted((h for h in found if h), key=lambda h: (h.start, -h.end))
     kept, reach = [], 0
     for hit in found:
