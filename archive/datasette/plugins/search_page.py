@@ -20,10 +20,10 @@ the pure Thai parts are ``archive.thaiforms``, ``archive.snippets`` and ``archiv
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
-import threading
 from collections import Counter
 from functools import partial
 from urllib.parse import parse_qs, parse_qsl, urlencode
@@ -34,6 +34,7 @@ from datasette.facets import ArrayFacet, ColumnFacet, Facet
 from datasette.filters import FilterArguments
 from datasette.utils import path_with_format, path_with_removed_args
 from datasette.utils.asgi import BadRequest, Response
+from jinja2 import meta
 from markupsafe import Markup
 
 from archive import charts, matches, search, snippets, thaiforms
@@ -215,16 +216,41 @@ def prepare_connection(conn, database, datasette):
         )
 
 
-# The first ranked search after a start took ~2 s (bench: 1.9 s of 2.0 s): a relevance
-# query's words phrase is cut by PyThaiNLP's newmm, whose import and dictionary trie are built
-# on first use. They are built at start-up instead, in a thread: the event loop never waits.
-def warm_word_cutter() -> None:
+# The first relevance search after a start took ~2 s: two dictionaries are built on first use,
+# nlpo3's (the query's whole words, for the rank) and PyThaiNLP's newmm trie (the snippets'
+# cut points, ~1 s of Python), and Jinja compiles the page's nine templates (~0.3 s). The
+# startup hook does all three in a thread (the event loop never waits) and waits for it: a
+# served app runs its startup hooks before it takes requests (uvicorn's lifespan start), so no
+# reader pays for them.
+PAGE_TEMPLATES = [f"table-{DATABASE}-{table}.html" for table in LISTINGS]
+
+
+def page_templates(env, names: list[str]) -> list[str]:
+    """``names`` and every template they extend or include by a constant name."""
+    found, todo = [], list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.append(name)
+        source = env.loader.get_source(env, name)[0]
+        todo += [n for n in meta.find_referenced_templates(env.parse(source)) if n]
+    return found
+
+
+def warm(env) -> None:
     search.words("ครู")
+    snippets.warm()
+    for name in page_templates(env, PAGE_TEMPLATES):
+        env.get_template(name)
 
 
 @hookimpl
 def startup(datasette):
-    threading.Thread(target=warm_word_cutter, name="edunews-warm", daemon=True).start()
+    async def warm_up():
+        await asyncio.to_thread(warm, datasette.jinja_env)
+
+    return warm_up
 
 
 def search_arguments(table: str, query: str) -> tuple[list[str], dict, list[str]]:
