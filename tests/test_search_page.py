@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from archive import charts, feeds, publish, snippets
+from archive import charts, feeds, publish, search, snippets
 from archive.thaiforms import period, thai_month
 from tests.test_newsroom import excel_rows, fetch, newsroom_archive, rows, sql_rows
 
@@ -214,6 +214,28 @@ def test_relevance_page_facets_and_date_range(ds):
     names = {r["id"]: r["name"] for r in sql_rows(ds, "select id, name from sources")}
     for result in data["facet_results"]["source"]["results"]:
         assert result["label"] == names[result["value"]]  # the agency, not its id
+
+
+@pytest.mark.parametrize("query", ["ครู", "ป.1", "กระทรวงศึกษาธิการ", "ครู สอบ", "ศธ"])
+def test_relevance_facets_of_a_plain_search_count_the_views_own_rows(ds, query):
+    """Counted from the kept match of the plain search: the same as the view's SQL says."""
+    facets = fetch(ds, f"/edunews/article_search.json?_search={quote(query)}").json()
+    expression = search.match_expression(query, ranked=True)
+    for column in ("source", "fiscal_year", "month"):
+        truth = sql_rows(
+            ds,
+            f"select {column} as value, count(*) as n from article_search "
+            f"where search_index match :q and {column} is not null group by {column}",
+            {"q": expression},
+        )
+        counts = {r["value"]: r["n"] for r in truth}
+        shown = facets["facet_results"][column]["results"]  # the first facet_size values
+        assert len(shown) == min(len(counts), 12)
+        assert {r["value"]: r["count"] for r in shown} == {
+            r["value"]: counts[r["value"]] for r in shown
+        }
+    kinds = facets["facet_results"]["source_category"]["results"]
+    assert sum(r["count"] for r in kinds) == facets["filtered_table_rows_count"]
 
 
 def test_no_link_or_form_on_the_page_adds_column_arguments(ds):

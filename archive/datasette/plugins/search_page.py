@@ -499,6 +499,16 @@ def plain_search(request) -> bool:
     return bool(request.args.get("_search")) and keys <= PLAIN_ARGS
 
 
+# The relevance view lists the same articles as the search by date (its ranked expression only
+# adds to the score of articles the plain one matches), so its facets are counted from the
+# same kept match: matched once, not once per facet in SQL.
+async def kept_match_columns(db, table: str, request) -> set[str]:
+    """The columns whose facet counts come from the kept match (none unless a plain search)."""
+    if table not in LISTINGS or not plain_search(request):
+        return set()
+    return set(await db.table_columns("articles"))
+
+
 def column_of(found: dict) -> str:
     return found["config"].get("column") or found["config"]["simple"]
 
@@ -526,13 +536,13 @@ class IndexedFacet(ColumnFacet):
     async def facet_results(self):
         db = self.ds.get_database(self.database)
         self.known = set(await db.table_columns(self.table))
-        fast = self.table == "articles" and plain_search(self.request)
+        fast = await kept_match_columns(db, self.table, self.request)
         expression = search.match_expression(self.request.args.get("_search", ""))
         results, timed_out = [], []
         for found in self.get_configs():
             column = column_of(found)
             try:
-                if fast:
+                if column in fast:
                     counts = await db.execute_fn(
                         lambda _, c=column: matches.facet_counts(str(db.path), expression, c)
                     )
@@ -610,7 +620,7 @@ class RegistryFacet(Facet):
         return []
 
     async def source_counts(self, db) -> dict:
-        if self.table == "articles" and plain_search(self.request):
+        if "source" in await kept_match_columns(db, self.table, self.request):
             expression = search.match_expression(self.request.args["_search"])
             return await db.execute_fn(
                 lambda _: matches.facet_counts(str(db.path), expression, "source")
