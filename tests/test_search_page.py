@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from archive import charts, feeds, publish, search, snippets
+from archive import charts, feeds, matches, publish, search, snippets
 from archive.thaiforms import period, thai_month
 from tests.test_newsroom import excel_rows, fetch, newsroom_archive, rows, sql_rows
 
@@ -269,9 +269,12 @@ def test_first_relevance_search_after_start_is_fast(archive_path):
     assert status == "200" and float(seconds) < 1.5, done.stdout + done.stderr[-500:]
 
 
-def test_startup_compiles_the_search_pages_templates(archive_path):
+def test_startup_compiles_the_search_pages_templates_and_reads_facet_columns(archive_path):
+    matches.forget()
     fresh = publish.datasette_app(archive_path)
     asyncio.run(fresh.invoke_startup())
+    path = str(fresh.databases["edunews"].path)
+    assert {(path, c) for c in ("source", "fiscal_year", "month")} <= set(matches._columns)
     compiled = {name for _, name in fresh.jinja_env.cache.keys()}
     for page in ("table-edunews-articles.html", "table-edunews-article_search.html"):
         assert {page, "_edunews_cards.html", "_edunews_facets.html", "base.html"} <= compiled
