@@ -72,9 +72,15 @@ def window(text: str, found: list[tuple[int, int]], width: int = WINDOW) -> tupl
 
 @lru_cache(maxsize=1)
 def _words():
-    from pythainlp.tokenize import word_tokenize  # slow first import: warmed at start-up
+    from pythainlp.tokenize import word_tokenize  # slow first use: see warm()
 
     return word_tokenize
+
+
+def warm() -> None:
+    """Build newmm's dictionary trie now: its first use costs ~1 s of Python (62,000 words
+    added one by one), which the search page's start-up pays instead of its first reader."""
+    _words()("ครู", engine="newmm")
 
 
 def word_boundaries(text: str, at: int) -> list[int]:

@@ -20,10 +20,10 @@ the pure Thai parts are ``archive.thaiforms``, ``archive.snippets`` and ``archiv
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
-import threading
 from collections import Counter
 from functools import partial
 from urllib.parse import parse_qs, parse_qsl, urlencode
@@ -34,6 +34,7 @@ from datasette.facets import ArrayFacet, ColumnFacet, Facet
 from datasette.filters import FilterArguments
 from datasette.utils import path_with_format, path_with_removed_args
 from datasette.utils.asgi import BadRequest, Response
+from jinja2 import meta
 from markupsafe import Markup
 
 from archive import charts, matches, search, snippets, thaiforms
@@ -215,16 +216,60 @@ def prepare_connection(conn, database, datasette):
         )
 
 
-# The first ranked search after a start took ~2 s (bench: 1.9 s of 2.0 s): a relevance
-# query's words phrase is cut by PyThaiNLP's newmm, whose import and dictionary trie are built
-# on first use. They are built at start-up instead, in a thread: the event loop never waits.
-def warm_word_cutter() -> None:
+# The first relevance search after a start took ~2 s: two dictionaries are built on first use,
+# nlpo3's (the query's whole words, for the rank) and PyThaiNLP's newmm trie (the snippets'
+# cut points, ~1 s of Python), Jinja compiles the page's templates (~0.3 s) and the facets
+# read their columns' snapshots (archive.matches, ~1-3 s at 100,000 articles). The startup
+# hook does all of these in a thread (the event loop never waits) and waits for it: a
+# served app runs its startup hooks before it takes requests (uvicorn's lifespan start), so no
+# reader pays for them.
+PAGE_TEMPLATES = [f"table-{DATABASE}-{table}.html" for table in LISTINGS]
+
+
+def page_templates(env, names: list[str]) -> list[str]:
+    """``names`` and every template they extend or include by a constant name."""
+    found, todo = [], list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.append(name)
+        source = env.loader.get_source(env, name)[0]
+        todo += [n for n in meta.find_referenced_templates(env.parse(source)) if n]
+    return found
+
+
+def kept_facet_columns(datasette) -> set[str]:
+    """The articles columns the listings' default facets count from a kept match."""
+    names = set()
+    for table in LISTINGS:
+        for facet in datasette.table_metadata(DATABASE, table).get("facets", []):
+            if isinstance(facet, dict) and "indexed" in facet:
+                names.add(facet["indexed"])
+            elif isinstance(facet, dict) and "registry" in facet:
+                names.add("source")  # registry facets sum counts per source
+    return names
+
+
+def warm(datasette) -> None:
     search.words("ครู")
+    snippets.warm()
+    for name in page_templates(datasette.jinja_env, PAGE_TEMPLATES):
+        datasette.jinja_env.get_template(name)
+    db = datasette.databases.get(DATABASE)
+    for column in sorted(kept_facet_columns(datasette)) if db is not None and db.path else []:
+        try:  # a column snapshot costs ~0.3-1 s at 100,000 articles
+            matches.column(str(db.path), column)
+        except (sqlite3.Error, ValueError):  # an archive without that column: nothing to warm
+            pass
 
 
 @hookimpl
 def startup(datasette):
-    threading.Thread(target=warm_word_cutter, name="edunews-warm", daemon=True).start()
+    async def warm_up():
+        await asyncio.to_thread(warm, datasette)
+
+    return warm_up
 
 
 def search_arguments(table: str, query: str) -> tuple[list[str], dict, list[str]]:
@@ -473,6 +518,16 @@ def plain_search(request) -> bool:
     return bool(request.args.get("_search")) and keys <= PLAIN_ARGS
 
 
+# The relevance view lists the same articles as the search by date (its ranked expression only
+# adds to the score of articles the plain one matches), so its facets are counted from the
+# same kept match: matched once, not once per facet in SQL.
+async def kept_match_columns(db, table: str, request) -> set[str]:
+    """The columns whose facet counts come from the kept match (none unless a plain search)."""
+    if table not in LISTINGS or not plain_search(request):
+        return set()
+    return set(await db.table_columns("articles"))
+
+
 def column_of(found: dict) -> str:
     return found["config"].get("column") or found["config"]["simple"]
 
@@ -500,13 +555,13 @@ class IndexedFacet(ColumnFacet):
     async def facet_results(self):
         db = self.ds.get_database(self.database)
         self.known = set(await db.table_columns(self.table))
-        fast = self.table == "articles" and plain_search(self.request)
+        fast = await kept_match_columns(db, self.table, self.request)
         expression = search.match_expression(self.request.args.get("_search", ""))
         results, timed_out = [], []
         for found in self.get_configs():
             column = column_of(found)
             try:
-                if fast:
+                if column in fast:
                     counts = await db.execute_fn(
                         lambda _, c=column: matches.facet_counts(str(db.path), expression, c)
                     )
@@ -584,7 +639,7 @@ class RegistryFacet(Facet):
         return []
 
     async def source_counts(self, db) -> dict:
-        if self.table == "articles" and plain_search(self.request):
+        if "source" in await kept_match_columns(db, self.table, self.request):
             expression = search.match_expression(self.request.args["_search"])
             return await db.execute_fn(
                 lambda _: matches.facet_counts(str(db.path), expression, "source")
