@@ -126,15 +126,16 @@ class WordPressDiscovery(Discovery):
         spider.settle(state, self.name)
         fresh = [p for p in posts if not state.is_known(p["link"], modified_iso(p))]
         spider.found(state, self.name, len(fresh))
-        # The API gives full content: unchanged posts only touch last_seen.
-        async for item in self.post_items(state, posts, response.meta.get("capture_id")):
-            yield item
+        # The next pages are asked for first: they are fetched while a worker converts these.
         last = min(total_pages(response.headers), spider.max_api_pages)
         if not state.trust_known and page == 1:  # first or resumed crawl: every page at once
             for n in range(2, last + 1):
                 yield self.posts_request(state, n)
         elif state.trust_known and fresh and page < last:  # newest-modified first: stop at known
             yield self.posts_request(state, page + 1)
+        # The API gives full content: unchanged posts only touch last_seen.
+        async for item in self.post_items(state, posts, response.meta.get("capture_id")):
+            yield item
 
     def posts_failed(self, failure):
         if failure.request.meta["page"] == 1:
