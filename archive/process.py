@@ -3,7 +3,9 @@
 Every producer of articles (the crawl's pipelines, ``edunews reprocess``, ``edunews
 extract``, the Redis workers) calls ``prepare``: normalise once, then check. The store
 calls ``derive`` once per new text for what is heavy (search words and grams, the story
-signature) and keeps the result, so a text is never segmented twice. A new step goes here,
+signature) and keeps the result, so a text is never segmented twice. The crawl runs both
+at once (``process``) in the worker that extracted the article, and the outcome travels
+with the article to the pipelines: one trip to a worker per page. A new step goes here,
 and reprocessing cannot differ from crawling.
 """
 
