@@ -40,7 +40,10 @@ import time
 from collections import Counter
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
+
+from crawler.items import Article
 
 logger = logging.getLogger(__name__)
 
@@ -273,3 +276,71 @@ def extract_page(
     html = decode_html(body, content_type)
     article = extract_article(url, html, source=source, fetched_at=fetched_at, stats=stats)
     return article, stats
+
+
+@dataclass
+class Page:
+    """What a worker made of an article page: the extracted article's own URL and title
+    (before ``prepare`` canonicalised and normalised them: the spider judges redirects and
+    soft 404s by them), whether it looks like an article and why not, the date statistics,
+    and the article, processed (``archive.process.process``) when it looks like one."""
+
+    url: str
+    title: str | None
+    ok: bool
+    why: str
+    article: Article
+    stats: Counter
+
+
+def article_page(
+    url: str,
+    body: bytes,
+    content_type: str | None,
+    source: str,
+    fetched_at: str | None,
+    feed_date: str | None = None,
+    derived: bool = True,
+) -> Page:
+    """An article page in one trip: decoded, extracted, judged, then (if an article) given
+    its feed's date where the page lacks one, prepared and derived."""
+    from archive.process import process
+    from crawler.extract.page import looks_like_article
+
+    article, stats = extract_page(url, body, content_type, source, fetched_at)
+    ok, why = looks_like_article(article)
+    page = Page(article.url, article.title, ok, why, article, stats)
+    if ok:
+        use_feed_date(article, feed_date)
+        page.article = process(article, derived)
+    return page
+
+
+def use_feed_date(article: Article, feed_date: str | None) -> None:
+    """The feed's timestamp where the page gives no date, or only the same day without the
+    time (a theme that prints the date alone)."""
+    if not feed_date or len(feed_date) <= 10:
+        return
+    page = article.published_at
+    if not page or (len(page) <= 10 and page == feed_date[:10]):
+        article.published_at, article.date_source = feed_date, "feed"
+
+
+def post_articles(
+    posts: list[dict], source: str, fetched_at: str | None, derived: bool = True
+) -> list:
+    """A WordPress REST API page's posts in one trip: each converted
+    (``crawler.extract.wordpress``), prepared and derived; in the posts' order, the
+    Article, or the exception its conversion raised (one bad post is its own error)."""
+    from archive.process import portable, process
+    from crawler.extract.wordpress import article_from_post
+
+    made: list = []
+    for post in posts:
+        try:
+            article = article_from_post(post, source, fetched_at)
+        except Exception as exc:
+            made.append(portable(exc))
+            continue
+        made.append(process(article, derived))
+    return made

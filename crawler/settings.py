@@ -32,6 +32,11 @@ EDUNEWS_RECHECK = 5
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Items of one response processed at once. Scrapy starts this many asyncio tasks for every
+# response a callback answers, whatever it yields (one article, or none): at Scrapy's 100
+# they were most of the crawl process's CPU (bench_throughput, py-spy). Ten still store an
+# API page's hundred posts ten at a time.
+CONCURRENT_ITEMS = 10
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0

@@ -29,6 +29,9 @@ class CrawlPool:
         self.pool = Pool(workers, settings.getfloat("EDUNEWS_WORKER_TIMEOUT", 60.0))
         self.slots = defer.DeferredSemaphore(max(1, self.pool.workers) * JOBS_PER_WORKER)
         self.stats = crawler.stats
+        # Derived forms travel with each article to the store; a Redis worker has no store
+        # (its items go as JSON, and the writer derives), so its workers do not make them.
+        self.derived = settings.getbool("EDUNEWS_ARCHIVE", True)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
         self.pool.start()
@@ -39,15 +42,14 @@ class CrawlPool:
 
     async def run(self, fn, *args):
         """``await pool.run(fn, *args)``: ``fn(*args)`` in a worker, its result or its
-        exception raised here."""
+        exception raised here. Inline (EDUNEWS_WORKERS=0), called here and now: no trip
+        through the reactor, nothing to bound."""
+        if self.pool.inline:
+            return fn(*args)
         return await maybe_deferred_to_future(self.slots.run(self._submit, fn, *args))
 
     def _submit(self, fn, *args) -> defer.Deferred:
-        future = self.pool.submit(fn, *args)
-        if future.done():  # inline (EDUNEWS_WORKERS=0): no trip through the reactor
-            error = future.exception()
-            return defer.fail(error) if error else defer.succeed(future.result())
-        return deferred_of(future)
+        return deferred_of(self.pool.submit(fn, *args))
 
     def spider_closed(self, spider=None, reason=None) -> None:
         self.stats.set_value("edunews/worker_pools_replaced", self.pool.replaced)

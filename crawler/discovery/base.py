@@ -27,7 +27,8 @@ def reason_of(failure) -> str:
 class Discovery:
     """One way of finding a source's articles. Subclasses set ``name`` and ``steps`` (the
     index responses they handle) and define, per step, ``<step>(response)`` and optionally
-    ``<step>_failed(failure)``; both may yield requests and items."""
+    ``<step>_failed(failure)``; both may yield requests and items (``<step>`` may be an
+    async generator)."""
 
     name = ""
     steps: tuple[str, ...] = ()
@@ -51,8 +52,10 @@ class Discovery:
         )
 
     def parse(self, response):
+        """What the step's handler yields: a generator, or an async one for a step that
+        awaits the worker pool (the spider's ``parse_index`` reads either)."""
         handler = getattr(self, self._step(response.meta))
-        yield from handler(response) or ()
+        return handler(response) or ()
 
     def failed(self, failure):
         handler = getattr(self, f"{self._step(failure.request.meta)}_failed", None)

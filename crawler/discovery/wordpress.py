@@ -7,15 +7,17 @@ from urllib.parse import urlencode
 
 from scrapy.http.headers import Headers
 
+from archive.workers import post_articles
 from crawler.discovery import detect
 from crawler.discovery.base import Discovery, reason_of
 from crawler.extract.html import response_text
 
-# The post-to-article code is Scrapy-free, in crawler/extract/wordpress.py; re-exported here
-# for callers that predate the move (archive/reprocess.py).
-from crawler.extract.wordpress import article_from_post, modified_iso
+# The post-to-article code is Scrapy-free, in crawler/extract/wordpress.py, and runs in the
+# worker processes (archive.workers.post_articles).
+from crawler.extract.wordpress import modified_iso
 from crawler.ids import url_key
 from crawler.sources import own_host
+from crawler.workers import crawl_pool
 
 PER_PAGE = 100
 FIELDS = "id,date,date_gmt,modified,modified_gmt,link,title,content,author,type"
@@ -107,29 +109,33 @@ class WordPressDiscovery(Discovery):
         url = posts_url(state.api_root, page, since=latest_modified(state))
         return self.request(state, url, "posts", page=page)
 
-    def posts(self, response):
+    async def posts(self, response):
         spider = self.spider
         state, page = spider.state_of(response), response.meta["page"]
         try:
             posts = parse_posts(response_text(response))
         except (NotWordPress, AttributeError) as exc:
             if page == 1:
-                yield from self.give_up(state, str(exc))
+                for out in self.give_up(state, str(exc)):
+                    yield out
             return
         if page == 1 and not posts and not state.known:
-            yield from self.give_up(state, "no posts")
+            for out in self.give_up(state, "no posts"):
+                yield out
             return
         spider.settle(state, self.name)
         fresh = [p for p in posts if not state.is_known(p["link"], modified_iso(p))]
         spider.found(state, self.name, len(fresh))
-        for post in posts:  # the API gives full content: unchanged posts only touch last_seen
-            yield from self.post_item(state, post, response.meta.get("capture_id"))
+        # The next pages are asked for first: they are fetched while a worker converts these.
         last = min(total_pages(response.headers), spider.max_api_pages)
         if not state.trust_known and page == 1:  # first or resumed crawl: every page at once
             for n in range(2, last + 1):
                 yield self.posts_request(state, n)
         elif state.trust_known and fresh and page < last:  # newest-modified first: stop at known
             yield self.posts_request(state, page + 1)
+        # The API gives full content: unchanged posts only touch last_seen.
+        async for item in self.post_items(state, posts, response.meta.get("capture_id")):
+            yield item
 
     def posts_failed(self, failure):
         if failure.request.meta["page"] == 1:
@@ -137,19 +143,33 @@ class WordPressDiscovery(Discovery):
         else:
             self.record(failure)
 
-    def post_item(self, state, post: dict, capture_id: int | None = None):
-        spider, link = self.spider, str(post.get("link"))
-        if not own_host(state.source, link):  # an API that also serves other agencies' posts
-            spider.not_stored(state, link, "off-site link")
-            return
+    async def post_items(self, state, posts: list[dict], capture_id: int | None = None):
+        """The page's posts as articles, converted, prepared and derived in one job in a
+        worker process (``archive.workers.post_articles``): JSON pages of up to a hundred
+        posts are too much work for the crawl's own thread."""
+        spider, pool = self.spider, crawl_pool(self.spider.crawler)
+        own = [own_host(state.source, str(post.get("link"))) for post in posts]
+        mine = [post for post, ours in zip(posts, own, strict=True) if ours]
         try:
-            article = article_from_post(post, state.source.id, spider.now())
-        except Exception as exc:  # one bad post must not stop the source
-            spider.record_error(state, link, "extract", reason_of(exc))
-            spider.logger.warning("%s: cannot read post %s: %s", state.source.id, link, exc)
-            return
-        article.capture_id = capture_id
-        yield article
+            made = iter(
+                await pool.run(post_articles, mine, state.source.id, spider.now(), pool.derived)
+                if mine
+                else []
+            )
+        except Exception as exc:  # its worker died: each of its posts is counted
+            made = iter([exc] * len(mine))
+        for post, ours in zip(posts, own, strict=True):
+            link = str(post.get("link"))
+            if not ours:  # an API that also serves other agencies' posts
+                spider.not_stored(state, link, "off-site link")
+                continue
+            article = next(made)
+            if isinstance(article, Exception):  # one bad post must not stop the source
+                spider.record_error(state, link, "extract", reason_of(article))
+                spider.logger.warning("%s: cannot read post %s: %s", state.source.id, link, article)
+                continue
+            article.capture_id = capture_id
+            yield article
 
     # The live posts' links, a hundred a request: a stored post missing from them is checked
     # (a trashed or deleted post answers 404), without re-fetching every known page.
@@ -191,14 +211,14 @@ class WordPressDiscovery(Discovery):
             ids = state.moved[start : start + PER_PAGE]
             yield self.request(state, posts_by_id_url(state.api_root, ids), "moved")
 
-    def moved(self, response):
+    async def moved(self, response):
         state = self.spider.state_of(response)
         try:
             posts = parse_posts(response_text(response))
         except (NotWordPress, AttributeError):
             return
-        for post in posts:
-            yield from self.post_item(state, post, response.meta.get("capture_id"))
+        async for item in self.post_items(state, posts, response.meta.get("capture_id")):
+            yield item
 
 
 def latest_modified(state) -> str | None:

@@ -1,11 +1,15 @@
-"""Prepare every Article the one way (``archive.process.prepare``: normalise, then check), in
-a worker process (``crawler/workers.py``); drop and count what the archive must not hold."""
+"""Prepare every Article the one way (``archive.process.process``: normalise, check, derive);
+drop and count what the archive must not hold.
+
+The spider's articles were processed in the worker that made them (one trip a page or API
+page): their outcome travels with them (``archive.process.processed_of``). Any other
+article is processed here, in one trip to a worker (``crawler/workers.py``)."""
 
 from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
-from archive.process import prepare
+from archive.process import process, processed_of
 from crawler.discovery.base import reason_of
 from crawler.items import Article
 from crawler.run import archive_run
@@ -25,18 +29,24 @@ class ProcessPipeline:
     async def process_item(self, item, spider=None):
         if not isinstance(item, Article):
             return item
-        try:
-            prepared = await self.pool.run(prepare, item)
-        except Exception as exc:  # its worker died, or a bug: counted, the crawl goes on
-            self.failed(item, "process", reason_of(exc))
-            raise DropItem(f"{item.url}: {reason_of(exc)}") from None
-        if not prepared.ok:
-            found = "; ".join(prepared.problems)
-            self.failed(item, "invalid", found)
-            raise DropItem(f"{item.url}: {found}")
-        if not prepared.article.published_at:
-            self.stats.inc_value(f"source/{item.source}/warnings/no_date")
-        return prepared.article
+        done, article = processed_of(item), item
+        if done is None:
+            try:
+                article = await self.pool.run(process, item, self.pool.derived)
+            except Exception as exc:  # its worker died: counted, the crawl goes on
+                self.failed(item, "process", reason_of(exc))
+                raise DropItem(f"{item.url}: {reason_of(exc)}") from None
+            done = processed_of(article)
+        if done.error is not None:  # prepare or derive raised: counted, the crawl goes on
+            self.failed(article, "process", reason_of(done.error))
+            raise DropItem(f"{article.url}: {reason_of(done.error)}")
+        if done.problems:
+            found = "; ".join(done.problems)
+            self.failed(article, "invalid", found)
+            raise DropItem(f"{article.url}: {found}")
+        if not article.published_at:
+            self.stats.inc_value(f"source/{article.source}/warnings/no_date")
+        return article
 
     def failed(self, item: Article, kind: str, reason: str) -> None:
         self.stats.inc_value(f"source/{item.source}/errors/{kind}")

@@ -1,7 +1,8 @@
 """Store articles through the run's archive writer (``crawler.run``), off the reactor
 thread, and write the run record at the end. An article's heavy forms (search document,
-signature: ``archive.process.derive``) are computed first in a worker process
-(``crawler/workers.py``), so the writer thread only writes."""
+signature: ``archive.process.derive``) come with it from the worker process that made it
+(``archive.process.process``), or are computed in one (``crawler/workers.py``), so the
+writer thread only writes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections import Counter, defaultdict
 from scrapy.exceptions import DropItem
 
 from archive import store
-from archive.process import Derived, derive
+from archive.process import Derived, derive, processed_of
 from crawler.discovery.base import reason_of
 from crawler.items import Article, Removed, Seen
 from crawler.run import archive_run, record_errors
@@ -48,6 +49,9 @@ class StorePipeline:
             return item
         derived = None
         if isinstance(item, Article):
+            done = processed_of(item)  # derived in the worker that made the article
+            derived = done.derived if done is not None else None
+        if isinstance(item, Article) and derived is None:
             try:
                 derived = await self.pool.run(derive, item.title, item.body_text)
             except Exception as exc:  # its worker died: counted, the crawl goes on

@@ -19,7 +19,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive import store
-from archive.workers import extract_page
+from archive.workers import article_page, use_feed_date  # noqa: F401 (re-exported)
 from crawler.discovery import detect
 from crawler.discovery.base import reason_of
 from crawler.discovery.feeds import FeedDiscovery
@@ -27,7 +27,7 @@ from crawler.discovery.listings import ListingDiscovery
 from crawler.discovery.sitemaps import SitemapDiscovery
 from crawler.discovery.wordpress import WordPressDiscovery
 from crawler.extract.html import parse, response_text
-from crawler.extract.page import NOT_FOUND, looks_like_article
+from crawler.extract.page import NOT_FOUND
 from crawler.ids import url_key
 from crawler.items import Removed, Seen
 from crawler.run import archive_run
@@ -97,16 +97,6 @@ def newer(signal: str | None, reference: str | None) -> bool:
     if changed.has_time and stored.has_time:
         return changed.start > stored.start
     return changed.date() >= stored.date()
-
-
-def use_feed_date(article, feed_date: str | None) -> None:
-    """The feed's timestamp where the page gives no date, or only the same day without the
-    time (a theme that prints the date alone)."""
-    if not feed_date or len(feed_date) <= 10:
-        return
-    page = article.published_at
-    if not page or (len(page) <= 10 and page == feed_date[:10]):
-        article.published_at, article.date_source = feed_date, "feed"
 
 
 def plan(kind: str, found: detect.Detected, previous: str | None = None) -> list[str]:
@@ -261,8 +251,14 @@ class ArchiveSpider(scrapy.Spider):
         state.candidates += n
 
     # -- index responses: handed to the strategy that asked for them ------------------------
-    def parse_index(self, response: Response):
-        yield from self.discovery[response.meta["method"]].parse(response)
+    async def parse_index(self, response: Response):
+        found = self.discovery[response.meta["method"]].parse(response)
+        if hasattr(found, "__aiter__"):  # a step that awaits the worker pool (API posts)
+            async for out in found:
+                yield out
+        else:
+            for out in found:
+                yield out
 
     def index_failed(self, failure):
         yield from self.discovery[failure.request.meta["method"]].failed(failure)
@@ -284,14 +280,17 @@ class ArchiveSpider(scrapy.Spider):
             self.count(state, "skipped/not_html")
             return
         content_type = response.headers.get("Content-Type")
-        try:  # decoded and extracted in a worker process (crawler/workers.py)
-            article, stats = await crawl_pool(self.crawler).run(
-                extract_page,
+        pool = crawl_pool(self.crawler)
+        try:  # decoded, extracted, prepared and derived in one trip to a worker process
+            page = await pool.run(
+                article_page,
                 response.url,
                 response.body,
                 content_type.decode("latin-1") if content_type else None,
                 state.source.id,
                 self.now(),
+                response.meta.get("feed_date"),
+                pool.derived,
             )
         except Exception as exc:  # count, log, go on: one broken page must not stop a crawl
             self.record_error(state, response.url, "extract", reason_of(exc))
@@ -299,24 +298,23 @@ class ArchiveSpider(scrapy.Spider):
                 "%s: extraction failed for %s: %s", state.source.id, response.url, exc
             )
             return
-        self.date_stats.update(stats)
-        ok, why = looks_like_article(article)
-        if expected and why == NOT_FOUND:
-            yield self.removed(state, expected, f"soft 404: {article.title}")
+        self.date_stats.update(page.stats)
+        if expected and page.why == NOT_FOUND:
+            yield self.removed(state, expected, f"soft 404: {page.title}")
             return
-        if expected and url_key(article.url) != url_key(expected):
+        if expected and url_key(page.url) != url_key(expected):
             yield self.removed(state, expected, f"redirected to {response.url}")
-            if not ok:
+            if not page.ok:
                 return
-        if not ok:
-            self.not_stored(state, response.url, why)
+        if not page.ok:
+            self.not_stored(state, response.url, page.why)
             return
-        if not own_host(state.source, article.url):
-            self.not_stored(state, response.url, f"off-site canonical {article.url}")
+        if not own_host(state.source, page.url):
+            self.not_stored(state, response.url, f"off-site canonical {page.url}")
             return
+        article = page.article  # prepared (archive.process.process): the pipelines go on
         article.discovered_via = response.meta.get("via")
         article.capture_id = response.meta.get("capture_id")
-        use_feed_date(article, response.meta.get("feed_date"))
         yield article
 
     def not_stored(self, state: SourceState, url: str, why: str) -> None:
