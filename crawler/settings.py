@@ -32,11 +32,6 @@ EDUNEWS_RECHECK = 5
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-# Items of one response processed at once. Scrapy starts this many asyncio tasks for every
-# response a callback answers, whatever it yields (one article, or none): at Scrapy's 100
-# they were most of the crawl process's CPU (bench_throughput, py-spy). Ten still store an
-# API page's hundred posts ten at a time.
-CONCURRENT_ITEMS = 10
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -45,7 +40,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Items (and requests) of one response processed at once. Scrapy starts this many asyncio
 # tasks for every response whose callback is asynchronous, and an article callback awaits
 # the worker pool: with Scrapy's default of 100, the responses waiting there held ~35,000
-# tasks (~50 MB, and their scheduling cost CPU). 8 still keeps the pool and the writer busy
+# tasks (~50 MB; creating and scheduling them was 20-30 % of that process's CPU). 8 still keeps the pool and the writer busy
 # on an API page of 100 posts (the pool takes 4 jobs per worker at a time).
 CONCURRENT_ITEMS = 8
 RETRY_ENABLED = True
