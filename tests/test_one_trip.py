@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -22,7 +23,6 @@ from crawler.extract.wordpress import article_from_post
 from crawler.items import Article
 from crawler.pipelines.process import ProcessPipeline
 from crawler.pipelines.store import StorePipeline
-from crawler.settings import CONCURRENT_ITEMS
 from crawler.spiders.archive import ArchiveSpider, use_feed_date
 from tests.test_discovery_strategies import post
 
@@ -165,5 +165,34 @@ def test_the_store_pipeline_saves_the_carried_derived_forms(crawler):
     assert saved == [processed_of(article).derived] and saved[0] is not None
 
 
-def test_scrapy_starts_few_tasks_per_response():
-    assert CONCURRENT_ITEMS <= 16
+def test_an_api_page_goes_to_the_workers_in_bounded_jobs_and_a_lost_job_costs_its_posts(
+    tmp_path, monkeypatch
+):
+    from crawler.discovery import wordpress
+    from tests.test_discovery_strategies import REAL_WP, REALWP, answer, home, through_spider
+
+    registry = tmp_path / "sources.yaml"
+    registry.write_text(f"sources:\n  - {{id: realwp, name: x, url: '{REAL_WP}'}}\n", "utf-8")
+    settings = {"EDUNEWS_SOURCES": str(registry), "EDUNEWS_INCREMENTAL": False}
+    spider = ArchiveSpider.from_crawler(get_crawler(ArchiveSpider, settings))
+    jobs: list[list[int]] = []
+
+    class Chunked:
+        derived = True
+
+        async def run(self, fn, posts, *args):
+            jobs.append([p["id"] for p in posts])
+            if len(jobs) == 2:  # its worker died
+                raise RuntimeError("worker process died")
+            return fn(posts, *args)
+
+    spider.crawler.edunews_pool = Chunked()
+    monkeypatch.setattr(wordpress, "POSTS_PER_JOB", 3)
+    (api,), _ = home(spider, "realwp", REALWP / "home-twentytwentyone.html", REAL_WP)
+    posts = [post(n, f"{REAL_WP}2024/09/07/p{n}/") for n in range(1, 9)]
+    out = through_spider(spider, answer(api, json.dumps(posts).encode()))
+    assert jobs == [[1, 2, 3], [4, 5, 6], [7, 8]]
+    stored = [o.url for o in out if isinstance(o, Article)]
+    assert stored == [f"{REAL_WP}2024/09/07/p{n}/" for n in (1, 2, 3, 7, 8)]
+    lost = [e[1] for e in spider.errors if e[2] == "extract"]
+    assert lost == [f"{REAL_WP}2024/09/07/p{n}/" for n in (4, 5, 6)]
