@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -233,3 +234,22 @@ def test_a_regrouping_rewrites_only_the_articles_whose_story_changed(db):
     stories_rows = db.execute("select count(*) from stories").fetchone()[0]
     # the stories table is rebuilt (delete + insert), but no article row is updated again
     assert db.conn.total_changes - before == 2 * stories_rows
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_many_copies_of_few_texts_group_as_pair_by_pair(seed):
+    # A backfill holds many copies of each text (every office reposts a release): copies of
+    # one signature are taken together. The parts must be those of the pairwise rule.
+    rng = np.random.default_rng(seed)
+    texts = [rng.integers(0, 1 << 32, stories.NUM_PERM, dtype=np.uint32) for _ in range(6)]
+    for n in range(1, 6, 2):  # near-duplicates of the text before them, 70 % equal values
+        texts[n][: int(0.7 * stories.NUM_PERM)] = texts[n - 1][: int(0.7 * stories.NUM_PERM)]
+    items = []
+    for n in range(240):
+        text = texts[int(rng.integers(0, len(texts)))]
+        day = int(rng.integers(0, 4000))
+        published = None if n == 5 else str(date.fromordinal(738000 + day))
+        items.append((f"a{n}", text.tobytes(), published))
+    mine = sorted(map(sorted, stories.groups(items)))
+    assert mine == datasketch_groups(items)
+    assert len(mine) > 6  # dates split copies of a text into several stories
