@@ -40,8 +40,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Items (and requests) of one response processed at once. Scrapy starts this many asyncio
 # tasks for every response whose callback is asynchronous, and an article callback awaits
 # the worker pool: with Scrapy's default of 100, the responses waiting there held ~35,000
-# tasks (~50 MB; creating and scheduling them was 20-30 % of that process's CPU). 8 still keeps the pool and the writer busy
-# on an API page of 100 posts (the pool takes 4 jobs per worker at a time).
+# tasks (~50 MB; creating and scheduling them was 20-30 % of that process's CPU). 8 still
+# keep the pool and the writer busy on an API page of 100 posts (the pool takes 4 jobs per
+# worker at a time).
 CONCURRENT_ITEMS = 8
 RETRY_ENABLED = True
 RETRY_TIMES = 2
