@@ -28,6 +28,7 @@ Strict about failure, as the crawl is:
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import multiprocessing
 import os
@@ -55,6 +56,11 @@ class WorkerDied(Exception):
     the job is lost, the pool is replaced."""
 
 
+class NotStarted(WorkerDied):
+    """The pool's worker died before this job began (another job hung or crashed it):
+    nothing of this job ran, so it can be submitted again."""
+
+
 def default_workers() -> int:
     """One process per core but one: the calling process (Scrapy, the writer) keeps a core."""
     return max(1, (os.cpu_count() or 1) - 1)
@@ -68,6 +74,7 @@ class Pool:
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._spill: str | None = None  # a folder for results (in memory: /dev/shm)
+        self._jobs = itertools.count()
 
     @property
     def inline(self) -> bool:
@@ -90,12 +97,17 @@ class Pool:
         if self.inline:
             return _inline(fn, args)
         started = time.monotonic()
+        self._current()
+        # A file the worker makes when it begins the job: after a death, a job without one
+        # never ran (NotStarted) and may go to the new pool.
+        mark = os.path.join(self._spill, f"begun-{next(self._jobs)}")
+        job = (_timed, self.timeout, self._spill, fn, args, mark)
         try:
-            inner = self._current().submit(_timed, self.timeout, self._spill, fn, args)
+            inner = self._current().submit(*job)
         except BrokenProcessPool:  # died between jobs: a fresh pool, the job goes there
-            inner = self._replace().submit(_timed, self.timeout, self._spill, fn, args)
+            inner = self._replace().submit(*job)
         outer: Future = Future()
-        inner.add_done_callback(lambda f: self._settle(f, outer, started))
+        inner.add_done_callback(lambda f: self._settle(f, outer, started, mark))
         return outer
 
     def wait_ready(self, seconds: float = 120.0) -> list[int]:
@@ -147,14 +159,19 @@ class Pool:
             executor.submit(os.getpid)
         return executor
 
-    def _settle(self, inner: Future, outer: Future, started: float) -> None:
+    def _settle(self, inner: Future, outer: Future, started: float, mark: str) -> None:
+        begun = os.path.exists(mark)
+        if begun:
+            os.unlink(mark)
         if inner.cancelled():  # the pool closed first: an error, so that every waiter wakes
             outer.set_exception(WorkerDied("the pool closed before this job ran"))
             return
         error = inner.exception()
         if isinstance(error, BrokenProcessPool):
             elapsed = time.monotonic() - started
-            if elapsed >= self.timeout:
+            if not begun:
+                error = NotStarted("worker process died before this job began")
+            elif elapsed >= self.timeout:
                 error = WorkerDied(f"worker timed out (job still running after {elapsed:.0f} s)")
             else:
                 error = WorkerDied("worker process died")
@@ -230,9 +247,10 @@ def _pid_after(seconds: float) -> int:
     return os.getpid()
 
 
-def _timed(timeout: float, spill: str, fn, args: tuple) -> str:
+def _timed(timeout: float, spill: str, fn, args: tuple, mark: str) -> str:
     """``fn(*args)``, the process killed by SIGALRM past ``timeout`` seconds; the name of
-    the file holding its outcome."""
+    the file holding its outcome. ``mark`` is made first: the job has begun."""
+    os.close(os.open(mark, os.O_CREAT | os.O_WRONLY, 0o600))
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         outcome = (True, fn(*args))

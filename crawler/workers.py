@@ -15,10 +15,14 @@ from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer
 
-from archive.workers import Pool
+from archive.workers import NotStarted, Pool
 from crawler.run import deferred_of
 
 JOBS_PER_WORKER = 4  # in flight: enough to keep a worker busy while results travel back
+# A job queued behind one that hung or crashed its worker is lost with it without having
+# run; it is submitted again (resubmitted here, from the reactor thread that owns the
+# workers), up to this many times in all.
+RETRIES_NOT_STARTED = 3
 
 
 class CrawlPool:
@@ -46,7 +50,13 @@ class CrawlPool:
         through the reactor, nothing to bound."""
         if self.pool.inline:
             return fn(*args)
-        return await maybe_deferred_to_future(self.slots.run(self._submit, fn, *args))
+        for attempt in range(1, RETRIES_NOT_STARTED + 1):
+            try:
+                return await maybe_deferred_to_future(self.slots.run(self._submit, fn, *args))
+            except NotStarted:  # queued behind a job that took its worker down: never ran
+                if attempt == RETRIES_NOT_STARTED:
+                    raise
+        raise AssertionError("unreachable")
 
     def _submit(self, fn, *args) -> defer.Deferred:
         return deferred_of(self.pool.submit(fn, *args))
