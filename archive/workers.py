@@ -97,13 +97,13 @@ class Pool:
         if self.inline:
             return _inline(fn, args)
         started = time.monotonic()
-        self._current()
+        executor = self._current()  # makes the spill folder too
         # A file the worker makes when it begins the job: after a death, a job without one
         # never ran (NotStarted) and may go to the new pool.
         mark = os.path.join(self._spill, f"begun-{next(self._jobs)}")
         job = (_timed, self.timeout, self._spill, fn, args, mark)
         try:
-            inner = self._current().submit(*job)
+            inner = executor.submit(*job)
         except BrokenProcessPool:  # died between jobs: a fresh pool, the job goes there
             inner = self._replace().submit(*job)
         outer: Future = Future()

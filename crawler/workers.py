@@ -50,13 +50,12 @@ class CrawlPool:
         through the reactor, nothing to bound."""
         if self.pool.inline:
             return fn(*args)
-        for attempt in range(1, RETRIES_NOT_STARTED + 1):
+        for _ in range(RETRIES_NOT_STARTED - 1):
             try:
                 return await maybe_deferred_to_future(self.slots.run(self._submit, fn, *args))
             except NotStarted:  # queued behind a job that took its worker down: never ran
-                if attempt == RETRIES_NOT_STARTED:
-                    raise
-        raise AssertionError("unreachable")
+                continue
+        return await maybe_deferred_to_future(self.slots.run(self._submit, fn, *args))
 
     def _submit(self, fn, *args) -> defer.Deferred:
         return deferred_of(self.pool.submit(fn, *args))
