@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -28,6 +27,7 @@ import numpy as np
 
 from archive import search
 from archive.publish import file_state
+from archive.sqlite import sqlite3
 
 # The listing's WHERE clause; the plugin registers edunews_matched(expression) -> bitmap.
 FILTER = "substr(edunews_matched(:edunews_q), rowid + 1, 1) = x'01'"

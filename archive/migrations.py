@@ -8,23 +8,27 @@ Never edit a released migration: add a new one.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import sqlite_utils
 
-from archive import search, stories
+from archive import search, sqlite, stories
 from crawler.thai.dates import academic_term, fiscal_year
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
+# Migrations that only a capable SQLite can apply: name -> test. One whose test fails is
+# skipped and not recorded, so it runs once the archive is opened by such a SQLite.
+NEEDS: dict[str, Callable[[], bool]] = {}
 
 
-def migration(name: str):
+def migration(name: str, needs: Callable[[], bool] | None = None):
     def register(fn):
         MIGRATIONS.append((name, fn))
+        if needs is not None:
+            NEEDS[name] = needs
         return fn
 
     return register
@@ -324,6 +328,25 @@ def _minhash_uint32(db: sqlite_utils.Database) -> None:
     db.execute("delete from article_signatures where article_id not in (select id from articles)")
 
 
+def _contentless_delete() -> bool:
+    return sqlite.CONTENTLESS_DELETE
+
+
+@migration("0014_search_deletes_by_rowid", needs=_contentless_delete)
+def _search_deletes_by_rowid(db: sqlite_utils.Database) -> None:
+    """The search index deletes an article's old document by rowid (FTS5
+    ``contentless_delete=1``, SQLite 3.43+) instead of segmenting its old text again: the
+    index is made anew and every article indexed again (an archive of 100,000 takes
+    minutes: progress is logged). With an older SQLite it waits, not recorded, and the
+    archive keeps the index it has (``search.deletes_by_rowid``)."""
+
+    def progress(done: int, total: int) -> None:
+        if done % 5000 < 500 or done == total:
+            logger.info("0014: indexed %d of %d articles", done, total)
+
+    search.recreate_by_rowid(db, progress)
+
+
 VERSIONED = (
     "fetched_at",
     "title",
@@ -344,7 +367,7 @@ def calendar_fields(published_at: str | None) -> dict:
     return {"fiscal_year": fiscal_year(day), "academic_year": year, "academic_term": term}
 
 
-class ForeignDatabase(sqlite3.DatabaseError):
+class ForeignDatabase(sqlite.sqlite3.DatabaseError):
     """A database some other program made: never migrated, never switched to WAL.
 
     A DatabaseError, so the callers that turn a corrupt file into one line do the same."""
@@ -381,7 +404,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
         db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
     ran = []
     for name, fn in MIGRATIONS:
-        if name in done:
+        if name in done or not NEEDS.get(name, _always)():
             continue
         db.conn.execute("BEGIN")
         try:
@@ -393,6 +416,10 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
         db.conn.commit()
         ran.append(name)
     return ran
+
+
+def _always() -> bool:
+    return True
 
 
 def _now() -> str:

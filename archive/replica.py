@@ -10,9 +10,10 @@ Serve it with ``datasette --immutable edunews.db``: no locking, hash-based cachi
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 from pathlib import Path
+
+from archive.sqlite import sqlite3
 
 
 def snapshot(source: str | os.PathLike, dest: str | os.PathLike) -> Path:

@@ -9,9 +9,10 @@ gets the limit once, like Datasette's own pages).
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
+
+from archive.sqlite import sqlite3
 
 BATCH = 1000
 CHECK_EVERY = 10_000  # SQLite virtual machine steps between two looks at the clock

@@ -17,10 +17,13 @@ The index therefore holds two columns of pre-split text in a contentless FTS5 ta
 Both columns come from ``searchable_text`` (Thai digits as Arabic, invisible characters
 removed) and are lower-cased, so ๒๕๖๗ finds 2567 and Latin is case-insensitive.
 
-SQLite 3.40 cannot delete from a contentless table by rowid alone (that needs 3.43), only
-with the 'delete' command and the values that were indexed. A trigger therefore copies the
-old title and body of an updated article into ``articles_search_old``; ``index_article``
-recomputes the old grams from them, deletes, and indexes the new text.
+Deleting an article's old document: with SQLite 3.43+ (``archive.sqlite``: pysqlite3 where
+it is installed) the index is ``contentless_delete=1`` (migration 0014) and deletes by
+rowid. An older SQLite cannot delete from a contentless table by rowid alone, only with the
+'delete' command and the values that were indexed: there a trigger copies the old title and
+body of an updated article into ``articles_search_old``, and ``index_article`` recomputes
+the old grams from them (segmenting the old text again, ~4.5 ms), deletes, and indexes the
+new text. Which way an archive's index works is read from its schema (``deletes_by_rowid``).
 """
 
 from __future__ import annotations
@@ -58,9 +61,23 @@ VIEW_SQL = f"""create view {VIEW} as
            a.url, a.removed_at, s.rank as relevance, s.{INDEX} as search_index
     from {INDEX} s join articles a on a.rowid = s.rowid"""
 
+BY_ROWID = "contentless_delete=1"
+
+
+def table_sql(by_rowid: bool) -> str:
+    option = f", {BY_ROWID}" if by_rowid else ""
+    return (
+        f"create virtual table {INDEX} using fts5(grams, words, content=''{option}, "
+        f'tokenize="{TOKENIZER}")'
+    )
+
+
+RANK_SQL = f"insert into {INDEX}({INDEX}, rank) values ('rank', '{RANK}')"
+
+# The index as migration 0002 made it: deletes need the old text (any SQLite).
 CREATE_SQL = [
-    f"create virtual table {INDEX} using fts5(grams, words, content='', tokenize=\"{TOKENIZER}\")",
-    f"insert into {INDEX}({INDEX}, rank) values ('rank', '{RANK}')",
+    table_sql(by_rowid=False),
+    RANK_SQL,
     f"create table {PENDING} (rowid integer primary key, title text, body_text text)",
     # Keep the first old version only: that is the one still in the index.
     f"""create trigger {PENDING}_capture before update of title, body_text on articles
@@ -75,6 +92,29 @@ CREATE_SQL = [
 def create_index(db: sqlite_utils.Database) -> None:
     for sql in CREATE_SQL:
         db.execute(sql)
+
+
+def deletes_by_rowid(db: sqlite_utils.Database) -> bool:
+    """Whether this archive's index deletes by rowid (made ``contentless_delete=1``)."""
+    row = db.execute("select sql from sqlite_master where name = ?", [INDEX]).fetchone()
+    return row is not None and BY_ROWID in row[0]
+
+
+def recreate_by_rowid(db: sqlite_utils.Database, progress=None) -> int:
+    """Make the index ``contentless_delete=1`` (SQLite 3.43+): drop the old one, its
+    old-text table and trigger, and index every article again, inside the caller's
+    transaction (migration 0014). Returns the number of articles indexed."""
+    for sql in (
+        f"drop trigger if exists {PENDING}_capture",
+        f"drop table if exists {PENDING}",
+        f"drop view if exists {VIEW}",
+        f"drop table if exists {INDEX}",
+        table_sql(by_rowid=True),
+        RANK_SQL,
+        VIEW_SQL,
+    ):
+        db.execute(sql)
+    return _index_all(db, progress)
 
 
 def runs(text: str) -> list[str]:
@@ -153,10 +193,16 @@ def index_article(
     title: str | None,
     body: str | None,
     doc: tuple[str, str] | None = None,
+    indexed: bool = True,
 ):
-    """(Re-)index one article (``doc``: its document, when derived already); call inside
-    the transaction that wrote it."""
-    _forget(db, rowid)
+    """(Re-)index one article (``doc``: its document, when derived already; ``indexed``:
+    False for an article new to the archive, which has nothing in the index to delete);
+    call inside the transaction that wrote it."""
+    if deletes_by_rowid(db):
+        if indexed:
+            _forget_rowid(db, rowid)
+    else:
+        _forget(db, rowid)
     insert_document(db, rowid, doc or document(title, body))
 
 
@@ -170,7 +216,8 @@ class Queued:
     batch's savepoints (``store.BatchConnection``), so a write rolled back is dropped."""
 
     def __init__(self) -> None:
-        self.deletes: dict[int, tuple[str, str]] = {}  # rowid -> the document indexed now
+        # rowid -> the document indexed now (None: an index that deletes by rowid)
+        self.deletes: dict[int, tuple[str, str] | None] = {}
         self.inserts: dict[int, tuple[str, str]] = {}  # rowid -> its new document
 
     def snapshot(self) -> tuple[dict, dict]:
@@ -178,6 +225,9 @@ class Queued:
 
     def restore(self, snapshot: tuple[dict, dict]) -> None:
         self.deletes, self.inserts = snapshot
+
+
+DELETE_SQL = f"insert into {INDEX}({INDEX}, rowid, grams, words) values ('delete', ?, ?, ?)"
 
 
 def _queued(db: sqlite_utils.Database) -> Queued | None:
@@ -192,8 +242,10 @@ def flush(db: sqlite_utils.Database) -> None:
         return
     deletes, inserts = sorted(queued.deletes.items()), sorted(queued.inserts.items())
     queued.deletes, queued.inserts = {}, {}
-    delete = f"insert into {INDEX}({INDEX}, rowid, grams, words) values ('delete', ?, ?, ?)"
-    db.conn.executemany(delete, [(rowid, *doc) for rowid, doc in deletes])
+    by_text = [(rowid, *doc) for rowid, doc in deletes if doc is not None]
+    db.conn.executemany(DELETE_SQL, by_text)
+    by_rowid = [(rowid,) for rowid, doc in deletes if doc is None]
+    db.conn.executemany(f"delete from {INDEX} where rowid = ?", by_rowid)
     insert = f"insert into {INDEX}(rowid, grams, words) values (?, ?, ?)"
     db.conn.executemany(insert, [(rowid, *doc) for rowid, doc in inserts])
 
@@ -223,11 +275,21 @@ def _forget(db: sqlite_utils.Database, rowid: int) -> None:
             flush(db)
         queued.deletes[rowid] = document(*old)
     else:
-        db.execute(
-            f"insert into {INDEX}({INDEX}, rowid, grams, words) values ('delete', ?, ?, ?)",
-            [rowid, *document(*old)],
-        )
+        db.execute(DELETE_SQL, [rowid, *document(*old)])
     db.execute(f"delete from {PENDING} where rowid = ?", [rowid])
+
+
+def _forget_rowid(db: sqlite_utils.Database, rowid: int) -> None:
+    """Delete an article's indexed document by its rowid (a ``contentless_delete`` index)."""
+    queued = _queued(db)
+    if queued is None:
+        db.execute(f"delete from {INDEX} where rowid = ?", [rowid])
+    elif rowid in queued.inserts:  # never reached the index: dropped, as in ``_forget``
+        del queued.inserts[rowid]
+    else:
+        if rowid in queued.deletes:  # deleted twice without an insert: write as it came
+            flush(db)
+        queued.deletes[rowid] = None
 
 
 def rebuild(db: sqlite_utils.Database, progress=None, batch: int = 500) -> int:
@@ -235,26 +297,31 @@ def rebuild(db: sqlite_utils.Database, progress=None, batch: int = 500) -> int:
     of word segmentation: ``edunews reindex``). One transaction, so a reader sees the old
     index or the new one, never half of it; the text is read ``batch`` rows at a time, so
     memory stays flat on a large archive. ``progress(done, total)`` after each batch."""
-    total = db.execute("select count(*) from articles").fetchone()[0]
-    done, last = 0, 0
     with db.conn:
         if (queued := _queued(db)) is not None:  # in a batch: every article is indexed again below
             queued.deletes, queued.inserts = {}, {}
         db.execute(f"insert into {INDEX}({INDEX}) values ('delete-all')")
-        db.execute(f"delete from {PENDING}")
-        while True:
-            rows = db.execute(
-                "select rowid, title, body_text from articles where rowid > ? "
-                "order by rowid limit ?",
-                [last, batch],
-            ).fetchall()
-            if not rows:
-                break
-            for rowid, title, body in rows:
-                insert_document(db, rowid, document(title, body))
-            done, last = done + len(rows), rows[-1][0]
-            if progress:
-                progress(done, total)
+        if not deletes_by_rowid(db):
+            db.execute(f"delete from {PENDING}")
+        return _index_all(db, progress, batch)
+
+
+def _index_all(db: sqlite_utils.Database, progress=None, batch: int = 500) -> int:
+    """Index every article into an empty index, ``batch`` rows read at a time."""
+    total = db.execute("select count(*) from articles").fetchone()[0]
+    done, last = 0, 0
+    while True:
+        rows = db.execute(
+            "select rowid, title, body_text from articles where rowid > ? order by rowid limit ?",
+            [last, batch],
+        ).fetchall()
+        if not rows:
+            break
+        for rowid, title, body in rows:
+            insert_document(db, rowid, document(title, body))
+        done, last = done + len(rows), rows[-1][0]
+        if progress:
+            progress(done, total)
     return done
 
 

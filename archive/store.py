@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -21,6 +20,7 @@ import sqlite_utils
 from archive import plainsql, search, stories
 from archive.migrations import VERSIONED, calendar_fields, check_archive, migrate
 from archive.process import Derived, derive
+from archive.sqlite import sqlite3
 from crawler.ids import article_id
 from crawler.items import Article, Attachment, Credits, Image
 
@@ -324,7 +324,9 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
     if derived is None or (derived.title, derived.body) != (article.title, article.body_text):
         # Not derived yet (a caller outside archive.process), or merge changed the text.
         derived = derive(article.title, article.body_text, normalised=False)
-    search.index_article(db, rowid, article.title, article.body_text, derived.document)
+    search.index_article(
+        db, rowid, article.title, article.body_text, derived.document, indexed=bool(stored)
+    )
     signature = {"article_id": aid, "minhash": derived.signature}
     plainsql.upsert(db, "article_signatures", [signature], pk=("article_id",))
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sqlite3
 import sys
 import time
 from pathlib import Path
 from urllib.parse import quote, unquote
+
+from archive.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

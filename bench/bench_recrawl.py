@@ -10,11 +10,12 @@ robots.txt included); bytes are the response bytes the crawler recorded per sour
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from archive.sqlite import sqlite3
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import hashlib
 import json
-import sqlite3
 import statistics
 import sys
 import time
@@ -24,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
+
+from archive.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

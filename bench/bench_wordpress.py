@@ -10,12 +10,13 @@ Needs root (apt and MariaDB); about two minutes on a quiet machine.
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from archive.sqlite import sqlite3
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

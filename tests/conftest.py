@@ -71,3 +71,17 @@ def crawled(sources_file, tmp_path_factory):
     db = tmp_path_factory.mktemp("archive") / "archive.db"
     result = edunews("crawl", "--sources", str(sources_file), "--db", str(db), *FAST)
     return db, result
+
+
+@pytest.fixture(params=["by_rowid", "old_text"])
+def index_kind(request, monkeypatch) -> str:
+    """Both kinds of search index: deletes by rowid (SQLite 3.43+, migration 0014), and the
+    old one that deletes with the old text, forced as an SQLite older than 3.43 would have it
+    (migration 0014 waits)."""
+    from archive import sqlite
+
+    if request.param == "old_text":
+        monkeypatch.setattr(sqlite, "CONTENTLESS_DELETE", False)
+    elif not sqlite.CONTENTLESS_DELETE:
+        pytest.skip(f"SQLite {sqlite.sqlite3.sqlite_version} cannot delete by rowid")
+    return request.param

@@ -6,8 +6,9 @@ Used by the end-to-end tests (with pinned floors) and by bench/bench_crawl.py (w
 from __future__ import annotations
 
 import difflib
-import sqlite3
 from pathlib import Path
+
+from archive.sqlite import sqlite3
 
 
 def stored_articles(db_path: Path) -> dict[str, dict]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import warc
+from archive.sqlite import sqlite3
 from crawler import settings as project
 from crawler.capture import CaptureMiddleware
 from tests.conftest import FAST, edunews

@@ -6,12 +6,12 @@ import csv
 import io
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 
 import pytest
 
+from archive.sqlite import sqlite3
 from tests.conftest import FAST, ROOT, edunews
 from tests.quality import measure
 

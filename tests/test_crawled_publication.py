@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import sqlite3
 from urllib.parse import quote
 
 import pytest
 
 from archive import publish
+from archive.sqlite import sqlite3
 
 QUERIES = ["ศธ", "ปี", "ครู", "นักเรียน", "กระทรวงศึกษาธิการ", "ประชุม", "มหาวิทยาลัย"]
 

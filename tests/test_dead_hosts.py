@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import socket
-import sqlite3
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from archive.cli import project_settings
+from archive.sqlite import sqlite3
 from crawler import safety
 from tests.conftest import edunews
 from tests.test_hostile_crawl import enabled_components

@@ -6,7 +6,6 @@ import contextlib
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 from urllib.request import urlopen
 
+from archive.sqlite import sqlite3
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

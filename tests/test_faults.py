@@ -10,7 +10,6 @@ import ipaddress
 import json
 import re
 import socket
-import sqlite3
 import ssl
 import threading
 import time
@@ -19,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 
+from archive.sqlite import sqlite3
 from crawler import safety
 from tests.conftest import edunews
 from tests.sites.faulty import (

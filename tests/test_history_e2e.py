@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
+from archive.sqlite import sqlite3
 from archive.store import article_id
 from tests.conftest import FAST, edunews
 from tests.sites.server import SampleSites

@@ -7,13 +7,13 @@ import csv
 import hashlib
 import io
 import json
-import sqlite3
 import subprocess
 import sys
 
 import pytest
 
 from archive import export, store
+from archive.sqlite import sqlite3
 from crawler.items import Article
 from crawler.sources import Source
 from tests.conftest import ROOT, edunews

@@ -9,7 +9,6 @@ import asyncio
 import gzip
 import ipaddress
 import re
-import sqlite3
 import time
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -19,6 +18,7 @@ from scrapy.http import HtmlResponse, Request
 
 from archive import store
 from archive.cli import project_settings
+from archive.sqlite import sqlite3
 from crawler import capture, safety
 from crawler.discovery import sitemaps
 from crawler.sources import Source

@@ -10,7 +10,6 @@ import gzip
 import io
 import json
 import re
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from urllib.parse import quote
 import pytest
 
 from archive import capture_view, csvcells, diff, matches, publish, rowstream, store, warc
+from archive.sqlite import sqlite3
 from crawler.items import Article
 from crawler.sources import Source
 

@@ -4,11 +4,11 @@ article exactly once, nothing lost, and no finished work repeated beyond index p
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
+from archive.sqlite import sqlite3
 from tests.conftest import FAST, ROOT, edunews
 from tests.quality import measure
 from tests.sites.server import SampleSites

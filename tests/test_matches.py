@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from archive import matches, search, store
+from archive.sqlite import sqlite3
 from crawler.items import Article
 from tests.test_search import DATA, build
 

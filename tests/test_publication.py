@@ -6,11 +6,11 @@ import asyncio
 import csv
 import io
 import shutil
-import sqlite3
 
 import pytest
 
 from archive import publish, store
+from archive.sqlite import sqlite3
 from crawler.items import Article
 from tests.test_search import SAME_DAY, build, found, url
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from types import SimpleNamespace
@@ -19,6 +18,7 @@ import yaml
 
 from archive import changes, diff, publish, readable, store
 from archive.publish import CONFIG_DIR
+from archive.sqlite import sqlite3
 from crawler.items import Article
 from crawler.sources import region_of
 from tests.test_newsroom import EDITED_URL, HOSTILE, REMOVED_URL, newsroom_archive

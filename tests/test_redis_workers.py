@@ -7,7 +7,6 @@ import importlib.util
 import json
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -17,6 +16,7 @@ from contextlib import contextmanager
 import pytest
 
 from archive import queue, replica
+from archive.sqlite import sqlite3
 from crawler.items import Article, Credits, Image
 from tests.conftest import ROOT, free_port, wait_for_port
 from tests.sites.server import SampleSites

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from archive import charts, feeds, matches, publish, search, snippets
+from archive.sqlite import sqlite3
 from archive.thaiforms import period, thai_month
 from tests.test_newsroom import excel_rows, fetch, newsroom_archive, rows, sql_rows
 

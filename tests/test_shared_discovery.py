@@ -4,7 +4,6 @@ the source's next discovery step, because every request carries the discovery st
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 from collections import Counter
 
@@ -14,6 +13,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from archive.queue import SharedDiscovery
+from archive.sqlite import sqlite3
 from crawler.spiders.archive import ArchiveSpider
 from tests.conftest import ROOT
 from tests.sites.server import SampleSites

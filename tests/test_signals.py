@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.sqlite import sqlite3
 from tests.conftest import FAST, ROOT, edunews
 
 CRON = ROOT / "scripts" / "cron.py"

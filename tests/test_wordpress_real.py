@@ -8,11 +8,11 @@ crawl, an unchanged re-crawl, a crawl with the REST API disabled, then the secon
 from __future__ import annotations
 
 import math
-import sqlite3
 from datetime import datetime
 
 import pytest
 
+from archive.sqlite import sqlite3
 from archive.store import article_id
 from crawler.thai.text import normalize_text, normalize_title
 from tests.conftest import FAST, edunews

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from archive import search
+from archive.sqlite import sqlite3
 from archive.workers import NotStarted, Pool, WorkerDied
 from crawler.discovery.wordpress import POSTS_PER_JOB
 from tests.conftest import FAST, ROOT, edunews

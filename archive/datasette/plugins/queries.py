@@ -17,7 +17,6 @@ import asyncio
 import csv
 import io
 import re
-import sqlite3
 from datetime import date
 from urllib.parse import quote
 
@@ -27,6 +26,7 @@ from markupsafe import Markup
 
 from archive import readable, thaiforms
 from archive.rowstream import RowStream
+from archive.sqlite import sqlite3
 
 DATABASE = "edunews"
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sqlite3
 from collections import Counter
 from functools import partial
 from urllib.parse import parse_qs, parse_qsl, urlencode
@@ -39,6 +38,7 @@ from markupsafe import Markup
 
 from archive import charts, matches, search, snippets, thaiforms
 from archive.datasette.plugins.exports import download_name
+from archive.sqlite import sqlite3
 
 DATABASE = "edunews"
 LISTINGS = ("articles", search.VIEW)  # the page by date and the page by relevance
