@@ -34,9 +34,7 @@ def test_an_older_sqlite_keeps_the_old_index_and_the_migration_waits(tmp_path, m
 
 
 @pytest.mark.skipif(not sqlite.CONTENTLESS_DELETE, reason="this SQLite cannot delete by rowid")
-def test_a_current_sqlite_recreates_the_index_with_the_same_results(
-    tmp_path, monkeypatch, caplog
-):
+def test_a_current_sqlite_recreates_the_index_with_the_same_results(tmp_path, monkeypatch, caplog):
     path = tmp_path / "archive.db"
     with monkeypatch.context() as old:
         old.setattr(sqlite, "CONTENTLESS_DELETE", False)
