@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -23,6 +24,8 @@ from archive.process import Derived, derive
 from archive.sqlite import sqlite3
 from crawler.ids import article_id
 from crawler.items import Article, Attachment, Credits, Image
+
+logger = logging.getLogger(__name__)
 
 
 class ArchiveError(Exception):
@@ -97,13 +100,43 @@ def open_db(path: str | os.PathLike, *, create: bool = True) -> sqlite_utils.Dat
         db.execute("PRAGMA foreign_keys = ON")
         check_archive(db.conn)  # before WAL or a migration touches another program's file
         if create:
+            if not db.table_names():  # a new archive: free pages can be given back
+                db.execute(f"PRAGMA auto_vacuum = {INCREMENTAL}")
             db.enable_wal()
-            migrate(db)
+            _compact_after(db, migrate(db))
         else:
             db.execute("select count(*) from sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"cannot use database {path}: {exc}") from None
     return db
+
+
+INCREMENTAL = 2  # PRAGMA auto_vacuum: free pages are given back on ``release_free_pages``
+REINDEXED = "0014_search_deletes_by_rowid"  # leaves the whole old search index free
+
+
+def _compact_after(db: sqlite_utils.Database, ran: list[str]) -> None:
+    """After migration 0014 dropped the old search index, give its pages back to the disk:
+    an archive made before auto_vacuum is rewritten once (VACUUM, in incremental mode)."""
+    if REINDEXED not in ran:
+        return
+    if db.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL:
+        release_free_pages(db)
+        return
+    logger.info("compacting the archive (VACUUM) after the new search index")
+    db.execute(f"PRAGMA auto_vacuum = {INCREMENTAL}")
+    db.execute("VACUUM")
+
+
+def release_free_pages(db: sqlite_utils.Database) -> int:
+    """Shrink the file by its free pages (in an archive with incremental auto_vacuum; a
+    no-op in another): a crawl's end, where merges of the search index left them. Returns
+    the number of pages given back."""
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    if free and db.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL:
+        db.execute("PRAGMA incremental_vacuum").fetchall()  # runs to its end when read out
+        return free - db.execute("PRAGMA freelist_count").fetchone()[0]
+    return 0
 
 
 def _check_writable_dir(directory: Path | None) -> None:

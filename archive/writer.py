@@ -75,6 +75,10 @@ class Writer:
         try:
             while self._batch(db):
                 pass
+            try:  # all committed: give back the pages the index merges freed
+                store.release_free_pages(db)
+            except Exception as exc:  # the file stays larger; nothing is lost
+                logger.warning("archive writer: free pages kept: %s", exc)
         finally:
             db.close()
 

@@ -1,0 +1,65 @@
+"""The archive gives back the pages its search index merges free: a new archive is made
+with incremental auto_vacuum, and the writer releases the free pages at a crawl's end."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from archive import store
+from archive.writer import Writer
+from crawler.items import Article
+from crawler.sources import Source
+
+SAMPLE = Path(__file__).parent / "data" / "search-sample.jsonl"
+
+
+def articles(n: int) -> list[Article]:
+    rows = [json.loads(line) for line in SAMPLE.read_text("utf-8").splitlines() if line]
+    base = [
+        Article(url=r["source_url"], source="obec", title=r["title"], body_text=r["body"])
+        for r in rows
+    ]
+    return [replace(base[i % len(base)], url=f"https://x.go.th/{i}") for i in range(n)]
+
+
+def pragma(db, name: str) -> int:
+    return db.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+def save_in_batches(db, items, size: int = 5) -> None:
+    for start in range(0, len(items), size):
+        with store.batch(db):
+            for item in items[start : start + size]:
+                store.save_article(db, item)
+
+
+def open_archive(path):
+    db = store.open_db(path)
+    store.upsert_sources(db, [Source(id="obec", name="สพฐ.", url="https://x.go.th/")])
+    return db
+
+
+def test_merges_leave_free_pages_that_are_given_back(tmp_path):
+    db = open_archive(tmp_path / "archive.db")
+    assert pragma(db, "auto_vacuum") == store.INCREMENTAL
+    save_in_batches(db, articles(120))  # many small index segments, merged as they come
+    free, pages = pragma(db, "freelist_count"), pragma(db, "page_count")
+    assert free > 0
+    assert store.release_free_pages(db) == free
+    assert pragma(db, "freelist_count") == 0 and pragma(db, "page_count") == pages - free
+    assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert store.release_free_pages(db) == 0
+
+
+def test_the_writer_gives_them_back_when_it_closes(tmp_path):
+    path = tmp_path / "archive.db"
+    open_archive(path).close()
+    writer = Writer(path, batch_size=5)
+    for item in articles(120):
+        writer.submit(store.save_article, item)
+    writer.close()
+    db = store.open_db(path)
+    assert pragma(db, "freelist_count") == 0
+    assert db.execute("select count(*) from articles").fetchone()[0] == 120
