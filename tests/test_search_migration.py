@@ -40,10 +40,20 @@ def test_a_current_sqlite_recreates_the_index_with_the_same_results(tmp_path, mo
         old.setattr(sqlite, "CONTENTLESS_DELETE", False)
         db = build(path)
         before = results(db)
+        db.execute("PRAGMA auto_vacuum = 0")  # as archives made before it were
+        db.execute("VACUUM")
         db.close()
-    with caplog.at_level(logging.INFO, logger="archive.migrations"):
+    size = path.stat().st_size
+    with caplog.at_level(logging.INFO):
         db = store.open_db(path)
     assert search.deletes_by_rowid(db)
+    # The old index's pages given back: the archive rewritten once, in incremental mode.
+    assert "VACUUM" in caplog.text
+    db.close()  # the last connection: the WAL checkpointed into the file
+    assert path.stat().st_size <= size  # not the old index and the new one
+    db = store.open_db(path)
+    assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == store.INCREMENTAL
+    assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
     assert NAME in {row[0] for row in db.execute("select name from _migrations")}
     assert "0014: indexed" in caplog.text
     assert not {search.PENDING, f"{search.PENDING}_capture"} & schema(db)
