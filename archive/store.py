@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive import plainsql, search, stories
+from archive import plainsql, search, sqlite, stories
 from archive.migrations import VERSIONED, calendar_fields, check_archive, migrate
 from archive.process import Derived, derive
 from archive.sqlite import sqlite3
@@ -99,6 +99,7 @@ def open_db(path: str | os.PathLike, *, create: bool = True) -> sqlite_utils.Dat
         db.execute("PRAGMA busy_timeout = 30000")
         db.execute("PRAGMA foreign_keys = ON")
         check_archive(db.conn)  # before WAL or a migration touches another program's file
+        _check_sqlite(db)
         if create:
             if not db.table_names():  # a new archive: free pages can be given back
                 db.execute(f"PRAGMA auto_vacuum = {INCREMENTAL}")
@@ -109,6 +110,16 @@ def open_db(path: str | os.PathLike, *, create: bool = True) -> sqlite_utils.Dat
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"cannot use database {path}: {exc}") from None
     return db
+
+
+def _check_sqlite(db: sqlite_utils.Database) -> None:
+    """An archive whose search index deletes by rowid needs SQLite 3.43+ to search or write."""
+    if search.deletes_by_rowid(db) and not sqlite.CONTENTLESS_DELETE:
+        raise ArchiveError(
+            f"this archive's search index needs SQLite 3.43 or later; this Python has "
+            f"{sqlite3.sqlite_version} (install pysqlite3-binary, or pysqlite3 built "
+            "against a current SQLite)"
+        )
 
 
 INCREMENTAL = 2  # PRAGMA auto_vacuum: free pages are given back on ``release_free_pages``

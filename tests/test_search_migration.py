@@ -65,3 +65,13 @@ def test_a_current_sqlite_recreates_the_index_with_the_same_results(tmp_path, mo
     assert store.save_article(db, edited) == "updated"
     assert crafted_found(db, "stem") == set() and crafted_found(db, "ภูเก็ตใหม่") == {"latin"}
     db.execute(f"insert into {search.INDEX}({search.INDEX}) values ('integrity-check')")
+
+
+@pytest.mark.skipif(not sqlite.CONTENTLESS_DELETE, reason="this SQLite cannot delete by rowid")
+def test_an_older_sqlite_refuses_an_index_it_cannot_read_in_one_line(tmp_path, monkeypatch):
+    path = tmp_path / "archive.db"
+    build(path).close()
+    monkeypatch.setattr(sqlite, "CONTENTLESS_DELETE", False)
+    for create in (True, False):
+        with pytest.raises(store.ArchiveError, match="needs SQLite 3.43 or later"):
+            store.open_db(path, create=create)
