@@ -127,16 +127,13 @@ REINDEXED = "0014_search_deletes_by_rowid"  # leaves the whole old search index 
 
 
 def _compact_after(db: sqlite_utils.Database, ran: list[str]) -> None:
-    """After migration 0014 dropped the old search index, give its pages back to the disk:
-    an archive made before auto_vacuum is rewritten once (VACUUM, in incremental mode)."""
-    if REINDEXED not in ran:
-        return
-    if db.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL:
+    """After migration 0014 rebuilt the search index (in the pages the old one freed), give
+    what is left free back to the disk, in an archive with incremental auto_vacuum. One
+    made before that mode is not VACUUMed here: pysqlite3's SQLite keeps temporary
+    databases in memory (SQLITE_TEMP_STORE=3), so VACUUM would hold a copy of the whole
+    archive in RAM."""
+    if REINDEXED in ran:
         release_free_pages(db)
-        return
-    logger.info("compacting the archive (VACUUM) after the new search index")
-    db.execute(f"PRAGMA auto_vacuum = {INCREMENTAL}")
-    db.execute("VACUUM")
 
 
 def release_free_pages(db: sqlite_utils.Database) -> int:
