@@ -196,10 +196,19 @@ def sizes(db) -> tuple[int, int, int]:
         "select sum(length(cast(coalesce(title, '') || coalesce(body_text, '') as blob)))"
         " from articles"
     ).fetchone()[0]
-    pages = "select coalesce(sum(pgsize), 0) from dbstat where name like ?"
-    index = db.execute(pages, [search.INDEX + "%"]).fetchone()[0]
-    pending = db.execute(pages, [search.PENDING]).fetchone()[0]
+    try:
+        pages = "select coalesce(sum(pgsize), 0) from dbstat where name like ?"
+        index = db.execute(pages, [search.INDEX + "%"]).fetchone()[0]
+        pending = db.execute(pages, [search.PENDING]).fetchone()[0]
+    except sqlite3.OperationalError:  # an SQLite without dbstat (pysqlite3's)
+        return text, fts_bytes(db, search.INDEX), 0
     return text, index - pending, pending
+
+
+def fts_bytes(conn, name: str) -> int:
+    """An FTS5 index's segment blocks, where SQLite has no dbstat (pysqlite3's is built
+    without): ~99 % of its pages."""
+    return conn.execute(f"select coalesce(sum(length(block)), 0) from {name}_data").fetchone()[0]
 
 
 def grams_only_size(db) -> int:
@@ -213,7 +222,10 @@ def grams_only_size(db) -> int:
         "insert into g(rowid, grams) values (?, ?)",
         ((rowid, search.grams("\n".join(filter(None, [t, b])))) for rowid, t, b in rows),
     )
-    return aside.execute("select sum(pgsize) from dbstat where name like 'g%'").fetchone()[0]
+    try:
+        return aside.execute("select sum(pgsize) from dbstat where name like 'g%'").fetchone()[0]
+    except sqlite3.OperationalError:  # an SQLite without dbstat (pysqlite3's)
+        return fts_bytes(aside, "g")
 
 
 def indexing_ms(db, sample: int = 200) -> tuple[float, float]:
