@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 
@@ -100,3 +101,40 @@ def test_sqlite_asks_for_the_bitmap_once_per_statement(archive):
         count = conn.execute(sql, {"edunews_q": search.match_expression("ครู")}).fetchone()[0]
         rows = conn.execute("select count(*) from articles").fetchone()[0]
     assert calls == [search.match_expression("ครู")] and 0 < count < rows
+
+
+def test_kept_connections_read_in_place_and_follow_a_replaced_file(tmp_path):
+    """Each thread keeps its connection (memory-mapped), and a new file at the same path
+    (an archive published by renaming a new build over the old) is opened anew."""
+    path = tmp_path / "archive.db"
+    build(path).close()
+    with matches._kept(str(path)) as conn:
+        assert conn.execute("pragma mmap_size").fetchone()[0] > 2**30  # capped by the build
+    with matches._kept(str(path)) as again:
+        assert again is conn
+    expression = search.match_expression("ภูเก็ตใหม่")
+    assert len(matches.match(str(path), expression).found) == 0
+    newer = tmp_path / "newer.db"
+    db = build(newer)
+    store.save_article(
+        db, Article(url="https://x.go.th/1", source="thaigov", title="ภูเก็ตใหม่", body_text="ข่าว")
+    )
+    db.close()
+    newer.replace(path)
+    for leftover in tmp_path.glob("archive.db-*"):  # the old file's WAL and shared memory
+        leftover.unlink()
+    matches.forget()
+    assert len(matches.match(str(path), expression).found) == 1
+    with matches._kept(str(path)) as third:
+        assert third is not conn
+
+
+def test_a_kept_connection_gets_a_new_time_limit_each_time(tmp_path, monkeypatch):
+    path = tmp_path / "archive.db"
+    build(path).close()
+    monkeypatch.setattr(matches, "TIME_LIMIT_S", 0.2)
+    with matches._kept(str(path)) as conn:
+        pass
+    time.sleep(0.3)  # past the first limit: a kept connection must not stay "interrupted"
+    with matches._kept(str(path)) as again:
+        assert again is conn and again.execute("select count(*) from articles").fetchone()[0]

@@ -214,6 +214,8 @@ def prepare_connection(conn, database, datasette):
         conn.create_function(
             "edunews_matched", 1, partial(matched, str(db.path)), deterministic=True
         )
+        # The relevance view's match, bm25 and join read the index in place (archive.matches).
+        conn.execute(f"pragma mmap_size = {matches.MMAP_BYTES}").fetchall()
 
 
 # The first relevance search after a start took ~2 s: two dictionaries are built on first use,
