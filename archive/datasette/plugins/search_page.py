@@ -37,7 +37,7 @@ from datasette.utils.asgi import BadRequest, Response
 from jinja2 import meta
 from markupsafe import Markup
 
-from archive import charts, matches, search, snippets, thaiforms
+from archive import charts, matches, search, search_counts, snippets, thaiforms
 from archive.datasette.plugins.exports import download_name
 
 DATABASE = "edunews"
@@ -268,6 +268,10 @@ def warm(datasette) -> None:
 
 @hookimpl
 def startup(datasette):
+    db = datasette.databases.get(DATABASE)
+    if db is not None and db.path:
+        search_counts.counting(db)
+
     async def warm_up():
         await asyncio.to_thread(warm, datasette)
 
@@ -280,6 +284,8 @@ def search_arguments(table: str, query: str) -> tuple[list[str], dict, list[str]
     human = [f"ค้นหา “{query}”"]
     if not expression:  # punctuation only: nothing can match it
         return ["0"], {}, human
+    if table == search.VIEW:  # its count comes from the plain expression's kept match
+        search_counts.remember(expression, search.match_expression(query))
     where = VIEW_WHERE if table == search.VIEW else matches.FILTER
     return [where], {"edunews_q": expression}, human
 
