@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -47,6 +47,8 @@ THREADS = max(1, min(4, os.cpu_count() or 1))
 PARTS = 2 * THREADS
 PART_ROWS = 12_500  # below this many rowids per part, fewer parts are as fast
 _pool = ThreadPoolExecutor(THREADS, thread_name_prefix="edunews-match")
+# Matches started ahead wait for _pool's parts, so they run on threads of their own.
+_ahead = ThreadPoolExecutor(2, thread_name_prefix="edunews-ahead")
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Match:
 
 
 _matches: OrderedDict = OrderedDict()
+_pending: dict = {}  # key -> Future of a match being computed now
 _columns: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
@@ -136,7 +139,10 @@ def quoted(name: str) -> str:
 
 
 def match(path: str, expression: str) -> Match:
-    """The articles matching an FTS5 expression (``search.match_expression``), remembered."""
+    """The articles matching an FTS5 expression (``search.match_expression``), remembered.
+
+    A match being computed is not computed again by a second caller (the page's count and
+    its facets, a match started ahead): that one waits for it."""
     if not expression:  # nothing searchable (punctuation only) matches nothing
         return Match(NO_MATCH)
     key = (path, expression, file_state(path))
@@ -144,6 +150,42 @@ def match(path: str, expression: str) -> Match:
         if key in _matches:
             _matches.move_to_end(key)
             return _matches[key]
+        pending = _pending.get(key)
+        if pending is None:
+            _pending[key] = mine = Future()
+    if pending is not None:
+        return pending.result()
+    try:
+        result = _match_now(path, expression)
+    except BaseException as exc:
+        with _lock:
+            _pending.pop(key, None)
+        mine.set_exception(exc)
+        raise
+    with _lock:
+        _pending.pop(key, None)
+        _matches[key] = result
+        while len(_matches) > KEPT:
+            _matches.popitem(last=False)
+    mine.set_result(result)
+    return result
+
+
+def ahead(path: str, expression: str) -> None:
+    """Start matching ``expression`` in the background (its result is kept, like ``match``'s):
+    the relevance page starts the plain match its count and facets need while SQLite ranks."""
+    if expression:
+        _ahead.submit(_quietly, path, expression)
+
+
+def _quietly(path: str, expression: str) -> None:
+    try:
+        match(path, expression)
+    except sqlite3.Error:  # too slow, or no index: the page's own call meets it again
+        pass
+
+
+def _match_now(path: str, expression: str) -> Match:
     with _kept(path) as conn:
         low, high = conn.execute(ROWID_RANGE).fetchall()[0]
     low, high = (0, -1) if low is None else (low, high)
@@ -153,12 +195,7 @@ def match(path: str, expression: str) -> Match:
     # Open-ended at both ends: an article committed meanwhile is matched, not lost.
     ranges = list(zip([-(2**63), *cuts], [c - 1 for c in cuts] + [2**63 - 1], strict=True))
     found = list(_pool.map(lambda span: _match_part(path, expression, *span), ranges))
-    result = Match(np.unique(np.concatenate(found)))
-    with _lock:
-        _matches[key] = result
-        while len(_matches) > KEPT:
-            _matches.popitem(last=False)
-    return result
+    return Match(np.unique(np.concatenate(found)))
 
 
 def forget() -> None:

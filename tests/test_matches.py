@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -138,3 +140,63 @@ def test_a_kept_connection_gets_a_new_time_limit_each_time(tmp_path, monkeypatch
     time.sleep(0.3)  # past the first limit: a kept connection must not stay "interrupted"
     with matches._kept(str(path)) as again:
         assert again is conn and again.execute("select count(*) from articles").fetchone()[0]
+
+
+def test_a_match_in_progress_is_waited_for_not_computed_again(archive, monkeypatch):
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    calls, started = [], threading.Event()
+    real = matches._match_now
+
+    def slow(path, expression):
+        calls.append(expression)
+        started.set()
+        time.sleep(0.3)
+        return real(path, expression)
+
+    monkeypatch.setattr(matches, "_match_now", slow)
+    expression = search.match_expression("ครู")
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(matches.match, archive, expression)
+        started.wait()
+        others = [pool.submit(matches.match, archive, expression) for _ in range(2)]
+        found = [f.result() for f in [first, *others]]
+    assert calls == [expression]
+    assert all(f is found[0] for f in found) and len(found[0].found)
+
+
+def test_a_failed_match_fails_its_waiters_and_is_tried_again(archive, monkeypatch):
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    started, release = threading.Event(), threading.Event()
+    real = matches._match_now
+
+    def interrupted(path, expression):
+        started.set()
+        release.wait(5)
+        raise sqlite3.OperationalError("interrupted")
+
+    monkeypatch.setattr(matches, "_match_now", interrupted)
+    expression = search.match_expression("สอบ")
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(matches.match, archive, expression)
+        started.wait()
+        waiter = pool.submit(matches.match, archive, expression)
+        time.sleep(0.1)
+        release.set()
+        for future in (first, waiter):
+            with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+                future.result()
+    monkeypatch.setattr(matches, "_match_now", real)
+    assert len(matches.match(archive, expression).found) == len(sql_matches(archive, expression))
+
+
+def test_a_match_started_ahead_is_kept(archive, monkeypatch):
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    expression = search.match_expression("นักเรียน")
+    matches.ahead(archive, expression)
+    for _ in range(100):
+        if any(key[1] == expression for key in matches._matches):
+            break
+        time.sleep(0.05)
+    assert matches.match(archive, expression).found.tolist() == sql_matches(archive, expression)
+    assert [key[1] for key in matches._matches] == [expression]
+    matches.ahead(archive, "grams : ")  # FTS5 cannot parse it: nothing raised, nothing kept

@@ -394,3 +394,13 @@ def test_a_filtered_searchs_count_is_datasettes_own(ds, monkeypatch):
         data = fetch(ds, f"/edunews/{page}?_search=ครู&_since=2561").json()
         assert data["filtered_table_rows_count"] > 0
     assert search_counts.plain_expression("select count(*) from articles where 0", {}) is None
+
+
+def test_the_relevance_page_starts_its_plain_match_ahead(ds, monkeypatch):
+    started = []
+    monkeypatch.setattr(matches, "ahead", lambda path, expression: started.append(expression))
+    fetch(ds, "/edunews/article_search.json?_search=สอบ")
+    fetch(ds, "/edunews/article_search.json?_search=สอบ&_shape=array")  # no count, no facets
+    fetch(ds, "/edunews/article_search.json?_search=สอบ&_since=2561")  # counted in SQL
+    fetch(ds, "/edunews/articles.json?_search=สอบ")  # its rows query matches first
+    assert started == [search.match_expression("สอบ")]

@@ -379,6 +379,14 @@ def registry_clauses(args) -> tuple[list[str], dict, list[str]]:
     return where, params, human
 
 
+def counts_from_kept_match(request) -> bool:
+    """A plain search whose count or facets the page shows: both come from the kept match,
+    which the relevance view starts ahead, to run beside SQLite's ranking."""
+    counted = not request.args.get("_nocount") or not request.args.get("_nofacet")
+    whole = request.args.get("_shape") not in ("array", "object")  # Datasette: neither
+    return plain_search(request) and counted and whole
+
+
 def is_html(request) -> bool:
     last = request.path.rsplit("/", 1)[-1]
     return "." not in last
@@ -397,6 +405,8 @@ def filters_from_request(request, database, table, datasette):
         query = (request.args.get("_search") or "").strip()
         if query and await db.table_exists(search.INDEX):
             where, params, human = search_arguments(table, query)
+            if table == search.VIEW and counts_from_kept_match(request) and db.path:
+                matches.ahead(str(db.path), search.match_expression(query))
         dates = date_range_clauses(request.args, is_html(request))
         parts = [dates[:3], entity_clauses(request.args), registry_clauses(request.args)]
         for more_where, more_params, more_human in parts:
