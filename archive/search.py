@@ -393,6 +393,13 @@ def term_expression(term: str, ranked: bool = False) -> str | None:
         return None
     phrase = f"grams : {_quote(tokens)}{' *' if prefix else ''}"
     if anchor := anchor_phrase(term):
+        # An anchor that ends in a prefix holds every run of the term, and each article it
+        # matches also matches the grams phrase (a run ending in its first words, whole runs,
+        # then a run starting with its last): to filter, it is enough alone. Matching "ป 1" *
+        # as well cost ~70 ms of CPU at 100,000 articles (every gram starting with 1). Ranked,
+        # both stay, so that bm25 scores stay as they were.
+        if anchor.endswith("*") and not ranked:
+            return anchor
         return f"({phrase} AND {anchor})"
     if not ranked or runs(term) != [searchable_text(term).lower()]:
         return phrase

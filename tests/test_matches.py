@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from archive import matches, search, store
@@ -99,3 +103,100 @@ def test_sqlite_asks_for_the_bitmap_once_per_statement(archive):
         count = conn.execute(sql, {"edunews_q": search.match_expression("ครู")}).fetchone()[0]
         rows = conn.execute("select count(*) from articles").fetchone()[0]
     assert calls == [search.match_expression("ครู")] and 0 < count < rows
+
+
+def test_kept_connections_read_in_place_and_follow_a_replaced_file(tmp_path):
+    """Each thread keeps its connection (memory-mapped), and a new file at the same path
+    (an archive published by renaming a new build over the old) is opened anew."""
+    path = tmp_path / "archive.db"
+    build(path).close()
+    with matches._kept(str(path)) as conn:
+        assert conn.execute("pragma mmap_size").fetchone()[0] > 2**30  # capped by the build
+    with matches._kept(str(path)) as again:
+        assert again is conn
+    expression = search.match_expression("ภูเก็ตใหม่")
+    assert len(matches.match(str(path), expression).found) == 0
+    newer = tmp_path / "newer.db"
+    db = build(newer)
+    store.save_article(
+        db, Article(url="https://x.go.th/1", source="thaigov", title="ภูเก็ตใหม่", body_text="ข่าว")
+    )
+    db.close()
+    newer.replace(path)
+    for leftover in tmp_path.glob("archive.db-*"):  # the old file's WAL and shared memory
+        leftover.unlink()
+    matches.forget()
+    assert len(matches.match(str(path), expression).found) == 1
+    with matches._kept(str(path)) as third:
+        assert third is not conn
+
+
+def test_a_kept_connection_gets_a_new_time_limit_each_time(tmp_path, monkeypatch):
+    path = tmp_path / "archive.db"
+    build(path).close()
+    monkeypatch.setattr(matches, "TIME_LIMIT_S", 0.2)
+    with matches._kept(str(path)) as conn:
+        pass
+    time.sleep(0.3)  # past the first limit: a kept connection must not stay "interrupted"
+    with matches._kept(str(path)) as again:
+        assert again is conn and again.execute("select count(*) from articles").fetchone()[0]
+
+
+def test_a_match_in_progress_is_waited_for_not_computed_again(archive, monkeypatch):
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    calls, started = [], threading.Event()
+    real = matches._match_now
+
+    def slow(path, expression):
+        calls.append(expression)
+        started.set()
+        time.sleep(0.3)
+        return real(path, expression)
+
+    monkeypatch.setattr(matches, "_match_now", slow)
+    expression = search.match_expression("ครู")
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(matches.match, archive, expression)
+        started.wait()
+        others = [pool.submit(matches.match, archive, expression) for _ in range(2)]
+        found = [f.result() for f in [first, *others]]
+    assert calls == [expression]
+    assert all(f is found[0] for f in found) and len(found[0].found)
+
+
+def test_a_failed_match_fails_its_waiters_and_is_tried_again(archive, monkeypatch):
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    started, release = threading.Event(), threading.Event()
+    real = matches._match_now
+
+    def interrupted(path, expression):
+        started.set()
+        release.wait(5)
+        raise sqlite3.OperationalError("interrupted")
+
+    monkeypatch.setattr(matches, "_match_now", interrupted)
+    expression = search.match_expression("สอบ")
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(matches.match, archive, expression)
+        started.wait()
+        waiter = pool.submit(matches.match, archive, expression)
+        time.sleep(0.1)
+        release.set()
+        for future in (first, waiter):
+            with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+                future.result()
+    monkeypatch.setattr(matches, "_match_now", real)
+    assert len(matches.match(archive, expression).found) == len(sql_matches(archive, expression))
+
+
+def test_a_match_started_ahead_is_kept(archive, monkeypatch):
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    expression = search.match_expression("นักเรียน")
+    matches.ahead(archive, expression)
+    for _ in range(100):
+        if any(key[1] == expression for key in matches._matches):
+            break
+        time.sleep(0.05)
+    assert matches.match(archive, expression).found.tolist() == sql_matches(archive, expression)
+    assert [key[1] for key in matches._matches] == [expression]
+    matches.ahead(archive, "grams : ")  # FTS5 cannot parse it: nothing raised, nothing kept

@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from archive import charts, feeds, matches, publish, search, snippets
+from archive import charts, feeds, matches, publish, search, search_counts, snippets
 from archive.sqlite import sqlite3
 from archive.thaiforms import period, thai_month
 from tests.test_newsroom import excel_rows, fetch, newsroom_archive, rows, sql_rows
@@ -351,3 +351,56 @@ def test_first_page_is_quick_enough(ds):
     started = time.monotonic()
     asyncio.run(ds.client.get("/edunews/articles?_search=ครู&_since=2560"))
     assert time.monotonic() - started < 5
+
+
+def sql_count(archive_path, sql: str, expression: str) -> int:
+    with sqlite3.connect(archive_path) as conn:
+        return conn.execute(sql, [expression]).fetchone()[0]
+
+
+@pytest.mark.parametrize("query", ["ครู", "ป.1", "กระทรวงศึกษาธิการ", "ครู สอบ", "ฮิปโปโปเตมัส"])
+def test_a_plain_searchs_count_comes_from_the_kept_match(ds, archive_path, query, monkeypatch):
+    """Both pages count a plain search from the kept match, not with Datasette's count(*)
+    (for the relevance view, a second FTS5 match joined with the articles), and say what
+    the SQL count says."""
+    counted = []
+    real = search_counts.kept_count
+    monkeypatch.setattr(
+        search_counts, "kept_count", lambda *args: counted.append(args) or real(*args)
+    )
+    view = sql_count(
+        archive_path,
+        "select count(*) from article_search where search_index match ?",
+        search.match_expression(query, ranked=True),
+    )
+    listing = sql_count(
+        archive_path,
+        f"select count(*) from articles where rowid in ({search.MATCHING_ROWIDS})",
+        search.match_expression(query),
+    )
+    assert view == listing
+    for page in ("articles.json", "article_search.json", "article_search"):
+        response = fetch(ds, f"/edunews/{page}?_search={quote(query)}")
+        if page.endswith(".json"):
+            assert response.json()["filtered_table_rows_count"] == view, page
+        else:
+            assert f'<span class="edunews-n">{view:,}</span>' in response.text
+    assert len(counted) == 3
+
+
+def test_a_filtered_searchs_count_is_datasettes_own(ds, monkeypatch):
+    monkeypatch.setattr(search_counts, "kept_count", lambda *args: pytest.fail("kept count"))
+    for page in ("articles.json", "article_search.json"):
+        data = fetch(ds, f"/edunews/{page}?_search=ครู&_since=2561").json()
+        assert data["filtered_table_rows_count"] > 0
+    assert search_counts.plain_expression("select count(*) from articles where 0", {}) is None
+
+
+def test_the_relevance_page_starts_its_plain_match_ahead(ds, monkeypatch):
+    started = []
+    monkeypatch.setattr(matches, "ahead", lambda path, expression: started.append(expression))
+    fetch(ds, "/edunews/article_search.json?_search=สอบ")
+    fetch(ds, "/edunews/article_search.json?_search=สอบ&_shape=array")  # no count, no facets
+    fetch(ds, "/edunews/article_search.json?_search=สอบ&_since=2561")  # counted in SQL
+    fetch(ds, "/edunews/articles.json?_search=สอบ")  # its rows query matches first
+    assert started == [search.match_expression("สอบ")]

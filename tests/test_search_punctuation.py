@@ -72,3 +72,29 @@ def test_an_empty_expression_matches_nothing_in_the_kept_matches(tmp_path):
     path = tmp_path / "archive.db"
     store.open_db(path).close()
     assert len(matches.match(str(path), "").found) == 0
+
+
+def ranked_found(db, query: str) -> set[str]:
+    """Articles the ranked expression matches (it keeps the grams phrase beside the anchor)."""
+    sql = (
+        "select url from articles where rowid in"
+        f" (select rowid from {search.INDEX} where {search.INDEX} match ?)"
+    )
+    expression = search.match_expression(query, ranked=True)
+    return {row[0].rsplit("/", 1)[1] for row in db.execute(sql, [expression])}
+
+
+@pytest.mark.parametrize("query", ["ม.6", "ม. 6", "ม.6/1", "O-NET", "o-net", "ม.6 สอบ"])
+def test_an_anchor_ending_in_a_prefix_filters_alone(db, query):
+    # The filtering expression leaves out the grams phrase of such a term (the anchor implies
+    # it) and finds what the grams phrase and the anchor together find.
+    for term in query.split():
+        if search.anchor_phrase(term) and search.anchor_phrase(term).endswith("*"):
+            assert "grams" not in search.term_expression(term)
+            assert "grams" in search.term_expression(term, ranked=True)
+    assert found(db, query) == ranked_found(db, query)
+
+
+def test_a_closed_anchor_keeps_the_grams_phrase():
+    # "ม.6." ends with its run: newmm's first word 6 does not say the run is 6 alone.
+    assert "grams" in search.term_expression("ม.6.")

@@ -36,7 +36,7 @@ from datasette.utils.asgi import BadRequest, Response
 from jinja2 import meta
 from markupsafe import Markup
 
-from archive import charts, matches, search, snippets, thaiforms
+from archive import charts, matches, search, search_counts, snippets, thaiforms
 from archive.datasette.plugins.exports import download_name
 from archive.sqlite import sqlite3
 
@@ -214,6 +214,8 @@ def prepare_connection(conn, database, datasette):
         conn.create_function(
             "edunews_matched", 1, partial(matched, str(db.path)), deterministic=True
         )
+        # The relevance view's match, bm25 and join read the index in place (archive.matches).
+        conn.execute(f"pragma mmap_size = {matches.MMAP_BYTES}").fetchall()
 
 
 # The first relevance search after a start took ~2 s: two dictionaries are built on first use,
@@ -266,6 +268,10 @@ def warm(datasette) -> None:
 
 @hookimpl
 def startup(datasette):
+    db = datasette.databases.get(DATABASE)
+    if db is not None and db.path:
+        search_counts.counting(db)
+
     async def warm_up():
         await asyncio.to_thread(warm, datasette)
 
@@ -278,6 +284,8 @@ def search_arguments(table: str, query: str) -> tuple[list[str], dict, list[str]
     human = [f"ค้นหา “{query}”"]
     if not expression:  # punctuation only: nothing can match it
         return ["0"], {}, human
+    if table == search.VIEW:  # its count comes from the plain expression's kept match
+        search_counts.remember(expression, search.match_expression(query))
     where = VIEW_WHERE if table == search.VIEW else matches.FILTER
     return [where], {"edunews_q": expression}, human
 
@@ -371,6 +379,14 @@ def registry_clauses(args) -> tuple[list[str], dict, list[str]]:
     return where, params, human
 
 
+def counts_from_kept_match(request) -> bool:
+    """A plain search whose count or facets the page shows: both come from the kept match,
+    which the relevance view starts ahead, to run beside SQLite's ranking."""
+    counted = not request.args.get("_nocount") or not request.args.get("_nofacet")
+    whole = request.args.get("_shape") not in ("array", "object")  # Datasette: neither
+    return plain_search(request) and counted and whole
+
+
 def is_html(request) -> bool:
     last = request.path.rsplit("/", 1)[-1]
     return "." not in last
@@ -389,6 +405,8 @@ def filters_from_request(request, database, table, datasette):
         query = (request.args.get("_search") or "").strip()
         if query and await db.table_exists(search.INDEX):
             where, params, human = search_arguments(table, query)
+            if table == search.VIEW and counts_from_kept_match(request) and db.path:
+                matches.ahead(str(db.path), search.match_expression(query))
         dates = date_range_clauses(request.args, is_html(request))
         parts = [dates[:3], entity_clauses(request.args), registry_clauses(request.args)]
         for more_where, more_params, more_human in parts:
