@@ -397,3 +397,22 @@ def test_writers_started_in_the_same_second_never_share_a_file(tmp_path):
     first.close()
     second.close()
     assert len(names) == 2
+
+
+def test_each_record_is_its_own_gzip_member_at_the_default_level(tmp_path):
+    from datetime import UTC, datetime
+
+    body = ("<p>ข่าวการศึกษา 2567</p>\n" * 400).encode()
+    exchange = warc.Exchange("http://127.0.0.1/a", 200, [], body, datetime.now(UTC))
+    writer = warc.RotatingWarcWriter(tmp_path)
+    written = writer.write(exchange)
+    writer.close()
+    data = (tmp_path / written.warc_file).read_bytes()
+    member = data[written.warc_offset : written.warc_offset + written.warc_length]
+    # One whole member (nothing of the next record in it), read back alone.
+    inflate = zlib.decompressobj(zlib.MAX_WBITS + 16)
+    record = inflate.decompress(member)
+    assert inflate.eof and not inflate.unused_data and body in record
+    # The header's XFL byte: 2 at level 9 (warcio's own), 0 at zlib's default level.
+    assert member[:3] == b"\x1f\x8b\x08" and member[8] == 0
+    assert warc.read_record(tmp_path / written.warc_file, written.warc_offset).payload == body

@@ -149,3 +149,20 @@ def test_gold_field_accuracy_floor():
         lines += got.lines == item["expected"]["lines"]
     assert right / (len(gold) * len(FIELDS)) >= 0.95
     assert lines / len(gold) >= 0.93
+
+
+def test_a_closing_block_read_again_gives_the_same_credits():
+    from crawler.thai import credits as thai_credits
+
+    body = "ข่าวการศึกษา\nข่าว : นายสมชาย ใจดี\nภาพ : นางสาวสมหญิง รักเรียน"
+    thai_credits._closing_block.cache_clear()
+    first = extract_credits(body)
+    again = extract_credits(body)  # the block kept: equal fields, lists not shared
+    assert first == again and first.lines is not again.lines
+    assert first.reporter == "นายสมชาย ใจดี" and first.photographer == "นางสาวสมหญิง รักเรียน"
+    # The block depends on the last WINDOW paragraphs only: the same tail, the same block.
+    tail = ["ย่อหน้า"] * thai_credits.WINDOW + paragraphs(body)
+    assert extract_credits("\n".join(["เปิด"] + tail)) == first
+    hits = thai_credits._closing_block.cache_info().hits
+    assert extract_credits("\n".join(["อีกข่าว", "หนึ่ง"] + tail)) == first
+    assert thai_credits._closing_block.cache_info().hits == hits + 1

@@ -116,3 +116,24 @@ def test_round_trip_on_real_articles_loses_nothing():
 def test_normalisation_is_idempotent():
     for text in gold_texts()[:20]:
         assert normalize_text(normalize_text(text)) == normalize_text(text)
+
+
+def test_paragraphs_kept_for_a_text_are_the_same_and_never_shared():
+    from crawler.thai import text as thai_text
+
+    body = "ข่าว  หนึ่ง\u200b\r\n...\n\nสอง  ย่อหน้า\n"
+    first = thai_text.paragraphs(body)
+    first.append("changed by a caller")
+    again = thai_text.paragraphs("".join(body))  # an equal text: from the kept results
+    assert again == thai_text._paragraphs(body) == ["ข่าว หนึ่ง", "สอง ย่อหน้า"]
+    assert again is not first
+
+
+def test_a_text_too_long_to_keep_is_split_all_the_same(monkeypatch):
+    from crawler.thai import text as thai_text
+
+    monkeypatch.setattr(thai_text, "CACHED_MAX", 10)
+    thai_text._recent_paragraphs.cache_clear()
+    long = "ย่อหน้าแรก ยาว\nย่อหน้าที่สอง ยาวกว่า"
+    assert thai_text.paragraphs(long) == ["ย่อหน้าแรก ยาว", "ย่อหน้าที่สอง ยาวกว่า"]
+    assert thai_text._recent_paragraphs.cache_info().currsize == 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -175,8 +175,17 @@ def classify(paragraph: str) -> Line:
 
 
 def closing_block(paras: list[str]) -> list[Line]:
-    """The credit lines at the end of the body, in reading order (trailers skipped)."""
-    tail = [classify(p) for p in paras[-WINDOW:]]
+    """The credit lines at the end of the body, in reading order (trailers skipped).
+
+    One article's tail is read three times (its credits, its entities without them, its
+    story signature without them): the last few blocks are kept. Their lines are shared
+    between callers, which only read them."""
+    return list(_closing_block(tuple(paras[-WINDOW:])))
+
+
+@lru_cache(maxsize=16)
+def _closing_block(paras: tuple[str, ...]) -> tuple[Line, ...]:
+    tail = [classify(p) for p in paras]
     block: list[Line] = []
     pending_roles: list[str] | None = None
     for i in range(len(tail) - 1, -1, -1):
@@ -189,7 +198,7 @@ def closing_block(paras: list[str]) -> list[Line]:
         pending_roles = _next_pending(line, block)
         if line.kind != "trailer":
             block.append(line)
-    return _merge_bare_labels(list(reversed(block)))
+    return tuple(_merge_bare_labels(list(reversed(block))))
 
 
 def _next_pending(line: Line, block: list[Line]) -> list[str] | None:

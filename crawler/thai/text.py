@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Invisible characters that only get in the way of search and comparison.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
@@ -72,7 +73,23 @@ def _prepare(s: str) -> str:
 def paragraphs(s: str) -> list[str]:
     """Normalised, non-empty paragraphs; separator-only lines and blank lines split them.
 
-    ``str.splitlines`` breaks at exactly the characters ``_NEWLINES`` names, and
+    One article's text is split so several times over (extraction, normalisation, its credits
+    and entities, its story signature): the last few results are kept."""
+    if s and len(s) > CACHED_MAX:
+        return _paragraphs(s)
+    return list(_recent_paragraphs(s))
+
+
+CACHED_MAX = 1 << 18  # characters: a longer (hostile) text is not kept
+
+
+@lru_cache(maxsize=16)
+def _recent_paragraphs(s: str) -> tuple[str, ...]:
+    return tuple(_paragraphs(s))
+
+
+def _paragraphs(s: str) -> list[str]:
+    """``str.splitlines`` breaks at exactly the characters ``_NEWLINES`` names, and
     ``" ".join(line.split())`` is ``clean_line``: both without a regex pass over the text."""
     lines = (" ".join(line.split()) for line in _repaired(s).splitlines())
     return [line for line in lines if line and not is_separator(line)]
