@@ -44,6 +44,15 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # keep the pool and the writer busy on an API page of 100 posts (the pool takes 4 jobs per
 # worker at a time).
 CONCURRENT_ITEMS = 8
+# Article pages a source has scheduled and not yet done; discovered ones past this wait as
+# their URL and meta (crawler.middlewares.ArticleBacklog), not as queued Requests: a first
+# crawl of 250 sites otherwise queued ~37,500 of them at ~1.7 KB each. 0 turns it off.
+EDUNEWS_ARTICLE_BACKLOG = 16
+SPIDER_MIDDLEWARES = {
+    # Last on the output path (lowest number): requests are held as Depth, Referer and
+    # UrlLength left them.
+    "crawler.middlewares.ArticleBacklog": 10,
+}
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 DOWNLOAD_TIMEOUT = 30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 from urllib.parse import urlencode
 
 from scrapy.http.headers import Headers
@@ -162,16 +163,20 @@ class WordPressDiscovery(Discovery):
             except Exception as exc:  # its worker died: each of its posts is counted
                 return [exc] * len(chunk)
 
-        done: list = []
-        for start in range(0, len(mine), POSTS_PER_JOB):
-            done += await job(mine[start : start + POSTS_PER_JOB])
-        made = iter(done)
+        # A job's articles go on before the next job is sent: a page's hundred articles
+        # with their derived forms (~70 KB each) are never all held at once.
+        chunks = (
+            mine[start : start + POSTS_PER_JOB] for start in range(0, len(mine), POSTS_PER_JOB)
+        )
+        made: deque = deque()
         for post, ours in zip(posts, own, strict=True):
             link = str(post.get("link"))
             if not ours:  # an API that also serves other agencies' posts
                 spider.not_stored(state, link, "off-site link")
                 continue
-            article = next(made)
+            if not made:
+                made.extend(await job(next(chunks)))
+            article = made.popleft()
             if isinstance(article, Exception):  # one bad post must not stop the source
                 spider.record_error(state, link, "extract", reason_of(article))
                 spider.logger.warning("%s: cannot read post %s: %s", state.source.id, link, article)
