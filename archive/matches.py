@@ -121,8 +121,11 @@ def _kept(path: str):
     if found is not None and found[0] != ident:
         found[1].close()
         found = None
-    conn = found[1] if found is not None else _connect(path)
-    _limit(conn)
+    if found is None:
+        conn = _connect(path)
+    else:
+        conn = found[1]
+        _limit(conn)  # a new time limit for this use
     try:
         yield conn
     except BaseException:

@@ -404,7 +404,8 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
         db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
     ran = []
     for name, fn in MIGRATIONS:
-        if name in done or not NEEDS.get(name, _always)():
+        needs = NEEDS.get(name)
+        if name in done or (needs is not None and not needs()):
             continue
         db.conn.execute("BEGIN")
         try:
@@ -416,10 +417,6 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
         db.conn.commit()
         ran.append(name)
     return ran
-
-
-def _always() -> bool:
-    return True
 
 
 def _now() -> str:
