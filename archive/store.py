@@ -351,7 +351,10 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
         plainsql.update(db, "articles", {"id": aid}, row)
         rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
     else:
-        rowid = plainsql.insert(db, "articles", [row | {"first_seen_at": now}])
+        # Its own story until stories are regrouped: a later move to another story then
+        # rewrites an id of the same length in place, not the whole row and its text.
+        new = {"first_seen_at": now, "story_id": aid}
+        rowid = plainsql.insert(db, "articles", [row | new])
     if stored:  # the text it replaces moves to its own version row (migration 0011)
         past = {"title": stored["title"], "body_text": stored["body_text"]}
         key = {"article_id": aid, "version": stored["version"] or 1}

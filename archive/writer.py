@@ -6,6 +6,12 @@ thread runs what is queued in batches of one transaction (``store.batch``) and r
 job's result only once its batch is committed: an article counted as stored is stored, and
 a killed crawl loses at most the batch in flight. Jobs run in the order they came.
 
+A job that rewrites much of the archive (regrouping stories at a run's end) runs ``alone``:
+in a transaction of its own, after the batch before it is committed, not in a savepoint.
+A savepoint keeps the original of every page written under it in a sub-journal, and
+pysqlite3's SQLite keeps such temporary files in memory (SQLITE_TEMP_STORE=3): regrouping
+10,000 articles in one held 125 MB. Its own transaction writes through the WAL on disk.
+
 Why a thread of our own: the heavy part of storing (word segmentation, search indexing,
 MinHash, inserts) must not stall the downloads, and a SQLite connection belongs to the
 thread that uses it. Twisted's thread pool would spread jobs over several threads and
@@ -37,26 +43,31 @@ class Writer:
         self.jobs: queue.PriorityQueue = queue.PriorityQueue(maxsize=bound)
         self.order = itertools.count()
         self.ready = Future()
+        self.held = None  # an ``alone`` job taken from the queue while a batch was filling
         self.thread = threading.Thread(target=self._run, name="edunews-writer", daemon=True)
         self.thread.start()
         self.ready.result()  # the database opened (or its error raised here, at once)
 
-    def submit(self, job: Callable, *args, quick: bool = False) -> Future:
+    def submit(self, job: Callable, *args, quick: bool = False, alone: bool = False) -> Future:
         """Queue ``job(db, *args)``; the future holds its result once committed.
 
         ``quick``: a small write or read others wait on (a capture's row, an HTTP
         validator) runs before the queued articles, and its result is given as soon as it
         ran: what it wrote is committed with its batch, before or with any article that
-        refers to it, so a killed run cannot keep the article without it."""
+        refers to it, so a killed run cannot keep the article without it.
+
+        ``alone``: a large rewrite, run in a transaction of its own (see the module's
+        docstring), after what was queued before it."""
         if not self.thread.is_alive():
             raise RuntimeError("the archive writer has stopped")
         future: Future = Future()
-        self.jobs.put((0 if quick else 1, next(self.order), (future, job, args, quick)))
+        job_ = (future, job, args, quick, alone)
+        self.jobs.put((0 if quick else 1, next(self.order), job_))
         return future
 
-    def call(self, job: Callable, *args):
+    def call(self, job: Callable, *args, alone: bool = False):
         """Run ``job(db, *args)`` on the writer and wait for its committed result."""
-        return self.submit(job, *args).result()
+        return self.submit(job, *args, alone=alone).result()
 
     def close(self) -> None:
         """Write what is queued, commit, close the database."""
@@ -84,9 +95,13 @@ class Writer:
 
     def _batch(self, db) -> bool:
         """Run one batch of jobs in one transaction; False once told to stop."""
-        first = self.jobs.get()[2]
+        first, self.held = self.held or self.jobs.get()[2], None
         if first is STOP:
             return False
+        if first[4]:  # alone: ``with db.conn`` is then a transaction, not a savepoint
+            future, ok, value = self._one(db, *first)
+            future.set_result(value) if ok else future.set_exception(value)
+            return True
         done: list = []
         try:
             with store.batch(db):
@@ -116,8 +131,11 @@ class Writer:
                 return True
             if job is STOP:
                 return False
+            if job[4]:  # runs after this batch is committed
+                self.held = job
+                return True
 
-    def _one(self, db, future: Future, job: Callable, args: tuple, quick: bool):
+    def _one(self, db, future: Future, job: Callable, args: tuple, quick: bool, alone: bool):
         try:
             with db.conn:  # a savepoint: a failing job leaves nothing half-written
                 outcome = future, True, job(db, *args)

@@ -258,3 +258,10 @@ def test_a_batch_commits_together_and_a_failing_write_alone_is_undone(db):
         assert db.conn.in_transaction
     assert not db.conn.in_transaction
     assert next(db["articles"].rows)["title"] == "เลขาธิการ กพฐ. เปิดการประชุม"
+
+
+def test_a_new_article_is_its_own_story_until_regrouped(db):
+    # A later move to another story rewrites an id of the same length, in place.
+    store.save_article(db, make_article())
+    ((aid, story),) = db.execute("select id, story_id from articles").fetchall()
+    assert story == aid

@@ -94,7 +94,9 @@ class StorePipeline:
         changed = any(done["new"] or done["updated"] for done in self.outcomes.values())
         # Waited for here, on the reactor thread: the run record is written before anything
         # else of the crawl can end (a signal now must not leave the run "running").
-        self.run.open().call(finish, self.run.run_id, errors, report, status, changed)
+        # Alone: regrouping stories rewrites rows across the archive (archive/writer.py).
+        run = self.run.open()
+        run.call(finish, self.run.run_id, errors, report, status, changed, alone=True)
 
 
 def finish(db, run_id: int, errors: list, report: dict, status: str, regroup: bool) -> None:

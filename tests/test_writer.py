@@ -1,0 +1,85 @@
+"""The archive's writer thread (archive/writer.py): batches, quick jobs, jobs run alone."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from archive import store
+from archive.sqlite import sqlite3
+from archive.writer import Writer
+
+
+def note(db, text: str) -> dict:
+    """A small write, and what the writer's connection looked like when it ran."""
+    state = {"batching": db.conn.batching, "in_transaction": db.conn.in_transaction}
+    with db.conn:
+        db.execute("insert into notes (text) values (?)", [text])
+    return state
+
+
+def notes(path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [r[0] for r in conn.execute("select text from notes order by rowid")]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def writer(tmp_path):
+    path = tmp_path / "a.db"
+    db = store.open_db(path)
+    db.execute("create table notes (text text)")
+    db.conn.commit()
+    db.close()
+    w = Writer(path, batch_size=50, batch_seconds=5)
+    yield w
+    w.close()
+
+
+def hold(writer) -> threading.Event:
+    """Keep the writer busy until the returned event is set, so that jobs queue up."""
+    gate = threading.Event()
+    writer.submit(lambda db: gate.wait(10))
+    return gate
+
+
+def test_an_alone_job_runs_outside_any_batch_after_the_jobs_before_it(writer, tmp_path):
+    gate = hold(writer)
+    before = [writer.submit(note, f"before {i}") for i in range(3)]
+    alone = writer.submit(note, "alone", alone=True)
+    after = writer.submit(note, "after")
+    gate.set()
+    assert all(f.result(10)["batching"] for f in before)
+    # Not a savepoint of a batch: nothing open when it starts, its own transaction.
+    assert alone.result(10) == {"batching": False, "in_transaction": False}
+    assert after.result(10)["batching"]
+    assert notes(tmp_path / "a.db") == ["before 0", "before 1", "before 2", "alone", "after"]
+
+
+def test_an_alone_job_that_fails_writes_nothing_and_the_writer_goes_on(writer, tmp_path):
+    def half(db):
+        with db.conn:
+            db.execute("insert into notes (text) values ('half')")
+            raise ValueError("broken")
+
+    failed = writer.submit(half, alone=True)
+    with pytest.raises(ValueError, match="broken"):
+        failed.result(10)
+    writer.call(note, "next")
+    assert notes(tmp_path / "a.db") == ["next"]
+
+
+def test_an_alone_job_arriving_first_and_a_stop_after_it(tmp_path):
+    path = tmp_path / "a.db"
+    db = store.open_db(path)
+    db.execute("create table notes (text text)")
+    db.conn.commit()
+    db.close()
+    w = Writer(path)
+    assert w.call(note, "only", alone=True) == {"batching": False, "in_transaction": False}
+    w.close()
+    assert notes(path) == ["only"]
+
