@@ -82,4 +82,3 @@ def test_an_alone_job_arriving_first_and_a_stop_after_it(tmp_path):
     assert w.call(note, "only", alone=True) == {"batching": False, "in_transaction": False}
     w.close()
     assert notes(path) == ["only"]
-
