@@ -6,6 +6,8 @@ receives configuration through Scrapy settings and ``from_crawler``.
 
 import os
 
+from scrapy.settings import default_settings
+
 BOT_NAME = "edunews"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -82,6 +84,14 @@ COOKIES_ENABLED = False
 # RemoteControl extension (an HTTP endpoint that runs code) listens during a crawl.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+# Nor loaded: Scrapy imports every component named in EXTENSIONS_BASE and EXTENSIONS, even
+# one set to None, and RemoteControl imports aiohttp's web server (~6 MB in the crawl).
+_NOT_LOADED = ("scrapy.extensions.remote_control.", "scrapy.extensions.telnet.")
+EXTENSIONS_BASE = {
+    name: order
+    for name, order in default_settings.EXTENSIONS_BASE.items()
+    if not name.startswith(_NOT_LOADED)
+}
 
 # Worker processes for the per-article CPU work (extraction, prepare, derive:
 # archive/workers.py): one per core but one by default; 0 runs it inline, in the crawl's own

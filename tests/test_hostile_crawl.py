@@ -10,6 +10,7 @@ import gzip
 import ipaddress
 import re
 import time
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -186,6 +187,31 @@ def test_shipped_extensions_have_no_remote_control(shipped):
     names = enabled_components(shipped, "scrapy.extension.ExtensionManager")
     assert "crawler.safety.TlsCheck" in names
     assert not [n for n in names if "telnet" in n.lower() or "remote_control" in n.lower()]
+
+
+def test_the_crawl_does_not_even_load_the_remote_control(tmp_path):
+    # Loaded but disabled, RemoteControl still imported aiohttp's web server (~6 MB).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tests.test_hostile_crawl import enabled_components\n"
+        "from archive.cli import project_settings\n"
+        f"s = project_settings(EDUNEWS_DB={str(tmp_path / 'a.db')!r})\n"
+        "names = enabled_components(s, 'scrapy.extension.ExtensionManager')\n"
+        "assert 'crawler.run.ArchiveRun' in names, names\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'aiohttp'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
 
 
 # -- 10. limits ----------------------------------------------------------------------------------
