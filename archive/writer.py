@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from archive import store
+from archive import heap, store
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +83,10 @@ class Writer:
             self.ready.set_exception(exc)
             return
         self.ready.set_result(None)
+        trim = heap.Trimmer()  # what each batch built and freed goes back to the system
         try:
             while self._batch(db):
-                pass
+                trim()
             try:  # all committed: give back the pages the index merges freed
                 store.release_free_pages(db)
             except Exception as exc:  # the file stays larger; nothing is lost
