@@ -36,7 +36,7 @@ from datasette.utils.asgi import BadRequest, Response
 from jinja2 import meta
 from markupsafe import Markup
 
-from archive import charts, matches, search, search_counts, snippets, thaiforms
+from archive import charts, matches, search, search_counts, search_order, snippets, thaiforms
 from archive.datasette.plugins.exports import download_name
 from archive.sqlite import sqlite3
 
@@ -270,6 +270,7 @@ def warm(datasette) -> None:
 def startup(datasette):
     db = datasette.databases.get(DATABASE)
     if db is not None and db.path:
+        search_order.ranking(db)  # first: counting's once-only mark is on db.execute
         search_counts.counting(db)
 
     async def warm_up():
