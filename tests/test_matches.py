@@ -44,6 +44,22 @@ def test_match_in_parts_equals_one_match(archive, monkeypatch, part_rows):
         ), query
 
 
+@pytest.mark.parametrize(("query", "statements"), [("ผล", 1), ("ป.1", 1), ("ครู ปี", 1), ("ครู", 4)])
+def test_a_prefix_term_is_matched_in_one_statement(archive, monkeypatch, query, statements):
+    """FTS5 merges a prefix's doclists over the whole index in every statement: in parts,
+    each part would pay for it again."""
+    monkeypatch.setattr(matches, "PART_ROWS", 7)
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    ranges = []
+    real = matches._match_part
+    monkeypatch.setattr(
+        matches, "_match_part", lambda *args: ranges.append(args[2:]) or real(*args)
+    )
+    expression = search.match_expression(query)
+    assert matches.match(archive, expression).found.tolist() == sql_matches(archive, expression)
+    assert len(ranges) == min(statements, matches.PARTS)
+
+
 def test_bitmap_marks_exactly_the_matching_rowids(archive):
     with sqlite3.connect(archive) as conn:
         every = [row[0] for row in conn.execute("select rowid from articles order by rowid")]

@@ -17,6 +17,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from archive import charts, feeds, matches, publish, search, search_counts, snippets
+from archive.datasette.plugins import search_page
 from archive.sqlite import sqlite3
 from archive.thaiforms import period, thai_month
 from tests.test_newsroom import excel_rows, fetch, newsroom_archive, rows, sql_rows
@@ -279,6 +280,26 @@ def test_startup_compiles_the_search_pages_templates_and_reads_facet_columns(arc
     for page in ("table-edunews-articles.html", "table-edunews-article_search.html"):
         assert {page, "_edunews_cards.html", "_edunews_facets.html", "base.html"} <= compiled
     assert "table.html" in compiled  # Datasette's own, which the pages extend
+
+
+def test_startup_asks_for_one_search_before_the_first_reader(archive_path, monkeypatch):
+    matches.forget()
+    fresh = publish.datasette_app(archive_path)
+    asked = []
+    real = fresh.client.get
+
+    async def get(path, **kwargs):
+        response = await real(path, **kwargs)
+        asked.append((path, response.status_code))
+        return response
+
+    monkeypatch.setattr(fresh.client, "get", get)
+    asyncio.run(fresh.invoke_startup())
+    asyncio.run(fresh.invoke_startup())
+    assert asked == [(search_page.WARM_SEARCH, 200)]  # once, though it runs the hooks again
+    assert fresh.internal_db_created  # Datasette's own tables, made at its first request
+    expression = search.match_expression("ข่าว")
+    assert any(key[1] == expression for key in matches._matches)
 
 
 # -- 6. taking data away ---------------------------------------------------------------------------
