@@ -155,7 +155,13 @@ class Rebuilding:
 
     def _top_up(self) -> None:
         while self.unread and len(self.parts) < self.limit and self._in_pool() < self.queued:
-            self.parts.append(self._part(CHUNK))
+            self.parts.append(self._part(self._job_size()))
+
+    def _job_size(self) -> int:
+        """CHUNK rows, fewer towards the end: the last jobs are small, so that the workers
+        and this process finish together rather than one waiting for the other's last
+        CHUNK rows."""
+        return max(1, min(CHUNK, len(self.unread) // (2 * self.queued)))
 
     def _in_pool(self) -> int:
         return sum(not part.done() for part in self.parts)
@@ -314,10 +320,9 @@ def keep_stored_facts(article: Article, row: dict) -> Article:
 
 
 def save(db, row: dict, article: Article, derived: Derived | None = None) -> str:
-    """Store a changed result as a new version; an unchanged one is not written at all (a
-    reprocess is not a sighting: last_seen_at must keep meaning "seen on the site")."""
-    if store.content_hash(article) == row["content_hash"]:
-        return "unchanged"
+    """Store a changed result (``rebuild_and_derive`` compared its content hash) as a new
+    version; an unchanged one never comes here, it is not written at all (a reprocess is
+    not a sighting: last_seen_at must keep meaning "seen on the site")."""
     outcome = store.save_article(db, article, derived)
     if row["removed_at"]:  # save_article marks the article live; it is still gone
         store.mark_removed(db, row["url"], row["removed_reason"])
