@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 100  # articles per transaction
 CHUNK = 10  # articles per worker job: fewer hand-offs between the processes
-AHEAD = 4  # jobs queued per worker: enough for a batch's end (index writes, commit)
+AHEAD = 8  # jobs queued per worker: more than it does while a batch ends (index, commit)
 MAX_PARTS = 40  # jobs and rows rebuilt here, read ahead of the one being saved
 OUTCOMES = ("new", "updated", "unchanged", "missing_capture", "not_article", "invalid", "failed")
 
