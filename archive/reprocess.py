@@ -20,6 +20,7 @@ from collections import Counter, deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice, repeat
 from pathlib import Path
 
 import sqlite_utils
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 BATCH = 100  # articles per transaction
 CHUNK = 10  # articles per worker job: fewer hand-offs between the processes
+AHEAD = 8  # jobs queued per worker: more than it does while a batch ends (index, commit)
+MAX_PARTS = 40  # jobs and rows rebuilt here, read ahead of the one being saved
 OUTCOMES = ("new", "updated", "unchanged", "missing_capture", "not_article", "invalid", "failed")
 
 LATEST = """
@@ -70,31 +73,23 @@ def reprocess(
     ``stats`` is an optional Counter for extraction statistics (where dates came from), as
     the spider keeps them. ``pool``: worker processes (``archive.workers``) that rebuild
     the articles (extract, prepare, derive) while this process reads captures and saves,
-    in order; without one, all of it runs here.
+    in order (and rebuilds too whenever it would otherwise wait for them); without one,
+    all of it runs here.
     """
     pool = pool or Pool(0)
     outcomes = Counter()
     rows = latest_versions(db, source)
-    waiting: deque = deque()
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        waiting.append((batch, submit_batch(db, Path(warc_dir), batch, pool)))
-        if len(waiting) > 1:  # the workers rebuild this batch while the one before is saved
-            save_batch(db, *waiting.popleft(), outcomes, stats)
-    while waiting:
-        save_batch(db, *waiting.popleft(), outcomes, stats)
+    rebuilt = iter(Rebuilding(db, Path(warc_dir), rows, pool))
+    for _ in range(0, len(rows), BATCH):
+        with store.batch(db):  # one transaction per batch, as the crawl's writer does
+            for row, article in islice(rebuilt, BATCH):
+                outcomes[settle(db, row, article, stats)] += 1
     return outcomes
 
 
 def latest_versions(db: sqlite_utils.Database, source: str | None) -> list[dict]:
     where, params = ("where a.source = ?", [source]) if source else ("", [])
     return list(db.query(LATEST.format(where=where), params))
-
-
-def save_batch(db, rows: list[dict], pending: list, outcomes: Counter, stats) -> None:
-    with store.batch(db):  # one transaction per batch, as the crawl's writer does
-        for row, (future, n) in zip(rows, pending, strict=True):
-            outcomes[settle(db, row, future, n, stats)] += 1
 
 
 @dataclass
@@ -109,41 +104,102 @@ class Rebuilt:
     stats: Counter = field(default_factory=Counter)
 
 
-def submit_batch(db, warc_dir: Path, rows: list[dict], pool: Pool) -> list[tuple]:
-    """Read the articles' captures here (the database and WARC files are this process's);
-    rebuild them in workers, CHUNK a job. Per row: (future, its place in the job's list)."""
-    pending: list = []
-    work: list[tuple[int, dict, tuple]] = []
-    for row in rows:
-        page = read_page(db, warc_dir, row)
-        pending.append((done([page]), 0) if isinstance(page, Rebuilt) else None)
-        if not isinstance(page, Rebuilt):
-            work.append((len(pending) - 1, row, page))
-    for start in range(0, len(work), CHUNK):
-        chunk = work[start : start + CHUNK]
-        future = pool.submit(rebuild_many, [(row, page) for _, row, page in chunk])
-        for n, (i, _, _) in enumerate(chunk):
-            pending[i] = (future, n)
-    return pending
+@dataclass
+class Part:
+    """Consecutive rows, their captures read; those to rebuild are rebuilt by ``future``
+    (``rebuild_many``), the others (no capture, unreadable) are settled already."""
+
+    rows: list[dict]
+    read: list  # per row: a Rebuilt, or None (rebuilt by the future)
+    future: Future
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def outcomes(self):
+        """(row, Rebuilt) of each row, in order; waits for the future."""
+        try:
+            made = iter(self.future.result())
+        except Exception as exc:  # its worker died
+            failed = Rebuilt("failed", why=f"{type(exc).__name__}: {exc}")
+            made = repeat(failed)
+        for row, read in zip(self.rows, self.read, strict=True):
+            yield row, read if read is not None else next(made)
 
 
-def read_page(db, warc_dir: Path, row: dict) -> tuple | Rebuilt:
-    try:
-        capture = response_capture(db, row["capture_id"])
-        stored = warc.read_record(warc_dir / capture["warc_file"], capture["warc_offset"])
-        return captured_page(row, capture, stored)
-    except (MissingCapture, FileNotFoundError) as exc:
-        logger.info("%s: no capture to reprocess (%s)", row["url"], exc)
-        return Rebuilt("missing_capture")
-    except Exception as exc:  # count, log, go on: one bad record must not stop the rest
-        return Rebuilt("failed", why=f"{type(exc).__name__}: {exc}")
+class Rebuilding:
+    """The rows rebuilt, in order: their captures read here (the database and WARC files
+    are this process's), rebuilt in the pool CHUNK rows a job, up to AHEAD jobs a worker
+    queued so that no worker waits for this process. When this process would wait for
+    the pool, it rebuilds the next row itself: both cores stay busy, whichever side has
+    more to do (saving a rewrite, or only reading captures)."""
+
+    def __init__(self, db, warc_dir: Path, rows: list[dict], pool: Pool):
+        self.db, self.warc_dir, self.pool = db, warc_dir, pool
+        self.unread = deque(rows)
+        self.parts: deque[Part] = deque()
+        self.queued = AHEAD * pool.workers or 1  # jobs kept in the pool
+        self.limit = 1 if pool.inline else MAX_PARTS  # parts read ahead (memory)
+        self.last: tuple | None = None  # (capture, record) last read: an API page's posts
+
+    def __iter__(self):
+        while True:
+            self._top_up()
+            if not self.parts:
+                return
+            first = self.parts.popleft()
+            while not first.done() and self.unread and len(self.parts) < self.limit:
+                self.parts.append(self._part(1, here=True))  # instead of waiting
+                self._top_up()
+            yield from first.outcomes()
+
+    def _top_up(self) -> None:
+        while self.unread and len(self.parts) < self.limit and self._in_pool() < self.queued:
+            self.parts.append(self._part(self._job_size()))
+
+    def _job_size(self) -> int:
+        """CHUNK rows, fewer towards the end: the last jobs are small, so that the workers
+        and this process finish together rather than one waiting for the other's last
+        CHUNK rows."""
+        return max(1, min(CHUNK, len(self.unread) // (2 * self.queued)))
+
+    def _in_pool(self) -> int:
+        return sum(not part.done() for part in self.parts)
+
+    def _part(self, size: int, here: bool = False) -> Part:
+        """The next ``size`` rows: their captures read, rebuilt in the pool (or ``here``)."""
+        rows = [self.unread.popleft() for _ in range(min(size, len(self.unread)))]
+        read = [self._read(row) for row in rows]
+        work = [(row, page) for row, page in zip(rows, read, strict=True) if page[0] != "done"]
+        if here or not work:
+            future = done(rebuild_many(work))
+        else:
+            future = self.pool.submit(rebuild_many, work)
+        return Part(rows, [page[1] if page[0] == "done" else None for page in read], future)
+
+    def _read(self, row: dict) -> tuple:
+        """What a worker needs of the row's capture (``captured_page``), or ("done",
+        Rebuilt) when there is none to read."""
+        try:
+            capture = response_capture(self.db, row["capture_id"])
+            return captured_page(row, capture, self._record(capture))
+        except (MissingCapture, FileNotFoundError) as exc:
+            logger.info("%s: no capture to reprocess (%s)", row["url"], exc)
+            return ("done", Rebuilt("missing_capture"))
+        except Exception as exc:  # count, log, go on: one bad record must not stop the rest
+            return ("done", Rebuilt("failed", why=f"{type(exc).__name__}: {exc}"))
+
+    def _record(self, capture: dict) -> warc.Stored:
+        """The capture's record; the last one is kept (an API page serves up to 100 articles,
+        taken one after another)."""
+        if self.last and self.last[0] == capture["id"]:
+            return self.last[1]
+        stored = warc.read_record(self.warc_dir / capture["warc_file"], capture["warc_offset"])
+        self.last = (capture["id"], stored)
+        return stored
 
 
-def settle(db, row: dict, future: Future, n: int, stats) -> str:
-    try:
-        rebuilt = future.result()[n]
-    except Exception as exc:  # its worker died
-        rebuilt = Rebuilt("failed", why=f"{type(exc).__name__}: {exc}")
+def settle(db, row: dict, rebuilt: Rebuilt, stats) -> str:
     if stats is not None:
         stats.update(rebuilt.stats)
     if rebuilt.outcome == "failed":  # the page broke the extractor, or its worker died
@@ -264,10 +320,9 @@ def keep_stored_facts(article: Article, row: dict) -> Article:
 
 
 def save(db, row: dict, article: Article, derived: Derived | None = None) -> str:
-    """Store a changed result as a new version; an unchanged one is not written at all (a
-    reprocess is not a sighting: last_seen_at must keep meaning "seen on the site")."""
-    if store.content_hash(article) == row["content_hash"]:
-        return "unchanged"
+    """Store a changed result (``rebuild_and_derive`` compared its content hash) as a new
+    version; an unchanged one never comes here, it is not written at all (a reprocess is
+    not a sighting: last_seen_at must keep meaning "seen on the site")."""
     outcome = store.save_article(db, article, derived)
     if row["removed_at"]:  # save_article marks the article live; it is still gone
         store.mark_removed(db, row["url"], row["removed_reason"])

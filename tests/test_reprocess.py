@@ -6,11 +6,13 @@ import gzip
 import json
 import shutil
 from collections import Counter
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from archive import reprocess, store, warc
+from archive import reprocess, search, store, warc
+from archive.workers import Pool
 from crawler.extract.wordpress import article_from_post
 from crawler.pipelines import normalise
 from crawler.pipelines.normalise import normalise_article
@@ -125,6 +127,101 @@ def test_a_removed_article_stays_removed(archive, improved_titles):
     reprocess.reprocess(db, warc_dir, source="sample-feedonly")
     (row,) = rows(db, "select title, removed_reason from articles where url = ?", [url])
     assert row["title"].endswith(MARK) and row["removed_reason"] == "HTTP 404"
+
+
+# -- the pool: rows rebuilt by workers and by this process, saved in order ----------------------
+# Every column but the times of this run (updated_at, last_seen_at).
+SAVED = "select id, url, title, body_text, content_hash, version, capture_id, published_at, "
+SAVED += "credits, provinces, people, agencies, removed_at, fetched_at from articles order by id"
+
+
+def rewritten(db):
+    """Every stored text changed, as the benchmark does: each article is saved again."""
+    with db.conn:
+        db.execute(
+            "update articles set title = title || ' ~', body_text = body_text || ' ~', "
+            "content_hash = null"
+        )
+
+
+def saved(db) -> tuple:
+    versions = "select article_id, version, title, capture_id from article_versions order by 1, 2"
+    signatures = "select article_id, minhash from article_signatures order by 1"
+    index = f"select count(*) from {search.INDEX}"
+    return tuple(db.execute(sql).fetchall() for sql in (SAVED, versions, signatures, index))
+
+
+class Late(Future):
+    """A job's result, done only once waited for: the pool always looks busy."""
+
+    waited = False
+
+    def done(self) -> bool:
+        return self.waited
+
+    def result(self, timeout=None):
+        self.waited = True
+        return super().result(timeout)
+
+
+class SlowPool:
+    """One worker that is never done before this process waits for it: this process
+    rebuilds rows itself meanwhile."""
+
+    workers, inline = 1, False
+
+    def __init__(self):
+        self.rows = 0
+
+    def submit(self, fn, *args):
+        self.rows += len(args[0])
+        future = Late()
+        future.set_result(fn(*args))
+        return future
+
+
+@pytest.fixture
+def twin(crawled, tmp_path):
+    """A second private copy of the crawled database."""
+    db_path, _ = crawled
+    shutil.copy(db_path, tmp_path / "twin.db")
+    db = store.open_db(tmp_path / "twin.db")
+    yield db
+    db.close()
+
+
+def test_rows_rebuilt_by_the_pool_and_here_are_saved_in_order(archive, twin, monkeypatch):
+    db, warc_dir = archive
+    monkeypatch.setattr(reprocess, "BATCH", 7)  # batches end inside jobs
+    for each in (db, twin):
+        rewritten(each)
+    pool, order, save = SlowPool(), [], reprocess.save
+
+    def saving(db, row, article, derived):
+        order.append((row["id"], article.url == row["url"]))
+        return save(db, row, article, derived)
+
+    monkeypatch.setattr(reprocess, "save", saving)
+    counts = reprocess.reprocess(db, warc_dir, pool=pool)
+    assert 0 < pool.rows < counts["updated"]  # both rebuilt some
+    rows = [r["id"] for r in reprocess.latest_versions(db, None) if r["id"] in dict(order)]
+    assert order == [(aid, True) for aid in rows]  # in the rows' order, each its own
+    assert reprocess.reprocess(twin, warc_dir) == counts  # inline
+    assert saved(db) == saved(twin)
+
+
+def test_a_worker_pool_saves_what_inline_saves(archive, twin):
+    db, warc_dir = archive
+    for each in (db, twin):
+        rewritten(each)
+    pool = Pool(1).start()
+    try:
+        counts = reprocess.reprocess(db, warc_dir, pool=pool)
+    finally:
+        pool.close()
+    assert counts["updated"] == captured_articles(db) and counts["failed"] == 0
+    assert reprocess.reprocess(twin, warc_dir) == counts
+    assert saved(db) == saved(twin)
 
 
 # -- a WordPress REST API capture, and a revisit, written and read without a crawl ------------
