@@ -3,8 +3,8 @@
 A downloader middleware placed above HttpCompressionMiddleware (590) and RedirectMiddleware
 (600): Scrapy calls process_response in decreasing order, so this one sees the bytes as they
 came off the wire (still gzip/br encoded) and the 3xx responses before they are followed.
-Each capture is recorded in the ``captures`` table (through ``archive.store``) and its id put
-in ``request.meta["capture_id"]`` so the article built from it can point at it. The response
+Each capture is recorded in the ``captures`` table (through ``archive.store``), and the
+article built from the response points at it (``capture_id``). The response
 goes on as soon as its capture is queued on the writer (``PendingCapture``): waiting there for
 the write held one of the crawl's CONCURRENT_REQUESTS slots (Scrapy counts a request active
 until its downloader middlewares are done) while the writer finished a batch, ~0.2 s on average
@@ -98,19 +98,16 @@ PENDING = "edunews_capture"  # meta: the PendingCapture of the response's captur
 
 class PendingCapture:
     """A response's capture queued on the writer: its id once written (None if the write
-    failed), also put in the request's ``meta["capture_id"]``."""
+    failed)."""
 
-    def __init__(self, written: defer.Deferred, meta: dict):
+    def __init__(self, written: defer.Deferred):
         self.id: int | None = None
         self.ready = False
         self.waiting: list[defer.Deferred] = []
-        self.meta = meta
         written.addBoth(self._written)
 
     def _written(self, capture_id: int | None) -> None:
         self.id, self.ready = capture_id, True
-        if capture_id is not None:
-            self.meta["capture_id"] = capture_id
         waiting, self.waiting = self.waiting, []
         for waiter in waiting:
             waiter.callback(capture_id)
@@ -125,7 +122,8 @@ class PendingCapture:
 
 async def capture_id(meta: dict) -> int | None:
     """The id of the capture of the response with this ``meta``, once written: what an
-    article made from the response points at."""
+    article made from the response points at (``meta["capture_id"]`` where a caller gave
+    it directly)."""
     pending = meta.get(PENDING)
     if pending is not None:
         return await pending.wait()
@@ -171,8 +169,9 @@ class CaptureMiddleware:
         except Exception as exc:  # the writer has stopped
             self.failed(response.url, exc)
             return response
-        written.addErrback(lambda failure: self.failed(response.url, failure.value))
-        request.meta[PENDING] = PendingCapture(written, request.meta)
+        url = response.url
+        written.addErrback(lambda failure: self.failed(url, failure.value))
+        request.meta[PENDING] = PendingCapture(written)
         return response
 
     def failed(self, url: str, exc: BaseException) -> None:
