@@ -94,6 +94,9 @@ def inflates_past(response, limit: int) -> bool:
 
 
 PENDING = "edunews_capture"  # meta: the PendingCapture of the response's capture
+# Captures queued and not yet written, at most (each holds its response's body): past it, a
+# response waits in the middleware as all did before.
+CAPTURES_AHEAD = 32
 
 
 class PendingCapture:
@@ -139,6 +142,7 @@ class CaptureMiddleware:
         self.run = run
         self.stats = stats
         self.max_size = max_size
+        self.ahead = defer.DeferredSemaphore(CAPTURES_AHEAD)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -164,15 +168,22 @@ class CaptureMiddleware:
             self.stats.inc_value("edunews/captures/refused")
             return response
         exchange = exchange_of(request, response)
+        await maybe_deferred_to_future(self.ahead.acquire())
         try:
             written = await self.run.queue(self.capture, source, exchange, quick=True)
         except Exception as exc:  # the writer has stopped
+            self.ahead.release()
             self.failed(response.url, exc)
             return response
+        written.addBoth(self._written)
         url = response.url
         written.addErrback(lambda failure: self.failed(url, failure.value))
         request.meta[PENDING] = PendingCapture(written)
         return response
+
+    def _written(self, result):
+        self.ahead.release()
+        return result
 
     def failed(self, url: str, exc: BaseException) -> None:
         """A full disk must not stop the crawl: counted and said so; no capture id."""

@@ -461,3 +461,35 @@ def test_a_response_goes_on_before_its_capture_is_written_and_its_id_follows():
 
     asyncio.run(crawl())
     assert stats.values == {"edunews/captures/errors": 1}
+
+
+def test_captures_queued_ahead_of_the_writer_are_bounded():
+    """Past CAPTURES_AHEAD captures queued and not yet written, a response waits in the
+    middleware (each holds its body in memory) until one is written."""
+    from twisted.internet import defer
+
+    queued = []
+
+    class QueuedRun:
+        run_id = None
+
+        async def queue(self, job, *args, quick=False):
+            queued.append(defer.Deferred())
+            return queued[-1]
+
+    middleware = CaptureMiddleware(None, QueuedRun(), SimpleNamespace())
+    middleware.ahead = defer.DeferredSemaphore(1)
+
+    def answer(n):
+        request = Request(f"http://a.go.th/{n}", meta={"source": "a"})
+        return request, HtmlResponse(request.url, body=b"<p>x</p>", request=request)
+
+    async def crawl():
+        assert await middleware.process_response(*answer(1))
+        second = asyncio.ensure_future(middleware.process_response(*answer(2)))
+        await asyncio.sleep(0.01)
+        assert not second.done() and len(queued) == 1  # waits: one capture is ahead
+        queued[0].callback(1)
+        assert await second and len(queued) == 2
+
+    asyncio.run(crawl())
