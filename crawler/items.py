@@ -6,7 +6,7 @@ validate it; ``archive.store`` is the only code that writes it to the database.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass
@@ -33,7 +33,12 @@ class Credits:
     lines: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v}
+        """The fields that are set (``asdict``'s values: ``lines`` a copy)."""
+        found = {name: getattr(self, name) for name in CREDIT_FIELDS}
+        return {k: list(v) if k == "lines" else v for k, v in found.items() if v}
+
+
+CREDIT_FIELDS = tuple(f.name for f in fields(Credits))
 
 
 @dataclass

@@ -63,6 +63,22 @@ class ArchiveRun:
         writer = self.open()
         return self.slots.run(lambda: deferred_of(writer.submit(job, *args, quick=quick)))
 
+    async def queue(self, job, *args, quick: bool = False) -> defer.Deferred:
+        """Queue ``job(db, *args)`` on the writer, waiting only for room in its queue (the
+        bound), not for the job: the Deferred returned fires with its result as ``submit``'s
+        does, and the caller may go on meanwhile."""
+        await maybe_deferred_to_future(self.slots.acquire())
+        try:
+            done = deferred_of(self.open().submit(job, *args, quick=quick))
+        except BaseException:
+            self.slots.release()
+            raise
+        return done.addBoth(self._release)
+
+    def _release(self, result):
+        self.slots.release()
+        return result
+
     async def call(self, job, *args, quick: bool = False):
         """``await run.call(job, *args)`` from a coroutine (either Twisted reactor)."""
         return await maybe_deferred_to_future(self.submit(job, *args, quick=quick))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import re
@@ -11,10 +12,12 @@ import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import brotli
 import pytest
 from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
@@ -416,3 +419,77 @@ def test_each_record_is_its_own_gzip_member_at_the_default_level(tmp_path):
     # The header's XFL byte: 2 at level 9 (warcio's own), 0 at zlib's default level.
     assert member[:3] == b"\x1f\x8b\x08" and member[8] == 0
     assert warc.read_record(tmp_path / written.warc_file, written.warc_offset).payload == body
+
+
+def test_a_response_goes_on_before_its_capture_is_written_and_its_id_follows():
+    """The response leaves the middleware once its capture is queued (it held a request
+    slot while the writer finished a batch); what needs the capture's id awaits it."""
+    from twisted.internet import defer
+
+    from crawler.capture import PENDING, capture_id
+
+    queued = []
+
+    class QueuedRun:  # the run owner: jobs queued, written when the test says
+        run_id = None
+
+        async def queue(self, job, *args, quick=False):
+            queued.append(defer.Deferred())
+            return queued[-1]
+
+    stats = SimpleNamespace(values={})
+    stats.inc_value = lambda key, n=1: stats.values.__setitem__(key, stats.values.get(key, 0) + n)
+    middleware = CaptureMiddleware(None, QueuedRun(), stats)
+
+    async def crawl():
+        ids = []
+        for n in (1, 2):
+            request = Request(f"http://a.go.th/{n}", meta={"source": "a"})
+            response = HtmlResponse(request.url, body=b"<p>x</p>", request=request)
+            assert await middleware.process_response(request, response) is response
+            assert len(queued) == n  # queued, not written yet
+            waiting = asyncio.ensure_future(capture_id(response.meta))
+            await asyncio.sleep(0)
+            assert not waiting.done()
+            ids.append((waiting, request.meta))
+        queued[0].callback(41)
+        queued[1].errback(OSError("disk full"))
+        first, second = [await waiting for waiting, _ in ids]
+        assert (first, second) == (41, None)
+        assert await capture_id(ids[0][1]) == 41  # asked again: the same id
+        assert ids[0][1][PENDING].ready and ids[1][1][PENDING].ready
+
+    asyncio.run(crawl())
+    assert stats.values == {"edunews/captures/errors": 1}
+
+
+def test_captures_queued_ahead_of_the_writer_are_bounded():
+    """Past CAPTURES_AHEAD captures queued and not yet written, a response waits in the
+    middleware (each holds its body in memory) until one is written."""
+    from twisted.internet import defer
+
+    queued = []
+
+    class QueuedRun:
+        run_id = None
+
+        async def queue(self, job, *args, quick=False):
+            queued.append(defer.Deferred())
+            return queued[-1]
+
+    middleware = CaptureMiddleware(None, QueuedRun(), SimpleNamespace())
+    middleware.ahead = defer.DeferredSemaphore(1)
+
+    def answer(n):
+        request = Request(f"http://a.go.th/{n}", meta={"source": "a"})
+        return request, HtmlResponse(request.url, body=b"<p>x</p>", request=request)
+
+    async def crawl():
+        assert await middleware.process_response(*answer(1))
+        second = asyncio.ensure_future(middleware.process_response(*answer(2)))
+        await asyncio.sleep(0.01)
+        assert not second.done() and len(queued) == 1  # waits: one capture is ahead
+        queued[0].callback(1)
+        assert await second and len(queued) == 2
+
+    asyncio.run(crawl())

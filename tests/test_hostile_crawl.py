@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 from scrapy.http import HtmlResponse, Request
+from twisted.internet import defer
 
 from archive import store
 from archive.cli import project_settings
@@ -237,8 +238,8 @@ def test_refused_bomb_is_not_captured(tmp_path):
     class InlineRun:  # the run owner's writer thread, run inline: only the capture job matters
         run_id = None
 
-        async def call(self, job, *args, quick=False):
-            return job(db, *args)
+        async def queue(self, job, *args, quick=False):
+            return defer.succeed(job(db, *args))
 
     writer = warc.RotatingWarcWriter(tmp_path / "warc")
     middleware = capture.CaptureMiddleware(writer, InlineRun(), stats, max_size=2**20)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 import sqlite_utils
-from sqlite_utils.db import NotFoundError
+from sqlite_utils.db import NotFoundError, jsonify_if_needed
 
 from archive import plainsql
 
@@ -45,3 +48,17 @@ def test_updating_a_missing_row_is_an_error_as_with_sqlite_utils():
         theirs["things"].update("nope", {"name": "x"})
     with pytest.raises(NotFoundError):
         plainsql.update(ours, "things", {"id": "nope"}, {"name": "x"})
+
+
+class Text(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, 0, True, 1.5, "ก", Text("x"), b"\x00", [1, "ก"], {"a": None}, (1, 2)]
+    + [Decimal("1.5"), date(2024, 9, 7)],
+)
+def test_a_value_is_written_as_sqlite_utils_writes_it(value):
+    written, expected = plainsql._value(value), jsonify_if_needed(value)
+    assert written == expected and type(written) is type(expected)

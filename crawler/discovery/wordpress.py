@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from scrapy.http.headers import Headers
 
 from archive.workers import post_articles
+from crawler.capture import capture_id
 from crawler.discovery import detect
 from crawler.discovery.base import Discovery, reason_of
 from crawler.extract.html import response_text
@@ -139,7 +140,7 @@ class WordPressDiscovery(Discovery):
         elif state.trust_known and fresh and page < last:  # newest-modified first: stop at known
             yield self.posts_request(state, page + 1)
         # The API gives full content: unchanged posts only touch last_seen.
-        async for item in self.post_items(state, posts, response.meta.get("capture_id")):
+        async for item in self.post_items(state, posts, response.meta):
             yield item
 
     def posts_failed(self, failure):
@@ -148,10 +149,11 @@ class WordPressDiscovery(Discovery):
         else:
             self.record(failure)
 
-    async def post_items(self, state, posts: list[dict], capture_id: int | None = None):
+    async def post_items(self, state, posts: list[dict], meta: dict | None = None):
         """The page's posts as articles, converted, prepared and derived in worker processes
         (``archive.workers.post_articles``, POSTS_PER_JOB posts a job): JSON pages of up to a
-        hundred posts are too much work for the crawl's own thread."""
+        hundred posts are too much work for the crawl's own thread. ``meta``: the API
+        response's, for the id of its capture (``crawler.capture.capture_id``)."""
         spider, pool = self.spider, crawl_pool(self.spider.crawler)
         own = [own_host(state.source, str(post.get("link"))) for post in posts]
         mine = [post for post, ours in zip(posts, own, strict=True) if ours]
@@ -169,6 +171,7 @@ class WordPressDiscovery(Discovery):
             mine[start : start + POSTS_PER_JOB] for start in range(0, len(mine), POSTS_PER_JOB)
         )
         made: deque = deque()
+        captured: list | None = None
         for post, ours in zip(posts, own, strict=True):
             link = str(post.get("link"))
             if not ours:  # an API that also serves other agencies' posts
@@ -181,7 +184,9 @@ class WordPressDiscovery(Discovery):
                 spider.record_error(state, link, "extract", reason_of(article))
                 spider.logger.warning("%s: cannot read post %s: %s", state.source.id, link, article)
                 continue
-            article.capture_id = capture_id
+            if captured is None:  # awaited once the first article is made, not before
+                captured = [await capture_id(meta or {})]
+            article.capture_id = captured[0]
             yield article
 
     # The live posts' links, a hundred a request: a stored post missing from them is checked
@@ -230,7 +235,7 @@ class WordPressDiscovery(Discovery):
             posts = parse_posts(response_text(response))
         except (NotWordPress, AttributeError):
             return
-        async for item in self.post_items(state, posts, response.meta.get("capture_id")):
+        async for item in self.post_items(state, posts, response.meta):
             yield item
 
 

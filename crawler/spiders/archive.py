@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive import store
 from archive.workers import article_page, use_feed_date  # noqa: F401 (re-exported)
+from crawler.capture import capture_id
 from crawler.discovery import detect
 from crawler.discovery.base import reason_of
 from crawler.discovery.feeds import FeedDiscovery
@@ -314,7 +315,7 @@ class ArchiveSpider(scrapy.Spider):
             return
         article = page.article  # prepared (archive.process.process): the pipelines go on
         article.discovered_via = response.meta.get("via")
-        article.capture_id = response.meta.get("capture_id")
+        article.capture_id = await capture_id(response.meta)  # written by now, most often
         yield article
 
     def not_stored(self, state: SourceState, url: str, why: str) -> None:
