@@ -253,3 +253,28 @@ def test_many_copies_of_few_texts_group_as_pair_by_pair(seed):
     mine = sorted(map(sorted, stories.groups(items)))
     assert mine == datasketch_groups(items)
     assert len(mine) > 6  # dates split copies of a text into several stories
+
+
+def _partition(first, same) -> set:
+    return {frozenset(np.flatnonzero(same == k).tolist()) for k in range(len(first))}
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_distinct_rows_as_numpy_unique_finds_them(monkeypatch, collide):
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 2**32, size=(40, stories.NUM_PERM), dtype=np.uint32)
+    sigs = base[rng.integers(0, 40, size=20_000)]  # copies, in no order
+    sigs[5, 3] ^= 1  # a row differing from its copies in one value
+    if collide:  # every row hashes alike: the check sees it and falls back
+        monkeypatch.setattr(stories, "_mix64", lambda h: np.zeros_like(h))
+    first, same = stories.distinct(sigs)
+    keys = sigs.view(np.dtype((np.void, sigs.shape[1] * sigs.itemsize))).ravel()
+    _, want_first, want_same = np.unique(keys, return_index=True, return_inverse=True)
+    assert _partition(first, same) == _partition(want_first, want_same.ravel())
+    assert (sigs[first[same]] == sigs).all()
+    assert sorted(first.tolist()) == sorted(want_first.tolist())
+
+
+def test_distinct_of_no_rows():
+    first, same = stories.distinct(np.empty((0, stories.NUM_PERM), dtype=np.uint32))
+    assert len(first) == len(same) == 0
