@@ -27,14 +27,18 @@ def notes(path) -> list[str]:
         conn.close()
 
 
-@pytest.fixture
-def writer(tmp_path):
+def archive_with_notes(tmp_path):
     path = tmp_path / "a.db"
     db = store.open_db(path)
     db.execute("create table notes (text text)")
     db.conn.commit()
     db.close()
-    w = Writer(path, batch_size=50, batch_seconds=5)
+    return path
+
+
+@pytest.fixture
+def writer(tmp_path):
+    w = Writer(archive_with_notes(tmp_path), batch_size=50, batch_seconds=5)
     yield w
     w.close()
 
@@ -73,11 +77,7 @@ def test_an_alone_job_that_fails_writes_nothing_and_the_writer_goes_on(writer, t
 
 
 def test_an_alone_job_arriving_first_and_a_stop_after_it(tmp_path):
-    path = tmp_path / "a.db"
-    db = store.open_db(path)
-    db.execute("create table notes (text text)")
-    db.conn.commit()
-    db.close()
+    path = archive_with_notes(tmp_path)
     w = Writer(path)
     assert w.call(note, "only", alone=True) == {"batching": False, "in_transaction": False}
     w.close()
