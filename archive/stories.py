@@ -202,13 +202,12 @@ def groups(
         keys.append(key)
         dates.append(published)
         blobs.append(blob)
-    return [{keys[i] for i in members} for members in clusters(blobs, dates, threshold)]
+    found = clusters(matrix(b"".join(blobs)), dates, threshold)
+    return [{keys[i] for i in members} for members in found]
 
 
-def matrix(blobs) -> np.ndarray:
-    """Signatures as an n x NUM_PERM array: from a list of them, or from one buffer holding
-    them end to end (no copy)."""
-    joined = blobs if isinstance(blobs, bytes | bytearray) else b"".join(blobs)
+def matrix(joined: bytes | bytearray) -> np.ndarray:
+    """Signatures held end to end in one buffer, as an n x NUM_PERM array (no copy)."""
     return np.frombuffer(joined, dtype=np.uint32).reshape(-1, NUM_PERM)
 
 
@@ -232,7 +231,7 @@ def distinct(sigs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, same.ravel()
 
 
-def clusters(blobs, dates: list[str | None], threshold: float = THRESHOLD):
+def clusters(sigs: np.ndarray, dates: list[str | None], threshold: float = THRESHOLD):
     """Index sets of the near-duplicates published close in time (singletons too): the
     connected parts of the graph joining two articles whose estimated similarity passes
     ``threshold`` and whose dates are close (``close_in_time``).
@@ -245,7 +244,6 @@ def clusters(blobs, dates: list[str | None], threshold: float = THRESHOLD):
     the other dated just before and just after it. This joins the same parts as joining
     every close pair: a copy close to several of the other's is close to its neighbours
     among them, and those are joined to each other already."""
-    sigs = blobs if isinstance(blobs, np.ndarray) else matrix(blobs)
     days = [None if not d else date.fromisoformat(d[:10]).toordinal() for d in dates]
     first, same = distinct(sigs)
     copies: list[list[int]] = [[] for _ in first]

@@ -27,12 +27,21 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import NamedTuple
 
 from archive import heap, store
 
 logger = logging.getLogger(__name__)
 
 STOP = object()
+
+
+class Job(NamedTuple):
+    future: Future
+    fn: Callable
+    args: tuple
+    quick: bool
+    alone: bool
 
 
 class Writer:
@@ -61,8 +70,8 @@ class Writer:
         if not self.thread.is_alive():
             raise RuntimeError("the archive writer has stopped")
         future: Future = Future()
-        job_ = (future, job, args, quick, alone)
-        self.jobs.put((0 if quick else 1, next(self.order), job_))
+        queued = Job(future, job, args, quick, alone)
+        self.jobs.put((0 if quick else 1, next(self.order), queued))
         return future
 
     def call(self, job: Callable, *args, alone: bool = False):
@@ -96,11 +105,12 @@ class Writer:
 
     def _batch(self, db) -> bool:
         """Run one batch of jobs in one transaction; False once told to stop."""
-        first, self.held = self.held or self.jobs.get()[2], None
+        first = self.held or self.jobs.get()[2]
+        self.held = None
         if first is STOP:
             return False
-        if first[4]:  # alone: ``with db.conn`` is then a transaction, not a savepoint
-            future, ok, value = self._one(db, *first)
+        if first.alone:  # ``with db.conn`` is then a transaction, not a savepoint
+            future, ok, value = self._one(db, first)
             future.set_result(value) if ok else future.set_exception(value)
             return True
         done: list = []
@@ -123,7 +133,7 @@ class Writer:
         when the stop came with them."""
         deadline = time.monotonic() + self.batch_seconds
         while True:
-            done.append(self._one(db, *job))
+            done.append(self._one(db, job))
             if len(done) >= self.batch_size or time.monotonic() > deadline:
                 return True
             try:
@@ -132,16 +142,17 @@ class Writer:
                 return True
             if job is STOP:
                 return False
-            if job[4]:  # runs after this batch is committed
+            if job.alone:  # runs after this batch is committed
                 self.held = job
                 return True
 
-    def _one(self, db, future: Future, job: Callable, args: tuple, quick: bool, alone: bool):
+    def _one(self, db, job: Job):
+        future = job.future
         try:
             with db.conn:  # a savepoint: a failing job leaves nothing half-written
-                outcome = future, True, job(db, *args)
+                outcome = future, True, job.fn(db, *job.args)
         except Exception as exc:  # the caller decides: count, log, go on
             outcome = future, False, exc
-        if quick:
+        if job.quick:
             future.set_result(outcome[2]) if outcome[1] else future.set_exception(outcome[2])
         return outcome

@@ -95,8 +95,8 @@ class StorePipeline:
         # Waited for here, on the reactor thread: the run record is written before anything
         # else of the crawl can end (a signal now must not leave the run "running").
         # Alone: regrouping stories rewrites rows across the archive (archive/writer.py).
-        run = self.run.open()
-        run.call(finish, self.run.run_id, errors, report, status, changed, alone=True)
+        writer = self.run.open()
+        writer.call(finish, self.run.run_id, errors, report, status, changed, alone=True)
 
 
 def finish(db, run_id: int, errors: list, report: dict, status: str, regroup: bool) -> None:
