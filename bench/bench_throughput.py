@@ -10,8 +10,10 @@ spider that does nothing with them: the ceiling on this machine. Each run does b
 after the other, so their ratio is measured under the same load. Start-up is excluded:
 a crawl's time runs from the first request any site received to the process's exit (so
 the writes left after the last fetch count). Peak RSS counts the whole process tree: the
-crawl process's own (wait4) plus the peak of each process under it (its worker processes,
-sampled from /proc; wait4 alone would report only the largest of them), summed.
+peak (VmHWM, read from /proc every 0.1 s) of the crawl process and of each process under it
+(its worker processes), summed. Not wait4's ru_maxrss: exec carries the peak of the process
+that spawned the crawl into it, so it reported this bench's own peak (its sample sites) when
+that was larger than the crawl's.
 
 Goals (issue 13): pipeline ≥ 40 % of the bare spider's pages/s, ≥ 100 pages/s, peak RSS ≤
 300 MB. Prints medians of --runs; exits 1 when a goal is missed.
@@ -76,7 +78,7 @@ class FirstRequest:
 
 
 class TreeMemory(threading.Thread):
-    """The peak RSS (VmHWM) of every process below ``root``, sampled every 0.1 s."""
+    """The peak RSS (VmHWM) of ``root`` and of every process below it, sampled every 0.1 s."""
 
     def __init__(self, root: int):
         super().__init__(daemon=True)
@@ -84,15 +86,17 @@ class TreeMemory(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(0.1):
-            for pid in descendants(self.root):
+            for pid in [self.root, *descendants(self.root)]:
                 peak = peak_rss_kb(pid)
                 if peak:
                     self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
 
-    def total_mb(self) -> float:
+    def stop(self) -> tuple[float, float]:
+        """MB: the root's own peak, and the sum of its descendants' peaks."""
         self.done.set()
         self.join()
-        return sum(self.peaks.values()) / 1024
+        own = self.peaks.pop(self.root, 0)
+        return own / 1024, sum(self.peaks.values()) / 1024
 
 
 def descendants(root: int) -> list[int]:
@@ -128,12 +132,15 @@ def timed(args: list[str], cwd: Path, first: FirstRequest) -> dict:
     child = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     tree = TreeMemory(child.pid)
     tree.start()
-    _, status, usage = os.wait4(child.pid, 0)
+    # Reaped only once the sampler has stopped: a zombie's /proc still answers (no VmHWM),
+    # and its pid cannot be taken by another process meanwhile.
+    os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)
     ended = time.perf_counter()
+    main, workers = tree.stop()
+    _, status = os.waitpid(child.pid, 0)
     rc = os.waitstatus_to_exitcode(status)
     if rc:
         sys.exit(f"{args[:4]} failed ({rc}): {child.stderr.read().decode()[-2000:]}")
-    main, workers = usage.ru_maxrss / 1024, tree.total_mb()
     return {"seconds": ended - (first.at or ended), "rss": main + workers, "rss_workers": workers}
 
 
