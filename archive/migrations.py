@@ -347,6 +347,67 @@ def _search_deletes_by_rowid(db: sqlite_utils.Database) -> None:
     search.recreate_by_rowid(db, progress)
 
 
+# Tables keyed by a primary key other than an integer one, written only through plain SQL
+# (sqlite-utils' insert reads a new row back by rowid): migration 0015 makes them
+# WITHOUT ROWID, so the key's own index is the table. Not ``article_signatures`` nor
+# ``article_aliases``: keyed by a hash, their rows would land all over the B-tree and
+# leave its pages a quarter empty, where a rowid table fills its pages in order (a crawl
+# of 1,220 articles: signatures 0.76 -> 0.86 MB, aliases no smaller).
+KEYED = (
+    "images",
+    "attachments",
+    "article_provinces",
+    "article_agencies",
+    "article_people",
+    "http_validators",
+    "stories",
+)
+
+
+@migration("0015_keyed_tables_without_rowid")
+def _keyed_tables_without_rowid(db: sqlite_utils.Database) -> None:
+    """The tables in ``KEYED`` were each stored twice over: a rowid table and the unique
+    index of its primary key (article id and URL, person, province...). WITHOUT ROWID, the
+    table is that index: the same rows and columns, one B-tree fewer each. Each is copied
+    whole (an archive of 100,000 takes seconds); a table holding a row with an empty key
+    column (which a WITHOUT ROWID table cannot hold) is left as it is."""
+    for table in KEYED:
+        if table in db.table_names() and not _has_empty_key(db, table):
+            without_rowid(db, table)
+
+
+def _has_empty_key(db: sqlite_utils.Database, table: str) -> bool:
+    pks = db[table].pks
+    if pks == ["rowid"]:
+        return True  # no primary key of its own: nothing to key it by
+    empty = " or ".join(f"[{pk}] is null" for pk in pks)
+    return db.execute(f"select 1 from [{table}] where {empty} limit 1").fetchone() is not None
+
+
+def without_rowid(db: sqlite_utils.Database, table: str) -> None:
+    """Copy ``table`` into a WITHOUT ROWID table of the same definition, indexes included."""
+    sql = db.execute("select sql from sqlite_master where type = 'table' and name = ?", [table])
+    create = sql.fetchone()[0]
+    if create.rstrip().lower().endswith("without rowid"):
+        return
+    indexes = [
+        row[0]
+        for row in db.execute(
+            "select sql from sqlite_master where type = 'index' and tbl_name = ? "
+            "and sql is not null",
+            [table],
+        )
+    ]
+    copy = f"{table}_without_rowid"
+    head, body = create.split("(", 1)
+    db.execute(f"create table [{copy}] ({body} without rowid")
+    db.execute(f"insert into [{copy}] select * from [{table}]")
+    db.execute(f"drop table [{table}]")
+    db.execute(f"alter table [{copy}] rename to [{table}]")
+    for index in indexes:
+        db.execute(index)
+
+
 VERSIONED = (
     "fetched_at",
     "title",

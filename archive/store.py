@@ -124,24 +124,29 @@ def _check_sqlite(db: sqlite_utils.Database) -> None:
 
 INCREMENTAL = 2  # PRAGMA auto_vacuum: free pages are given back on ``release_free_pages``
 REINDEXED = "0014_search_deletes_by_rowid"  # leaves the whole old search index free
+RECOPIED = "0015_keyed_tables_without_rowid"  # leaves the old copies of its tables free
 
 
 def _compact_after(db: sqlite_utils.Database, ran: list[str]) -> None:
-    """After migration 0014 rebuilt the search index (in the pages the old one freed), give
-    what is left free back to the disk, in an archive with incremental auto_vacuum. One
-    made before that mode is not VACUUMed here: pysqlite3's SQLite keeps temporary
-    databases in memory (SQLITE_TEMP_STORE=3), so VACUUM would hold a copy of the whole
-    archive in RAM."""
-    if REINDEXED in ran:
+    """After migration 0014 rebuilt the search index (in the pages the old one freed), or
+    0015 copied tables, give what is left free back to the disk, in an archive with
+    incremental auto_vacuum. One made before that mode is not VACUUMed here: pysqlite3's
+    SQLite keeps temporary databases in memory (SQLITE_TEMP_STORE=3), so VACUUM would hold
+    a copy of the whole archive in RAM."""
+    if REINDEXED in ran or RECOPIED in ran:
         release_free_pages(db)
 
 
 def release_free_pages(db: sqlite_utils.Database) -> int:
     """Shrink the file by its free pages (in an archive with incremental auto_vacuum; a
-    no-op in another): a crawl's end, where merges of the search index left them. Returns
-    the number of pages given back."""
+    no-op in another): a crawl's end, where merges of the search index left them. A small
+    archive's search index is first merged into one segment (``search.optimize_small``).
+    Returns the number of pages given back."""
+    if db.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL:
+        return 0
+    search.optimize_small(db)
     free = db.execute("PRAGMA freelist_count").fetchone()[0]
-    if free and db.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL:
+    if free:
         db.execute("PRAGMA incremental_vacuum").fetchall()  # runs to its end when read out
         return free - db.execute("PRAGMA freelist_count").fetchone()[0]
     return 0

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -221,6 +222,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sites", type=int, default=5)
     parser.add_argument("--per-site", type=int, default=170)
+    parser.add_argument(
+        "--keep", type=Path, help="copy the first run's archive here (for dbstat and the like)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from tests.sites.fleet import Fleet
@@ -236,6 +240,8 @@ def main() -> int:
         code = report(pairs)
         if not report_disk(pairs[0][0]["db"], pairs[0][0]["articles"]):
             code = 1
+        if args.keep:
+            shutil.copyfile(pairs[0][0]["db"], args.keep)
     return code
 
 
