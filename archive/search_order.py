@@ -12,7 +12,7 @@ Both still joined every match with its article before sorting: the view's column
 so each of 30,000-80,000 matches walked its body's page chain, and a request's first
 statement on a memory-mapped connection took a page fault for each page (~15,000 for ครู).
 So the plain page is ranked on the index alone (``top``: the best ``limit + offset``
-rowids and scores), and only those rows are joined and shown: 0.3-0.5x the CPU of the
+rowids and scores), and only those rows are joined and shown: 0.3-0.6x the CPU of the
 page statement on first-time queries.
 
 The same rows in the same order: SQLite keeps rows of equal score in the order the index
