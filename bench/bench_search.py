@@ -248,38 +248,45 @@ def url(page: str, query: str) -> str:
 FIRST_TARGET_MS = 300  # the first relevance search after the server starts (issue 13)
 
 
-async def first_relevance_ms(db_path: Path, query: str) -> tuple[float, float]:
+async def first_relevance_ms(db_path: Path, query: str) -> tuple[float, float, float]:
     """Milliseconds to start the server (Datasette's startup hooks, as a served app runs them
-    before it takes requests), then to answer its first request: a relevance search."""
+    before it takes requests), then to answer its first request: a relevance search (wall
+    time, then the process's CPU time for it)."""
     matches.forget()
     started = time.perf_counter()
     ds = publish.datasette_app(db_path)
     await ds.invoke_startup()
     startup = (time.perf_counter() - started) * 1000
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     response = await ds.client.get(url("article_search", query))
     first = (time.perf_counter() - started) * 1000
-    return startup, first if response.status_code == 200 else float("inf")
+    cpu = (time.process_time() - cpu) * 1000
+    return startup, first if response.status_code == 200 else float("inf"), cpu
 
 
-async def timings(db_path: Path, queries: list[str], page: str, rounds: int) -> list[float]:
-    """Milliseconds per request, round by round: the first round matches each query, later
-    rounds find the match kept in memory (until the next commit). Only the first round
-    counts for the goal: a reader's query is rarely one the server has just answered."""
+async def timings(
+    db_path: Path, queries: list[str], page: str, rounds: int
+) -> tuple[list[float], list[float]]:
+    """Milliseconds per request, round by round, as wall time and as the process's CPU time
+    (the server's threads included; steadier than wall time on a loaded machine): the first
+    round matches each query, later rounds find the match kept in memory (until the next
+    commit). Only the first round counts for the goal: a reader's query is rarely one the
+    server has just answered."""
     matches.forget()  # each page starts without the matches an earlier page left in memory
     ds = publish.datasette_app(db_path)
     await ds.client.get(url(page, "ข่าว"))  # warm-up (not a benchmark query): startup, caches
-    times = []
+    times, cpu = [], []
     for _ in range(rounds):
         for query in queries:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = await ds.client.get(url(page, query))
             elapsed = (time.perf_counter() - started) * 1000
+            cpu.append((time.process_time() - cpu_started) * 1000)
             if response.status_code != 200:  # e.g. sql_time_limit_ms: slower than any goal
                 print(f"    {query}: HTTP {response.status_code} after {elapsed:.0f} ms")
                 elapsed = float("inf")
             times.append(elapsed)
-    return times
+    return times, cpu
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -351,16 +358,18 @@ def main(argv: list[str] | None = None) -> int:
 def latency(big: Path, articles: int, queries: list[str], rounds: int) -> bool:
     """Print the latency tables of ``big``; True when a goal is missed."""
     print(f"\n== latency through Datasette: {articles:,} articles ==")
-    startup, first = asyncio.run(first_relevance_ms(big, queries[0]))
+    startup, first, cpu = asyncio.run(first_relevance_ms(big, queries[0]))
     missed = first > FIRST_TARGET_MS
     verdict = "NOT met" if missed else "met"
     print(f"server startup {startup:.0f} ms; then the first relevance search "
-          f"({queries[0]}): {first:.0f} ms (goal ≤ {FIRST_TARGET_MS} ms: {verdict})")  # fmt: skip
+          f"({queries[0]}): {first:.0f} ms, CPU {cpu:.0f} ms "
+          f"(goal ≤ {FIRST_TARGET_MS} ms: {verdict})")  # fmt: skip
     n = len(queries)
     for page in ("articles", "articles.json", "article_search.json"):
-        times = asyncio.run(timings(big, queries, page, rounds))
+        times, cpu = asyncio.run(timings(big, queries, page, rounds))
         print_latency(f"/edunews/{page}?_search=", times, queries)
         p95 = print_latency("  first run of each query (the goal)", times[:n], queries)
+        print_latency("  its CPU time (all the server's threads)", cpu[:n], queries)
         if rounds > 1:
             print_latency("  repeated queries (cached: not the goal)", times[n:], queries)
         if page == "articles":

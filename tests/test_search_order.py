@@ -1,10 +1,11 @@
-"""The relevance page ordered by the rank function itself (archive/search_order.py): the same
-rows in the same order as the view's ``order by relevance``, ties included."""
+"""The relevance page ranked on the index alone, then joined (archive/search_order.py): the
+same rows in the same order as the view's ``order by relevance``, ties included."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import shutil
 from urllib.parse import quote
 
 import pytest
@@ -85,14 +86,81 @@ def test_only_the_plain_relevance_page_is_rewritten():
         assert search_order.by_score(sql) == sql
 
 
-def test_the_page_statement_runs_rewritten_once(archive_path, monkeypatch):
+def test_only_the_plain_relevance_page_is_ranked_on_the_index_first():
+    top = search_order.top_first(PAGE.replace("limit 51", "desc limit 51 offset 50"))
+    assert top.limit == 51
+    assert "order by 2 desc, rowid limit 101)" in top.sql
+    assert top.sql.endswith("order by top.score desc, top.rowid limit 51 offset 50")
+    assert (
+        "a.removed_at as removed_at, top.score as relevance, top.search_index as search_index"
+        in top.sql
+    )
+    unchanged = [
+        PAGE.replace("limit 51", "limit 51; drop table articles"),
+        PAGE.replace("relevance, search_index", '"relevance", search_index'),
+        PAGE.replace("relevance, search_index", "relevance, body_text"),  # not the view's
+        PAGE.replace("match :edunews_q", "match :edunews_q and published_at >= :edunews_since"),
+        PAGE.replace("from article_search", "from articles"),
+        "select count(*) from article_search where search_index match :edunews_q",
+    ]
+    for sql in unchanged:
+        assert search_order.top_first(sql) is None
+
+
+def page_statements(ds, monkeypatch, path: str) -> list[str]:
+    """The page statements a request ran: the fast form, then the view's when it fell back."""
+    ran = []
+
+    def recorded(name: str):
+        real = getattr(search_order, name)
+
+        def call(sql):
+            if search_order.PAGE.fullmatch(" ".join(sql.split())):
+                ran.append(name)
+            return real(sql)
+
+        return call
+
+    for name in ("top_first", "by_score"):
+        monkeypatch.setattr(search_order, name, recorded(name))
+    response = asyncio.run(ds.client.get(path))
+    assert response.status_code == 200
+    return ran
+
+
+def test_a_full_page_is_ranked_on_the_index_alone(archive_path, monkeypatch):
     ds = publish.datasette_app(archive_path)
     asyncio.run(ds.invoke_startup())
     asyncio.run(ds.invoke_startup())  # a second start does not wrap again
-    ran = []
-    real = search_order.by_score
-    monkeypatch.setattr(search_order, "by_score", lambda sql: ran.append(sql) or real(sql))
-    response = asyncio.run(ds.client.get("/edunews/article_search.json?_search=ครู"))
-    assert response.status_code == 200
-    pages = [sql for sql in ran if search_order.PAGE.fullmatch(" ".join(sql.split()))]
-    assert len(pages) == 1
+    full = "/edunews/article_search.json?_search=ครู&_size=10"  # 30 matches
+    assert page_statements(ds, monkeypatch, full) == ["top_first"]
+    last = "/edunews/article_search.json?_search=ครู&_size=10&_next=25"
+    assert page_statements(ds, monkeypatch, last) == ["top_first", "by_score"]
+
+
+def test_an_index_row_without_its_article_is_left_out_as_the_view_does(
+    archive_path, tmp_path, monkeypatch
+):
+    """An article deleted outside store.py keeps its index row: the join drops it from
+    ``top``, so the page comes up short and the view's own statement answers it."""
+    path = tmp_path / "archive.db"
+    shutil.copy(archive_path, path)
+    query = "ครู"
+    gone = [row[0] for order in ("", "desc") for row in view_rows(path, query, order, 2, 0)]
+    with sqlite3.connect(path) as conn:  # the first two of each order
+        conn.executemany("delete from articles where id = ?", [[id_] for id_ in gone])
+    total = len(view_rows(path, query, "", 1000, 0))
+    ds = publish.datasette_app(path, settings={"max_returned_rows": 1000})
+    for sort in ("", "_sort_desc=relevance&"):
+        order = "desc" if sort else ""
+        for size, offset in ((10, 0), (10, 10), (5, 20)):
+            columns = "&_col=" + "&_col=".join([*COLUMNS.split(", "), "relevance"])
+            page = f"/edunews/article_search.json?{sort}_search={quote(query)}&_shape=arrays"
+            page += f"&_size={size}&_next={offset}{columns}"
+            assert "by_score" in page_statements(ds, monkeypatch, page)
+            response = asyncio.run(ds.client.get(page))
+            found = [tuple(row) for row in response.json()["rows"]]
+            assert found == view_rows(path, query, order, size, offset)
+            assert not set(gone) & {row[0] for row in found}
+            more = offset + size < total
+            assert response.json()["next"] == (str(offset + size) if more else None)
