@@ -9,7 +9,8 @@ What the capture cannot say again is kept from the stored row: source, fetch tim
 article was discovered, a date taken from its feed.
 
 With a pool (``archive.workers``, as `edunews reprocess` uses), this process only reads
-captures and saves, in order and in batches; the workers extract, prepare and derive.
+captures and saves, in order and in batches; the workers extract, prepare and derive. A
+run that rewrote any text regroups stories at its end, as a crawl's end does.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ def reprocess(
         with store.batch(db):  # one transaction per batch, as the crawl's writer does
             for row, article in islice(rebuilt, BATCH):
                 outcomes[settle(db, row, article, stats)] += 1
+    if outcomes["new"] or outcomes["updated"]:
+        # New texts regroup stories, as at a crawl's end (``crawler.pipelines.store``): in a
+        # transaction of its own, after the last batch's commit (``archive.writer``, alone).
+        store.group_stories(db)
     return outcomes
 
 
