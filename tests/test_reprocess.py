@@ -316,6 +316,13 @@ def test_an_unchanged_pass_leaves_stories_alone(tmp_path, monkeypatch):
     assert reprocess.reprocess(db, tmp_path / "warc") == Counter(unchanged=3)
 
 
+@pytest.mark.parametrize("total", [0, 1, 10, 11, 110, 111, 244, 1000])
+def test_batches_end_with_a_small_one(total):
+    sizes = reprocess.batches(total)
+    assert sum(sizes) == total and all(0 < n <= reprocess.BATCH for n in sizes)
+    assert not sizes or sizes[-1] == min(total, reprocess.TAIL)
+
+
 def test_summary_names_every_outcome():
     line = reprocess.summary(Counter(updated=2, failed=1))
     assert line.startswith("0 new, 2 updated, 0 unchanged, 0 missing capture")
