@@ -94,17 +94,15 @@ def reprocess(
 
 
 def batches(total: int) -> list[int]:
-    """Articles per transaction: BATCH, then half of what is left, down to TAIL. A batch's
-    end (its search index writes, the commit) runs in this process alone, while the pool
-    rebuilds what it holds: near the end the pool holds little (``Rebuilding``), so the
-    batches shrink with it, and the run's last end, with nothing left to rebuild beside it,
-    is small."""
-    sizes = []
-    while total > 0:
-        size = min(BATCH, max(TAIL, total // 2), total)
-        sizes.append(size)
-        total -= size
-    return sizes
+    """Articles per transaction: BATCH, the last TAIL in one of their own. What a batch's
+    end writes (the search index, the commit) waits for its last article; the run's last
+    end has no rebuilding left to run beside it, so it is kept small."""
+    head = max(0, total - TAIL)
+    return (
+        [BATCH] * (head // BATCH)
+        + [head % BATCH] * bool(head % BATCH)
+        + [total - head] * bool(total)
+    )
 
 
 def latest_versions(db: sqlite_utils.Database, source: str | None) -> list[dict]:
