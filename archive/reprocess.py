@@ -9,7 +9,8 @@ What the capture cannot say again is kept from the stored row: source, fetch tim
 article was discovered, a date taken from its feed.
 
 With a pool (``archive.workers``, as `edunews reprocess` uses), this process only reads
-captures and saves, in order and in batches; the workers extract, prepare and derive.
+captures and saves, in order and in batches; the workers extract, prepare and derive. A
+run that rewrote any text regroups stories at its end, as a crawl's end does.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ from crawler.items import Article
 logger = logging.getLogger(__name__)
 
 BATCH = 100  # articles per transaction
+TAIL = 10  # the last articles, in a transaction of their own (``batches``)
 CHUNK = 10  # articles per worker job: fewer hand-offs between the processes
-AHEAD = 8  # jobs queued per worker: more than it does while a batch ends (index, commit)
-MAX_PARTS = 40  # jobs and rows rebuilt here, read ahead of the one being saved
+AHEAD = 80  # articles queued per worker: more than it rebuilds while a batch ends (index, commit)
+MAX_AHEAD = 400  # articles read ahead of the one being saved (memory)
 OUTCOMES = ("new", "updated", "unchanged", "missing_capture", "not_article", "invalid", "failed")
 
 LATEST = """
@@ -80,11 +82,27 @@ def reprocess(
     outcomes = Counter()
     rows = latest_versions(db, source)
     rebuilt = iter(Rebuilding(db, Path(warc_dir), rows, pool))
-    for _ in range(0, len(rows), BATCH):
+    for size in batches(len(rows)):
         with store.batch(db):  # one transaction per batch, as the crawl's writer does
-            for row, article in islice(rebuilt, BATCH):
+            for row, article in islice(rebuilt, size):
                 outcomes[settle(db, row, article, stats)] += 1
+    if outcomes["new"] or outcomes["updated"]:
+        # New texts regroup stories, as at a crawl's end (``crawler.pipelines.store``): in a
+        # transaction of its own, after the last batch's commit (``archive.writer``, alone).
+        store.group_stories(db)
     return outcomes
+
+
+def batches(total: int) -> list[int]:
+    """Articles per transaction: BATCH, the last TAIL in one of their own. What a batch's
+    end writes (the search index, the commit) waits for its last article; the run's last
+    end has no rebuilding left to run beside it, so it is kept small."""
+    head = max(0, total - TAIL)
+    return (
+        [BATCH] * (head // BATCH)
+        + [head % BATCH] * bool(head % BATCH)
+        + [total - head] * bool(total)
+    )
 
 
 def latest_versions(db: sqlite_utils.Database, source: str | None) -> list[dict]:
@@ -129,17 +147,19 @@ class Part:
 
 class Rebuilding:
     """The rows rebuilt, in order: their captures read here (the database and WARC files
-    are this process's), rebuilt in the pool CHUNK rows a job, up to AHEAD jobs a worker
-    queued so that no worker waits for this process. When this process would wait for
-    the pool, it rebuilds the next row itself: both cores stay busy, whichever side has
-    more to do (saving a rewrite, or only reading captures)."""
+    are this process's), rebuilt in the pool CHUNK rows a job, AHEAD rows a worker queued
+    so that no worker runs out while this process ends a batch. When this process would
+    wait for the pool, it rebuilds the next row itself: both cores stay busy, whichever
+    side has more to do (saving a rewrite, or only reading captures). Towards the end the
+    pool holds no more rows than are left unread, in smaller jobs: this process has rows
+    of its own to rebuild rather than waiting for the pool's last ones."""
 
     def __init__(self, db, warc_dir: Path, rows: list[dict], pool: Pool):
         self.db, self.warc_dir, self.pool = db, warc_dir, pool
         self.unread = deque(rows)
         self.parts: deque[Part] = deque()
-        self.queued = AHEAD * pool.workers or 1  # jobs kept in the pool
-        self.limit = 1 if pool.inline else MAX_PARTS  # parts read ahead (memory)
+        self.ahead = AHEAD * pool.workers or 1  # rows kept in the pool
+        self.limit = 1 if pool.inline else MAX_AHEAD  # rows read ahead (memory)
         self.last: tuple | None = None  # (capture, record) last read: an API page's posts
 
     def __iter__(self):
@@ -148,23 +168,30 @@ class Rebuilding:
             if not self.parts:
                 return
             first = self.parts.popleft()
-            while not first.done() and self.unread and len(self.parts) < self.limit:
+            while not first.done() and self.unread and self._read_ahead() < self.limit:
                 self.parts.append(self._part(1, here=True))  # instead of waiting
                 self._top_up()
             yield from first.outcomes()
 
     def _top_up(self) -> None:
-        while self.unread and len(self.parts) < self.limit and self._in_pool() < self.queued:
+        while (
+            self.unread
+            and self._read_ahead() < self.limit
+            and self._in_pool() < min(self.ahead, len(self.unread))
+        ):
             self.parts.append(self._part(self._job_size()))
 
     def _job_size(self) -> int:
         """CHUNK rows, fewer towards the end: the last jobs are small, so that the workers
         and this process finish together rather than one waiting for the other's last
         CHUNK rows."""
-        return max(1, min(CHUNK, len(self.unread) // (2 * self.queued)))
+        return max(1, min(CHUNK, len(self.unread) * CHUNK // self.ahead))
+
+    def _read_ahead(self) -> int:
+        return sum(len(part.rows) for part in self.parts)
 
     def _in_pool(self) -> int:
-        return sum(not part.done() for part in self.parts)
+        return sum(len(part.rows) for part in self.parts if not part.done())
 
     def _part(self, size: int, here: bool = False) -> Part:
         """The next ``size`` rows: their captures read, rebuilt in the pool (or ``here``)."""

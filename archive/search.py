@@ -151,14 +151,24 @@ def grams(text: str) -> str:
 
 
 def grams_of(text_runs: list[str]) -> str:
-    return " ".join(map(_run_grams_text, text_runs))
-
-
-@lru_cache(maxsize=1 << 12)
-def _run_grams_text(run: str) -> str:
-    """A run's grams as one string: a run is never empty, so joining these per-run strings
-    equals joining all grams; runs repeat, so most come from the cache."""
-    return " ".join(run_grams(run))
+    """The grams of every run (``run_grams``), space-separated: at each character of a run,
+    the up to three characters of the run starting there. Made for all runs at once over
+    their code points (the runs joined by NUL, which no run holds): per run, the grams cost
+    half a millisecond of an article's Thai text, this a tenth of it."""
+    joined = "\0".join(text_runs)
+    try:
+        codes = np.frombuffer(f"{joined}\0\0".encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # a lone surrogate, which no run holds: as the runs come
+        return " ".join(g for run in text_runs for g in run_grams(run))
+    size = len(joined)
+    grams = np.zeros((size, 4), dtype=np.uint32)
+    grams[:, 0] = codes[:size]
+    second = codes[1 : size + 1] * (codes[:size] != 0)
+    grams[:, 1] = second
+    grams[:, 2] = codes[2 : size + 2] * (second != 0)
+    grams[:, 3] = ord(" ")
+    flat = grams[codes[:size] != 0].ravel()
+    return flat[flat != 0].tobytes().decode("utf-32-le")[:-1]
 
 
 # Runs repeat (ของ, ที่, 2567, a minister's name): over the corpus, the last 16,384 distinct

@@ -259,7 +259,9 @@ def record_api_page(db, writer, url: str, posts: list[dict], when, earlier=None)
     return store.record_capture(db, row)
 
 
-def test_api_page_capture_and_revisit_of_it(tmp_path, monkeypatch):
+def api_archive(tmp_path, stored_body=None):
+    """An archive of three posts of one API page, two of them read through a revisit of it;
+    ``stored_body(n)``: the text stored for post n, where not the captured one."""
     db = store.open_db(tmp_path / "a.db")
     db["sources"].insert({"id": "wp", "name": "ทดสอบ", "url": "http://127.0.0.1/"})
     writer = warc.RotatingWarcWriter(tmp_path / "warc")
@@ -274,7 +276,14 @@ def test_api_page_capture_and_revisit_of_it(tmp_path, monkeypatch):
     for post in posts:
         article = normalise_article(article_from_post(post, "wp", first.isoformat()))
         article.capture_id = capture_ids[post["id"]]
+        if stored_body:
+            article.body_text = stored_body(post["id"])
         assert store.save_article(db, article) == "new"
+    return db
+
+
+def test_api_page_capture_and_revisit_of_it(tmp_path, monkeypatch):
+    db = api_archive(tmp_path)
     assert rows(db, "select record_type from captures")[1]["record_type"] == "revisit"
     assert reprocess.reprocess(db, tmp_path / "warc") == Counter(unchanged=3)
     original = normalise.normalize_title
@@ -282,6 +291,36 @@ def test_api_page_capture_and_revisit_of_it(tmp_path, monkeypatch):
     assert reprocess.reprocess(db, tmp_path / "warc") == Counter(updated=3)
     titles = sorted(r["title"] for r in rows(db, "select title from articles"))
     assert titles == [f"ประกาศผลการประเมินฉบับที่ {n}{MARK}" for n in (1, 2, 3)]
+
+
+def story_sizes(db) -> list[int]:
+    return sorted(r[0] for r in db.execute("select count(*) from articles group by story_id"))
+
+
+def test_rewritten_texts_regroup_stories(tmp_path):
+    """Three different stored texts, each its own story; their captures hold one release
+    (the same body): once reprocess has rewritten them, they are one story."""
+    words = ["โรงเรียนบ้านหนองบัวจัดกิจกรรมวันเด็ก", "ครูได้รับรางวัลครูดีเด่น", "นักเรียนสอบได้ทุน"]
+    db = api_archive(tmp_path, stored_body=lambda n: f"{words[n - 1]} " * (5 + 3 * n))
+    store.group_stories(db)
+    assert story_sizes(db) == [1, 1, 1]
+    assert reprocess.reprocess(db, tmp_path / "warc") == Counter(updated=3)
+    assert story_sizes(db) == [3]
+    (story,) = rows(db, "select id, size from stories where size > 1")
+    assert story == {"id": store.article_id("http://127.0.0.1/news/1/"), "size": 3}  # earliest
+
+
+def test_an_unchanged_pass_leaves_stories_alone(tmp_path, monkeypatch):
+    db = api_archive(tmp_path)
+    monkeypatch.setattr(store, "group_stories", lambda db: pytest.fail("regrouped"))
+    assert reprocess.reprocess(db, tmp_path / "warc") == Counter(unchanged=3)
+
+
+@pytest.mark.parametrize("total", [0, 1, 10, 11, 110, 111, 244, 1000])
+def test_batches_end_with_a_small_one(total):
+    sizes = reprocess.batches(total)
+    assert sum(sizes) == total and all(0 < n <= reprocess.BATCH for n in sizes)
+    assert not sizes or sizes[-1] == min(total, reprocess.TAIL)
 
 
 def test_summary_names_every_outcome():

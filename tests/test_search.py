@@ -185,6 +185,25 @@ def test_runs_by_table_are_the_regex_runs(text):
     assert search.normalised_runs(text) == search._RUN.findall(text.lower())
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["ข่าว ๑๒ ABC_d-e!", "Ça\u0301 va? İ", "😀ข่าว𝐀x", "", "__", "a b cd", "กำ\u0e4d\u0e48x_y"],
+)
+def test_grams_of_all_runs_at_once_are_each_runs_grams(text):
+    text_runs = search.runs(text)
+    assert search.grams_of(text_runs) == " ".join(g for r in text_runs for g in search.run_grams(r))
+
+
+def test_grams_of_random_runs():
+    rng = random.Random(7)
+    for _ in range(500):
+        text_runs = ["".join(rng.choices("กขคำ่abc12😀", k=rng.randint(1, 7))) for _ in range(4)]
+        text_runs = text_runs[: rng.randint(0, 4)]
+        expected = " ".join(g for r in text_runs for g in search.run_grams(r))
+        assert search.grams_of(text_runs) == expected
+    assert search.grams_of(["a\ud800b"]) == "a\ud800b \ud800b b"  # not encodable: per run
+
+
 def test_plain_runs_skip_nlpo3_with_the_same_words():
     """Up to PLAIN_MAX; beyond (safe mode cuts from 140 on) nlpo3 is asked."""
     rng = random.Random(5)
