@@ -46,13 +46,6 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # keep the pool and the writer busy on an API page of 100 posts (the pool takes 4 jobs per
 # worker at a time).
 CONCURRENT_ITEMS = 8
-# Bytes of responses whose callbacks and items are still being processed, past which Scrapy
-# stops fetching (its default is 5 MB). A WordPress API page of 50-100 posts is 0.5-1 MB
-# and stays counted until its last post is stored (converted in the workers, 20 posts a
-# job), so ten sites' first API pages held all 5 MB and no page was fetched for any site
-# until their posts were done: on the 40-site bench the downloader stood idle for
-# seconds. Memory stays bounded by this and by EDUNEWS_ARTICLE_BACKLOG (16 pages a source).
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 16 * 1024 * 1024
 # Article pages a source has scheduled and not yet done; discovered ones past this wait as
 # their URL and meta (crawler.middlewares.ArticleBacklog), not as queued Requests: a first
 # crawl of 250 sites otherwise queued ~37,500 of them at ~1.7 KB each. 0 turns it off.
