@@ -27,6 +27,7 @@ Strict about failure, as the crawl is:
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import itertools
 import logging
@@ -35,6 +36,7 @@ import os
 import pickle
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -207,12 +209,25 @@ def _inline(fn, args) -> Future:
 
 # -- in the worker process ---------------------------------------------------------------------
 def _init_worker(parent: int) -> None:
-    """Ignore stop signals, die with the parent, warm up."""
+    """Ignore stop signals, die with the parent, exit quickly, warm up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the job timeout ends the process
     _die_with_parent(parent)
+    atexit.register(_leave)
     warm_up()
+
+
+def _leave() -> None:
+    """A worker's last exit handler: the pool is done with it (multiprocessing's own exit
+    work ran when its loop ended), so it skips the interpreter's teardown, which frees the
+    dictionaries and every other object one by one while the closing pool waits (~0.4 s)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
 
 
 def _die_with_parent(parent: int) -> None:
