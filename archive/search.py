@@ -302,24 +302,6 @@ def _forget_rowid(db: sqlite_utils.Database, rowid: int) -> None:
         queued.deletes[rowid] = None
 
 
-# Up to this many articles, a crawl's end merges the whole index into one segment
-# (``optimize``: ~0.75 ms an article, so at most ~1.5 s). A small archive's index is mostly
-# its term lists repeated in each of its segments: one segment took the demo's 122 articles
-# from 1.38x to 1.25x the text they hold. A large one gains little and would be rewritten
-# whole after every crawl.
-OPTIMIZE_UP_TO = 2000
-
-
-def optimize_small(db: sqlite_utils.Database) -> bool:
-    """Merge the index into one segment if the archive is small (``OPTIMIZE_UP_TO``);
-    True if it did. The same documents, the same results and ranks: only the layout."""
-    if db.execute("select count(*) from articles").fetchone()[0] > OPTIMIZE_UP_TO:
-        return False
-    with db.conn:
-        db.execute(f"insert into {INDEX}({INDEX}) values ('optimize')")
-    return True
-
-
 def rebuild(db: sqlite_utils.Database, progress=None, batch: int = 500) -> int:
     """Re-index every article from scratch (after a bulk edit outside store.py, or a change
     of word segmentation: ``edunews reindex``). One transaction, so a reader sees the old

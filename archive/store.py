@@ -139,14 +139,10 @@ def _compact_after(db: sqlite_utils.Database, ran: list[str]) -> None:
 
 def release_free_pages(db: sqlite_utils.Database) -> int:
     """Shrink the file by its free pages (in an archive with incremental auto_vacuum; a
-    no-op in another): a crawl's end, where merges of the search index left them. A small
-    archive's search index is first merged into one segment (``search.optimize_small``).
-    Returns the number of pages given back."""
-    if db.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL:
-        return 0
-    search.optimize_small(db)
+    no-op in another): a crawl's end, where merges of the search index left them. Returns
+    the number of pages given back."""
     free = db.execute("PRAGMA freelist_count").fetchone()[0]
-    if free:
+    if free and db.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL:
         db.execute("PRAGMA incremental_vacuum").fetchall()  # runs to its end when read out
         return free - db.execute("PRAGMA freelist_count").fetchone()[0]
     return 0

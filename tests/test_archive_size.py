@@ -7,11 +7,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from archive import search, store
+from archive import store
 from archive.writer import Writer
 from crawler.items import Article
 from crawler.sources import Source
-from tests.test_search import found, ranked
 
 SAMPLE = Path(__file__).parent / "data" / "search-sample.jsonl"
 
@@ -48,10 +47,10 @@ def test_merges_leave_free_pages_that_are_given_back(tmp_path):
     save_in_batches(db, articles(120))  # many small index segments, merged as they come
     free, pages = pragma(db, "freelist_count"), pragma(db, "page_count")
     assert free > 0
-    assert store.release_free_pages(db) > free  # and those the index's merge freed
-    assert pragma(db, "freelist_count") == 0 and pragma(db, "page_count") < pages - free
+    assert store.release_free_pages(db) == free
+    assert pragma(db, "freelist_count") == 0 and pragma(db, "page_count") == pages - free
     assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    assert store.release_free_pages(db) == 0  # one segment already: nothing more to merge
+    assert store.release_free_pages(db) == 0
 
 
 def test_the_writer_gives_them_back_when_it_closes(tmp_path):
@@ -64,42 +63,3 @@ def test_the_writer_gives_them_back_when_it_closes(tmp_path):
     db = store.open_db(path)
     assert pragma(db, "freelist_count") == 0
     assert db.execute("select count(*) from articles").fetchone()[0] == 120
-
-
-QUERIES = ("โรงเรียน", "สอบ", "เชียงใหม่", "2567", "stem", "ครู", "ปี")
-
-
-def results(db) -> dict:
-    """Per query: the articles found, and the relevance page's order with its scores."""
-    sql = f"select url, relevance from {search.VIEW} where search_index match ? order by relevance"
-    scores = {
-        q: db.execute(sql, [search.match_expression(q, ranked=True)]).fetchall() for q in QUERIES
-    }
-    return {q: (found(db, q), ranked(db, q), scores[q]) for q in QUERIES}
-
-
-def segments(db) -> int:
-    """Rows of the index's data: one segment's pages, or more segments' pages."""
-    return db.execute(f"select count(*) from {search.INDEX}_data").fetchone()[0]
-
-
-def test_a_small_archive_has_its_index_merged_into_one_segment(tmp_path):
-    db = open_archive(tmp_path / "archive.db")
-    save_in_batches(db, articles(120))
-    before, rows, pages = results(db), segments(db), pragma(db, "page_count")
-    assert search.optimize_small(db)
-    assert segments(db) < rows
-    store.release_free_pages(db)
-    assert pragma(db, "page_count") < pages
-    assert results(db) == before  # the same matches in the same order, the same ranks
-    db.execute(f"insert into {search.INDEX}({search.INDEX}) values ('integrity-check')")
-
-
-def test_a_large_archive_keeps_its_segments(tmp_path, monkeypatch):
-    monkeypatch.setattr(search, "OPTIMIZE_UP_TO", 100)
-    db = open_archive(tmp_path / "archive.db")
-    save_in_batches(db, articles(120))
-    rows = segments(db)
-    assert not search.optimize_small(db)
-    store.release_free_pages(db)
-    assert segments(db) == rows
