@@ -28,6 +28,7 @@ from archive.sqlite import sqlite3
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.procs import high_water, tree_rss  # noqa: E402
 from tests.sites.fleet import Fleet  # noqa: E402
 
 # No delay and no AutoThrottle (local sites answer at once); concurrency as shipped.
@@ -37,48 +38,6 @@ SETTINGS = [
     "-s", "RETRY_TIMES=1",
     "-s", "DOWNLOAD_TIMEOUT=20",
 ]  # fmt: skip
-
-
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def tree_rss(root: int) -> int:
-    """Bytes resident in ``root`` and all its descendants now (worker processes included)."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:  # the command may hold spaces and parentheses: fields follow the last ")"
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue  # exited meanwhile
-            parents[int(entry.name)] = int(fields[1])
-    tree, grew = {root}, True
-    while grew:
-        more = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree, grew = tree | more, bool(more)
-    return sum(_rss(pid) for pid in tree)
-
-
-def _rss(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-    except (OSError, IndexError):
-        return 0
-
-
-def high_water(pid: int) -> int:
-    """Bytes: the process's own peak RSS since it exec'd (``VmHWM``), 0 once it is gone.
-    Not ``wait4``'s ``ru_maxrss``: exec carries the peak of the process that spawned it into
-    that figure (Python's subprocess spawns through vfork, sharing the parent's memory), so a
-    bench holding 500 MB of sample sites when it started a crawl reported 514 MB for a crawl
-    that never went past ~210 MB (sampled every 20 ms, 250 x 200 backfill)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, IndexError, ValueError):
-        pass
-    return 0
 
 
 def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict:

@@ -37,6 +37,7 @@ from pathlib import Path
 import scrapy
 
 from archive.sqlite import sqlite3
+from bench.procs import descendants, high_water
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = [
@@ -88,7 +89,7 @@ class TreeMemory(threading.Thread):
     def run(self) -> None:
         while not self.done.wait(0.1):
             for pid in [self.root, *descendants(self.root)]:
-                peak = peak_rss_kb(pid)
+                peak = high_water(pid)
                 if peak:
                     self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
 
@@ -97,33 +98,7 @@ class TreeMemory(threading.Thread):
         self.done.set()
         self.join()
         own = self.peaks.pop(self.root, 0)
-        return own / 1024, sum(self.peaks.values()) / 1024
-
-
-def descendants(root: int) -> list[int]:
-    parents = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(f"/proc/{entry.name}/stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = [], [root]
-    while frontier:
-        children = [pid for pid, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
-
-
-def peak_rss_kb(pid: int) -> int:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), None)
-    return int(line.split()[1]) if line else 0
+        return own / 2**20, sum(self.peaks.values()) / 2**20
 
 
 def timed(args: list[str], cwd: Path, first: FirstRequest) -> dict:
