@@ -64,31 +64,48 @@ def plain_columns(text: str) -> list[str] | None:
     return names if all(NAME.fullmatch(n) for n in names) else None
 
 
-def by_score(sql: str) -> str:
-    """``sql`` ordered by the rank function itself when it is the plain relevance page."""
+class Page(NamedTuple):
+    """The plain relevance page's statement, read: its columns, order and window."""
+
+    columns: list[str]
+    desc: str  # " desc" or ""
+    limit: int
+    offset: int
+
+
+def plain_page(sql: str) -> Page | None:
+    """``sql`` read as the plain relevance page; None for any other statement."""
     found = PAGE.fullmatch(" ".join(sql.split()))
     columns = found and plain_columns(found["columns"])
     if not columns:
+        return None
+    return Page(columns, found["desc"] or "", int(found["limit"]), int(found["offset"] or 0))
+
+
+def by_score(sql: str) -> str:
+    """``sql`` ordered by the rank function itself when it is the plain relevance page."""
+    page = plain_page(sql)
+    if page is None:
         return sql
-    shown = ", ".join(f"{SCORE} as relevance" if c == "relevance" else c for c in columns)
-    offset = f" offset {found['offset']}" if found["offset"] else ""
+    shown = ", ".join(f"{SCORE} as relevance" if c == "relevance" else c for c in page.columns)
+    offset = f" offset {page.offset}" if page.offset else ""
     return (
         f"select {shown} from {search.VIEW} where search_index match :edunews_q"
-        f" order by {SCORE}{found['desc'] or ''} limit {found['limit']}{offset}"
+        f" order by {SCORE}{page.desc} limit {page.limit}{offset}"
     )
 
 
 def top_first(sql: str) -> TopFirst | None:
     """The plain relevance page ranked on the index alone, then joined; None for any other."""
-    found = PAGE.fullmatch(" ".join(sql.split()))
-    columns = found and plain_columns(found["columns"])
-    if not columns or not set(columns) <= ARTICLE_COLUMNS | INDEX_COLUMNS.keys():
+    page = plain_page(sql)
+    if page is None or not set(page.columns) <= ARTICLE_COLUMNS | INDEX_COLUMNS.keys():
         return None
-    limit, offset = int(found["limit"]), int(found["offset"] or 0)
-    shown = ", ".join(f"{INDEX_COLUMNS.get(c, f'a.{c}')} as {c}" for c in columns)
-    desc = found["desc"] or ""
-    text = TOP_FIRST.format(desc=desc, end=limit + offset, shown=shown, limit=limit, offset=offset)
-    return TopFirst(text, limit)
+    shown = ", ".join(f"{INDEX_COLUMNS.get(c, f'a.{c}')} as {c}" for c in page.columns)
+    end = page.limit + page.offset
+    text = TOP_FIRST.format(
+        desc=page.desc, end=end, shown=shown, limit=page.limit, offset=page.offset
+    )
+    return TopFirst(text, page.limit)
 
 
 def ranking(db) -> None:
