@@ -399,7 +399,7 @@ def without_rowid(db: sqlite_utils.Database, table: str) -> None:
         )
     ]
     copy = f"{table}_without_rowid"
-    head, body = create.split("(", 1)
+    _, body = create.split("(", 1)
     db.execute(f"create table [{copy}] ({body} without rowid")
     db.execute(f"insert into [{copy}] select * from [{table}]")
     db.execute(f"drop table [{table}]")
