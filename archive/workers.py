@@ -146,6 +146,12 @@ class Pool:
             self.replaced += 1
         logger.warning("a worker process died: a new pool of %d started", self.workers)
         if old is not None:
+            # The broken pool's other workers: ProcessPoolExecutor ends them with SIGTERM,
+            # which a worker ignores (``_init_worker``), and joins them. One blocked on a
+            # queue lock the dead worker held would never end, and that join would hang this
+            # process's exit. Its jobs have failed with the pool already: nothing is lost.
+            for process in list((old._processes or {}).values()):
+                process.kill()
             old.shutdown(wait=False, cancel_futures=True)
         return self._executor
 
