@@ -113,9 +113,12 @@ def get(ds, path: str):
 
 
 def timed_get(ds, path: str):
-    started = time.monotonic()
+    """The response and the CPU it cost this process (Datasette's threads included): the
+    work a request causes, which other jobs on a loaded machine do not inflate."""
+    started, cpu = time.monotonic(), time.process_time()
     response = get(ds, path)
-    return response, time.monotonic() - started
+    assert time.monotonic() - started < 10  # a hang
+    return response, time.process_time() - cpu
 
 
 # -- 1. SQL through a facet parameter ------------------------------------------------------------
@@ -221,9 +224,9 @@ def test_history_of_100kb_versions_is_quick(ds, archive):
 
 def test_word_diff_is_bounded_for_224kb():
     old, new = big_body(3, 224_000), big_body(4, 224_000)
-    started = time.monotonic()
+    started = time.process_time()
     segments = diff.word_diff(old, new)
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
     assert "".join(t for k, t in segments if k != "added") == old
     assert "".join(t for k, t in segments if k != "removed") == new
 
@@ -231,9 +234,9 @@ def test_word_diff_is_bounded_for_224kb():
 def test_one_word_edit_in_a_huge_paragraph_is_still_a_word_diff():
     old = big_body(5, 150_000)
     new = old[:70_000] + "แก้ไข" + old[70_000:]
-    started = time.monotonic()
+    started = time.process_time()
     segments = diff.word_diff(old, new)
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
     changes = [(k, t) for k, t in segments if k != "same"]
     assert sum(len(t) for _, t in changes) < 100 and "แก้ไข" in "".join(t for _, t in changes)
 
@@ -241,9 +244,9 @@ def test_one_word_edit_in_a_huge_paragraph_is_still_a_word_diff():
 def test_word_diff_of_repeated_paragraphs_is_bounded():
     old = "\n".join(["."] * 20_000 + ["ครูประชุม"])
     new = "\n".join(["."] * 20_000 + ["ครูประชุมใหญ่"])
-    started = time.monotonic()
+    started = time.process_time()
     segments = diff.word_diff(old, new)
-    assert time.monotonic() - started < 2 and diff.changed(segments)
+    assert time.process_time() - started < 2 and diff.changed(segments)
 
 
 # -- 4. bad input gives a clear 4xx, in Thai and English -------------------------------------------
