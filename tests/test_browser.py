@@ -201,10 +201,14 @@ def test_raw_capture_runs_no_script_and_loads_nothing(server, watched):
     w.page.goto(server + "/edunews/articles?source=sample-legacy")
     w.page.locator("a.edunews-title").first.click()
     w.page.locator("a", has_text="raw capture").click()
+    # Wait for the capture page itself: right after the click, the load state can still be
+    # the article page's, whose last frame is not the capture's (failed once under load).
+    w.page.wait_for_url(re.compile(r"/-/edunews/capture/\d+$"))
     w.page.wait_for_load_state("networkidle")
-    frame = w.page.frames[-1]
-    assert frame.url.endswith("/raw")
-    assert len(frame.locator("body").inner_text()) > 100
+    frames = [f for f in w.page.frames if f.url.endswith("/raw")]
+    assert len(frames) == 1
+    frames[0].wait_for_load_state("load")
+    assert len(frames[0].locator("body").inner_text()) > 100
     w.shot("capture")
 
 
