@@ -176,8 +176,11 @@ def ranking(db) -> None:
     real = db.execute
 
     async def execute(sql, params=None, *args, **kwargs):
-        if (ranked := await from_ranking(db, real, sql, params, *args, **kwargs)) is not None:
-            return ranked
+        if (long := long_page(sql, params)) is not None:
+            found = await from_ranking(db, real, long, sql, params, *args, **kwargs)
+            if found is not None:
+                return found
+            return await real(by_score(sql), params, *args, **kwargs)
         fast = top_first(sql)
         if fast is not None:
             found = await real(fast.sql, params, *args, **kwargs)
@@ -189,27 +192,40 @@ def ranking(db) -> None:
     db.execute = execute
 
 
-async def from_ranking(db, real, sql: str, params, *args, **kwargs):
-    """The plain relevance page of a long phrase from ``matches.ranking`` (which keeps its
-    match for the count and facets); None when it is not one, or its window came up short
-    (an article gone, the window past the end) or FTS5 refused the expression: the caller
-    then runs the page as before, which meets the same error."""
+class LongPage(NamedTuple):
+    page: Page
+    shown: str
+    expression: str  # ranked
+    plain: str
+
+
+def long_page(sql: str, params) -> LongPage | None:
+    """``sql`` read as the plain relevance page of a long phrase; None for any other."""
     page = plain_page(sql)
     shown = shown_columns(page)
-    expression = (params or {}).get("edunews_q") if isinstance(params, dict) else None
+    expression = params.get("edunews_q") if isinstance(params, dict) else None
     plain = expression and search_counts.plain_of(expression)
     if shown is None or not plain or not long_phrase(plain):
         return None
+    return LongPage(page, shown, expression, plain)
+
+
+async def from_ranking(db, real, long: LongPage, sql: str, params, *args, **kwargs):
+    """The plain relevance page of a long phrase from ``matches.ranking`` (which keeps its
+    match for the count and facets); None when its window came up short (an article gone,
+    the window past the end) or FTS5 refused the expression: the caller then runs the view's
+    statement, which meets the same error."""
+    page = long.page
     end, desc = page.limit + page.offset, bool(page.desc)
     try:
         ranking = await db.execute_fn(
-            lambda _: matches.ranking(str(db.path), expression, plain, desc, end)
+            lambda _: matches.ranking(str(db.path), long.expression, long.plain, desc, end)
         )
     except sqlite3.OperationalError as exc:
         if exc.args == ("interrupted",):  # past the time limit, as Datasette's own
             raise QueryInterrupted(exc, sql, params) from exc
         return None
-    found = window(page, shown, ranking)
+    found = window(page, long.shown, ranking)
     if found is None:
         return None
     text, more, rows = found
