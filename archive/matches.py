@@ -5,6 +5,8 @@ and matching a common Thai phrase is the costly part, so the plugins match once 
 the rowids here (keyed by ``publish.file_state``, which changes on every commit):
 
 * ``match``: the matching rowids, and a byte per rowid that the page's SQL tests (``bitmap``);
+* ``ranking``: the relevance page's best rows by bm25 and, from the same statement, the
+  match of a long phrase (``search_order``), kept as ``match`` would keep it;
 * ``facet_counts``: value counts of an articles column over the matching rowids, from a
   per-database-state array of the column's values (numpy, one vectorised count per facet
   instead of a Python loop over tens of thousands of rowids).
