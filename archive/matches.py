@@ -5,6 +5,8 @@ and matching a common Thai phrase is the costly part, so the plugins match once 
 the rowids here (keyed by ``publish.file_state``, which changes on every commit):
 
 * ``match``: the matching rowids, and a byte per rowid that the page's SQL tests (``bitmap``);
+* ``ranking``: the relevance page's best rows by bm25 and, from the same statement, the
+  match of a long phrase (``search_order``), kept as ``match`` would keep it;
 * ``facet_counts``: value counts of an articles column over the matching rowids, from a
   per-database-state array of the column's values (numpy, one vectorised count per facet
   instead of a Python loop over tens of thousands of rowids).
@@ -153,7 +155,11 @@ def match(path: str, expression: str) -> Match:
     its facets, a match started ahead): that one waits for it."""
     if not expression:  # nothing searchable (punctuation only) matches nothing
         return Match(NO_MATCH)
-    key = (path, expression, file_state(path))
+    return _once((path, expression, file_state(path)), lambda: _match_now(path, expression))
+
+
+def _once(key: tuple, compute):
+    """``compute()``, kept under ``key``; a caller meeting it being computed waits for it."""
     with _lock:
         if key in _matches:
             _matches.move_to_end(key)
@@ -164,7 +170,7 @@ def match(path: str, expression: str) -> Match:
     if pending is not None:
         return pending.result()
     try:
-        result = _match_now(path, expression)
+        result = compute()
     except BaseException as exc:
         with _lock:
             _pending.pop(key, None)
@@ -172,11 +178,17 @@ def match(path: str, expression: str) -> Match:
         raise
     with _lock:
         _pending.pop(key, None)
-        _matches[key] = result
-        while len(_matches) > KEPT:
-            _matches.popitem(last=False)
+        _keep(key, result)
     mine.set_result(result)
     return result
+
+
+def _keep(key: tuple, result) -> None:
+    """Keep ``result`` (with ``_lock`` held), dropping the oldest beyond ``KEPT``."""
+    _matches[key] = result
+    _matches.move_to_end(key)
+    while len(_matches) > KEPT:
+        _matches.popitem(last=False)
 
 
 def ahead(path: str, expression: str) -> None:
@@ -206,6 +218,51 @@ def _match_now(path: str, expression: str) -> Match:
     ranges = list(zip([-(2**63), *cuts], [c - 1 for c in cuts] + [2**63 - 1], strict=True))
     found = list(_pool.map(lambda span: _match_part(path, expression, *span), ranges))
     return Match(np.unique(np.concatenate(found)))
+
+
+# The relevance page's ranking and the plain match of the same query in one statement
+# (``search_order``): every match with its bm25 score, materialized once; the best ``end`` as
+# real values (exact: SQLite's JSON writes a double with 15 significant digits), then every
+# matching rowid as JSON (fetching 80,000 Python tuples costs more than a short phrase's
+# match). ``c`` is the view's ``search_index`` column, the index's cursor id.
+RANK_SCORE = search.RANK.replace("(", f"({search.INDEX}, ", 1)
+RANKED = f"""with m as materialized (
+  select rowid as r, {RANK_SCORE} as s, {search.INDEX} as c from {search.INDEX}
+  where {search.INDEX} match ?)
+select r, s, c from (select r, s, c from m order by s{{desc}}, r limit ?)
+union all select null, null, json_group_array(r) from m"""
+
+
+@dataclass
+class Ranking:
+    top: list[tuple[int, float, int]]  # (rowid, score, cursor id), best first, ties by rowid
+    match: Match  # every matching rowid
+
+
+def ranking(path: str, expression: str, plain: str, desc: bool, end: int) -> Ranking:
+    """The best ``end`` matches of a ranked expression by bm25, and all its matches, which
+    are kept as the match of ``plain`` (the same articles: ``search.term_expression``), so
+    the page's count and facets do not match the phrases again. Remembered like ``match``."""
+    state = file_state(path)
+
+    def compute() -> Ranking:
+        result = _rank_now(path, expression, desc, end)
+        with _lock:
+            if (path, plain, state) not in _matches:
+                _keep((path, plain, state), result.match)
+        return result
+
+    return _once((path, "ranking", expression, desc, end, state), compute)
+
+
+def _rank_now(path: str, expression: str, desc: bool, end: int) -> Ranking:
+    with _kept(path) as conn:
+        rows = conn.execute(RANKED.format(desc=" desc" if desc else ""), [expression, end])
+        rows = rows.fetchall()
+    top = [row for row in rows if row[0] is not None]
+    top.sort(key=lambda row: (-row[1] if desc else row[1], row[0]))
+    found = next(row[2] for row in rows if row[0] is None)
+    return Ranking(top, Match(np.unique(np.array(json.loads(found), dtype=np.int64))))
 
 
 def forget() -> None:

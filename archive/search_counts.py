@@ -39,16 +39,19 @@ def remember(ranked: str, plain: str) -> None:
             _plain.popitem(last=False)
 
 
+def plain_of(ranked: str) -> str | None:
+    """The plain expression noted for a ranked one, if any."""
+    with _lock:
+        return _plain.get(ranked)
+
+
 def plain_expression(sql: str, params) -> str | None:
     """The kept match's expression when ``sql`` is a plain search's count, else None."""
     folded = " ".join(sql.split())
     expression = (params or {}).get("edunews_q") if isinstance(params, dict) else None
     if not expression or folded not in (LISTING_COUNT, VIEW_COUNT):
         return None
-    if folded == LISTING_COUNT:
-        return expression
-    with _lock:
-        return _plain.get(expression)
+    return expression if folded == LISTING_COUNT else plain_of(expression)
 
 
 def kept_count(path: str, expression: str) -> int:

@@ -216,3 +216,27 @@ def test_a_match_started_ahead_is_kept(archive, monkeypatch):
     assert matches.match(archive, expression).found.tolist() == sql_matches(archive, expression)
     assert [key[1] for key in matches._matches] == [expression]
     matches.ahead(archive, "grams : ")  # FTS5 cannot parse it: nothing raised, nothing kept
+
+
+def test_a_ranking_keeps_the_plain_match_and_the_best_rows_by_score(archive, monkeypatch):
+    """Every ranked expression matches the articles its plain one matches, so the ranking's
+    rowids stand for the plain match (the relevance page's count and facets)."""
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    score = f"bm25({search.INDEX}, 1.0, 8.0)"
+    for query in QUERIES:
+        ranked, plain = search.match_expression(query, ranked=True), search.match_expression(query)
+        if not plain:
+            continue
+        rankings = []
+        for desc in ("", " desc"):
+            ranking = matches.ranking(archive, ranked, plain, bool(desc), 20)
+            rankings.append(ranking)
+            with sqlite3.connect(archive) as conn:
+                best = conn.execute(
+                    f"select rowid, {score} from {search.INDEX} where {search.INDEX} match ?"
+                    f" order by 2{desc}, rowid limit 20",
+                    [ranked],
+                ).fetchall()
+            assert [row[:2] for row in ranking.top] == best, query
+            assert ranking.match.found.tolist() == sql_matches(archive, plain), query
+        assert matches.match(archive, plain) is rankings[0].match  # kept: not matched again

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from archive import publish, search, search_order, store
+from archive import matches, publish, search, search_order, store
 from archive.sqlite import sqlite3
 from tests.test_search import Source, sample_articles
 
@@ -45,12 +45,22 @@ def view_rows(path, query: str, order: str, limit: int, offset: int) -> list[tup
         return conn.execute(sql, [search.match_expression(query, ranked=True)]).fetchall()
 
 
+@pytest.fixture(params=["apart", "kept"])
+def long_phrase(request, monkeypatch):
+    """Every search ranked with its match matched apart, or ranked keeping its match
+    (``matches.ranking``), as a long phrase is."""
+    monkeypatch.setattr(search_order, "LONG_PHRASE", 10**6 if request.param == "apart" else 0)
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    return request.param
+
+
 @pytest.mark.parametrize("query", QUERIES)
 @pytest.mark.parametrize("order", ["", "desc"])
-def test_the_relevance_pages_rows_are_the_views_own(archive_path, query, order):
+def test_the_relevance_pages_rows_are_the_views_own(archive_path, query, order, long_phrase):
     ds = publish.datasette_app(archive_path, settings={"max_returned_rows": 1000})
     sort = "_sort_desc=relevance&" if order else ""
-    for size, offset in ((10, 0), (10, 10), (7, 14), (1000, 0)):
+    windows = ((10, 0), (10, 10), (7, 14), (1000, 0), (10, 1000))  # the last past the end
+    for size, offset in windows:
         path = (
             f"/edunews/article_search.json?{sort}_search={quote(query)}&_shape=arrays"
             f"&_size={size}&_col=" + "&_col=".join([*COLUMNS.split(", "), "relevance"])
@@ -139,7 +149,7 @@ def test_a_full_page_is_ranked_on_the_index_alone(archive_path, monkeypatch):
 
 
 def test_an_index_row_without_its_article_is_left_out_as_the_view_does(
-    archive_path, tmp_path, monkeypatch
+    archive_path, tmp_path, monkeypatch, long_phrase
 ):
     """An article deleted outside store.py keeps its index row: the join drops it from
     ``top``, so the page comes up short and the view's own statement answers it."""
@@ -164,3 +174,49 @@ def test_an_index_row_without_its_article_is_left_out_as_the_view_does(
             assert not set(gone) & {row[0] for row in found}
             more = offset + size < total
             assert response.json()["next"] == (str(offset + size) if more else None)
+
+
+def test_a_long_phrase_is_matched_once_for_its_page_count_and_facets(archive_path, monkeypatch):
+    """The ranking keeps every match: the count and facets take it, no second match runs."""
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    matched, ranked = [], []
+    real_match, real_rank = matches._match_now, matches._rank_now
+    monkeypatch.setattr(matches, "_match_now", lambda *a: matched.append(a) or real_match(*a))
+    monkeypatch.setattr(matches, "_rank_now", lambda *a: ranked.append(a) or real_rank(*a))
+    ds = publish.datasette_app(archive_path)
+    asyncio.run(ds.invoke_startup())  # its warm-up search (ข่าว) is not this one
+    matched.clear()
+    query = "กระทรวงศึกษาธิการ"  # 15 grams
+    assert search_order.long_phrase(search.match_expression(query))
+    response = asyncio.run(ds.client.get(f"/edunews/article_search.json?_search={query}"))
+    assert response.status_code == 200
+    assert [a[1] for a in ranked][-1:] == [search.match_expression(query, ranked=True)]
+    assert matched == []
+    found = response.json()
+    everything = view_rows(archive_path, query, "", 1000, 0)
+    assert found["filtered_table_rows_count"] == len(everything) > 0
+    by_source = {r["value"]: r["count"] for r in found["facet_results"]["source"]["results"]}
+    assert by_source == {"thaigov": len(everything)}
+
+
+def test_a_short_phrase_is_matched_apart_and_a_sorted_page_too(archive_path, monkeypatch):
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    ranked = []
+    real_rank = matches._rank_now
+    monkeypatch.setattr(matches, "_rank_now", lambda *a: ranked.append(a) or real_rank(*a))
+    ds = publish.datasette_app(archive_path)
+    asyncio.run(ds.invoke_startup())
+    ranked.clear()
+    for path in (
+        "/edunews/article_search.json?_search=ครู",  # 1 gram
+        "/edunews/article_search.json?_search=กระทรวงศึกษาธิการ&_sort=published_at",
+    ):
+        assert asyncio.run(ds.client.get(path)).status_code == 200
+    assert ranked == []
+
+
+def test_long_phrase_counts_the_grams_of_every_phrase():
+    assert not search_order.long_phrase(search.match_expression("ครู"))
+    assert not search_order.long_phrase(search.match_expression("ครู สอบ"))  # 1 + 1 grams
+    assert search_order.long_phrase(search.match_expression("ครู ภาษาอังกฤษ"))  # 1 + 5 grams
+    assert search_order.long_phrase(search.match_expression("ทุนการศึกษา"))

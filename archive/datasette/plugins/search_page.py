@@ -407,6 +407,17 @@ def counts_from_kept_match(request) -> bool:
     return plain_search(request) and counted and whole
 
 
+RELEVANCE_ORDER = {"_sort": "relevance", "_sort_desc": "relevance"}
+
+
+def match_ahead(path: str, request, plain: str) -> None:
+    """Start the plain match beside the ranking, unless the ranking keeps it (the page in
+    relevance order of a long phrase: ``search_order.from_ranking``)."""
+    by_relevance = all(request.args.get(k, v) == v for k, v in RELEVANCE_ORDER.items())
+    if not (by_relevance and search_order.long_phrase(plain)):
+        matches.ahead(path, plain)
+
+
 def is_html(request) -> bool:
     last = request.path.rsplit("/", 1)[-1]
     return "." not in last
@@ -426,7 +437,7 @@ def filters_from_request(request, database, table, datasette):
         if query and await db.table_exists(search.INDEX):
             where, params, human = search_arguments(table, query)
             if table == search.VIEW and counts_from_kept_match(request) and db.path:
-                matches.ahead(str(db.path), search.match_expression(query))
+                match_ahead(str(db.path), request, search.match_expression(query))
         dates = date_range_clauses(request.args, is_html(request))
         parts = [dates[:3], entity_clauses(request.args), registry_clauses(request.args)]
         for more_where, more_params, more_human in parts:
