@@ -266,14 +266,13 @@ DATE_EXACTNESS = {"body": 1, "visible": 2, "metadata": 3, "feed": 3, "api": 4}
 # Only a changed title, body or publication date makes a new version (``really_changed``);
 # anything else (modified_at, credits, images) is refreshed in place, so a versions page never
 # shows "1 → 2" with nothing a reader would see changed.
-STORED = (
-    "url, source, title, body_text, published_at, date_source, modified_at, event_date, author, "
-    "credits, date_warning, discovered_via, image_count, attachment_count, content_hash, version"
-)
 
 
 def save_article(
-    db: sqlite_utils.Database, article: Article, derived: Derived | None = None
+    db: sqlite_utils.Database,
+    article: Article,
+    derived: Derived | None = None,
+    digest: str | None = None,
 ) -> str:
     """Store one article; returns "new", "updated" (a new version), "unchanged" (including a
     refresh of metadata in place) or "foreign" (stored under another source: left alone).
@@ -281,25 +280,27 @@ def save_article(
     Several paths reach one article (API, feed, sitemap, listing, its page, a re-check);
     ``merge`` keeps what one path gave and another lacks. Every new version becomes a
     numbered row of ``article_versions`` pointing at its raw capture. ``derived``: the
-    article's heavy forms (``archive.process.derive``), when computed already.
+    article's heavy forms (``archive.process.derive``), when computed already; ``digest``:
+    its ``content_hash``, when computed already (of this very article: not kept if
+    ``merge`` changes it).
     """
     now = now_iso()
     aid, stored = _find(db, article)
     if stored and stored["source"] != article.source:
         return "foreign"  # a stored article never changes source
     if stored:
-        article = merge(db, aid, stored, article)
+        merged = merge(db, aid, stored, article)
+        digest, article = digest if merged is article else None, merged
     with db.conn:
-        outcome = _write(db, aid, stored, article, now, derived)
+        outcome = _write(db, aid, stored, article, now, derived, digest or content_hash(article))
         _remember_aliases(db, aid, article, stored)
     return outcome
 
 
-def _write(db, aid: str, stored, article: Article, now: str, derived: Derived | None) -> str:
-    digest = content_hash(article)
+def _write(db, aid: str, stored, article: Article, now: str, derived, digest: str) -> str:
     if stored and stored["content_hash"] == digest:
         changes = _seen(article, now) | _moved(db, aid, stored, article)
-        plainsql.update(db, "articles", {"id": aid}, changes)
+        _update_changed(db, "articles", {"id": aid}, stored, changes)
         return "unchanged"
     if stored and not really_changed(stored, article):
         _refresh(db, aid, article, digest, now, stored)
@@ -331,7 +332,21 @@ def _remember_aliases(db, aid: str, article: Article, stored: dict | None) -> No
     urls = {article.url, *article.aliases} | ({stored["url"]} if stored else set())
     if len(urls) > 1:
         rows = [{"alias": article_id(u), "article_id": aid, "url": u} for u in sorted(urls)]
+        if stored:  # only what is not stored as it is already
+            known = set(db.conn.execute(ALIASES, [aid]))
+            rows = [r for r in rows if (r["alias"], aid, r["url"]) not in known]
         plainsql.upsert(db, "article_aliases", rows, pk=("alias",))
+
+
+ALIASES = "select alias, article_id, url from article_aliases where article_id = ?"
+
+
+def _update_changed(db, table: str, key: dict, stored: dict, row: dict) -> None:
+    """Update the columns of ``row`` whose value differs from the ``stored`` row (which holds
+    every column): SQLite then leaves alone the indexes and triggers of the others."""
+    changes = {k: v for k, v in row.items() if k not in stored or stored[k] != v}
+    if changes:
+        plainsql.update(db, table, key, changes)
 
 
 def _moved(db, aid: str, stored: dict, article: Article) -> dict:
@@ -345,8 +360,11 @@ def _moved(db, aid: str, stored: dict, article: Article) -> dict:
 
 
 def _stored(db: sqlite_utils.Database, aid: str) -> dict | None:
-    rows = db.query(f"select {STORED} from articles where id = ?", [aid])
-    return next(iter(rows), None)
+    """The stored row, every column, and its rowid."""
+    cursor = db.conn.execute("select rowid, * from articles where id = ?", [aid])
+    row = cursor.fetchone()
+    names = [d[0] for d in cursor.description]
+    return None if row is None else dict(zip(names, row, strict=True))
 
 
 def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, derived) -> None:
@@ -358,8 +376,8 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
     row["capture_id"] = article.capture_id
     row["removed_reason"] = None
     if stored:
-        plainsql.update(db, "articles", {"id": aid}, row)
-        rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
+        _update_changed(db, "articles", {"id": aid}, stored, row)
+        rowid = stored["rowid"]
     else:
         # Its own story until stories are regrouped: a later move to another story then
         # rewrites an id of the same length in place, not the whole row and its text.
@@ -374,7 +392,9 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
     plainsql.insert(
         db, "article_versions", [versioned | new_version | {"capture_id": article.capture_id}]
     )
-    _replace_children(db, aid, article)
+    _replace_children(db, aid, article, stored)
+    if stored and (stored["title"], stored["body_text"]) == (article.title, article.body_text):
+        return  # only the date moved: the indexed document and the signature stay as they are
     if derived is None or (derived.title, derived.body) != (article.title, article.body_text):
         # Not derived yet (a caller outside archive.process), or merge changed the text.
         derived = derive(article.title, article.body_text, normalised=False)
@@ -392,10 +412,10 @@ def _refresh(db, aid: str, article: Article, digest: str, now: str, stored: dict
     row |= {"id": aid, "url": stored["url"]} | _moved(db, aid, stored, article)
     if article.capture_id is not None:
         row["capture_id"] = article.capture_id
-    plainsql.update(db, "articles", {"id": aid}, row)
+    _update_changed(db, "articles", {"id": aid}, stored, row)
     in_place = {k: row[k] for k in ("modified_at", "event_date", "content_hash")}
     plainsql.update(db, "article_versions", {"article_id": aid, "version": version}, in_place)
-    _replace_children(db, aid, article)
+    _replace_children(db, aid, article, stored)
 
 
 def merge(db: sqlite_utils.Database, aid: str, stored: dict, article: Article) -> Article:
@@ -550,51 +570,74 @@ def group_stories(db: sqlite_utils.Database) -> int:
     return stories.assign(db)
 
 
-def _replace_children(db: sqlite_utils.Database, aid: str, article: Article) -> None:
-    for table in LINKS:
-        db.conn.execute(f"delete from [{table}] where article_id = ?", [aid])
-    _insert_entities(db, aid, article.entities or {})
-    images = {i.url: i for i in article.images}  # a page may repeat an image
-    plainsql.insert(
-        db,
-        "images",
-        [
-            {"article_id": aid, "position": n, "url": i.url, "caption": i.caption}
-            for n, i in enumerate(images.values())
-        ],
-    )
-    files = {a.url: a for a in article.attachments}
-    plainsql.insert(
-        db,
-        "attachments",
-        [
-            {"article_id": aid, "position": n, "url": a.url, "title": a.title, "kind": a.kind}
-            for n, a in enumerate(files.values())
-        ],
-    )
+def _replace_children(db, aid: str, article: Article, stored: dict | None) -> None:
+    """The article's rows in the LINKS tables: a table whose rows are already those is left
+    alone (a rewrite seldom changes them); a new article has none to delete."""
+    for table, rows in _child_rows(aid, article).items():
+        if stored and _holds(db, table, aid, rows):
+            continue
+        if stored:
+            db.conn.execute(f"delete from [{table}] where article_id = ?", [aid])
+        verb = "insert" if table in ("images", "attachments") else IGNORE
+        plainsql.insert(db, table, rows, verb)
 
 
 IGNORE = "insert or ignore"
 
 
-def _insert_entities(db: sqlite_utils.Database, aid: str, entities: dict) -> None:
-    provinces = [{"article_id": aid, "province": p} for p in entities.get("provinces", [])]
-    plainsql.insert(db, "article_provinces", provinces, IGNORE)
-    agencies = [
-        {"article_id": aid, "agency": a["canonical"], "abbreviation": a.get("abbreviation")}
-        for a in entities.get("agencies", [])
-    ]
-    plainsql.insert(db, "article_agencies", agencies, IGNORE)
-    people = [
-        {
-            "article_id": aid,
-            "person": p["name"],
-            "title": p.get("title"),
-            "position": p.get("position"),
-        }
-        for p in entities.get("people", [])
-    ]
-    plainsql.insert(db, "article_people", people, IGNORE)
+def _child_rows(aid: str, article: Article) -> dict[str, list[dict]]:
+    """The rows of each LINKS table for this article, as inserted."""
+    entities = article.entities or {}
+    images = {i.url: i for i in article.images}  # a page may repeat an image
+    files = {a.url: a for a in article.attachments}
+    return {
+        "article_provinces": [
+            {"article_id": aid, "province": p} for p in entities.get("provinces", [])
+        ],
+        "article_agencies": [
+            {"article_id": aid, "agency": a["canonical"], "abbreviation": a.get("abbreviation")}
+            for a in entities.get("agencies", [])
+        ],
+        "article_people": [
+            {
+                "article_id": aid,
+                "person": p["name"],
+                "title": p.get("title"),
+                "position": p.get("position"),
+            }
+            for p in entities.get("people", [])
+        ],
+        "images": [
+            {"article_id": aid, "position": n, "url": i.url, "caption": i.caption}
+            for n, i in enumerate(images.values())
+        ],
+        "attachments": [
+            {"article_id": aid, "position": n, "url": a.url, "title": a.title, "kind": a.kind}
+            for n, a in enumerate(files.values())
+        ],
+    }
+
+
+# Each LINKS table's key after article_id: of rows with one key, an "insert or ignore" keeps
+# the first.
+CHILD_KEY = {
+    "article_provinces": "province",
+    "article_agencies": "agency",
+    "article_people": "person",
+    "images": "url",
+    "attachments": "url",
+}
+
+
+def _holds(db, table: str, aid: str, rows: list[dict]) -> bool:
+    """Whether ``table`` holds exactly ``rows`` for the article now (the rows it would hold
+    after they replaced its own)."""
+    key, wanted = CHILD_KEY[table], {}
+    for row in rows:
+        wanted.setdefault(row[key], tuple(plainsql.sql_value(v) for v in row.values()))
+    columns = ", ".join(f"[{c}]" for c in rows[0]) if rows else "1"
+    cursor = db.conn.execute(f"select {columns} from [{table}] where article_id = ?", [aid])
+    return set(cursor) == set(wanted.values()) if rows else cursor.fetchone() is None
 
 
 def start_run(db: sqlite_utils.Database, settings: dict | None = None) -> int:
