@@ -562,82 +562,78 @@ def record_error(db, run_id: int, source: str, url: str, kind: str, reason: str)
         )
 
 
-LINKS = ("images", "attachments", "article_provinces", "article_agencies", "article_people")
-
-
 def group_stories(db: sqlite_utils.Database) -> int:
     """Regroup syndicated copies after a run; returns the number of multi-article stories."""
     return stories.assign(db)
 
 
 def _replace_children(db, aid: str, article: Article, stored: dict | None) -> None:
-    """The article's rows in the LINKS tables: a table whose rows are already those is left
-    alone (a rewrite seldom changes them); a new article has none to delete."""
-    for table, rows in _child_rows(aid, article).items():
-        if stored and _holds(db, table, aid, rows):
+    """The article's rows in its link tables (LINK_COLUMNS). A table that holds them already is left
+    alone (a rewrite seldom changes them: one read of all five instead of five deletes and
+    their inserts); a new article has none to delete."""
+    held = _held(db, aid) if stored else {}
+    for table, rows in _child_rows(article).items():
+        if stored and held.get(table, set()) == _kept(table, rows):
             continue
         if stored:
             db.conn.execute(f"delete from [{table}] where article_id = ?", [aid])
-        verb = "insert" if table in ("images", "attachments") else IGNORE
-        plainsql.insert(db, table, rows, verb)
+        names = ("article_id", *LINK_COLUMNS[table])
+        values = [dict(zip(names, (aid, *row), strict=True)) for row in rows]
+        plainsql.insert(db, table, values, "insert" if table in KEPT_LAST else IGNORE)
 
 
 IGNORE = "insert or ignore"
+# Each link table's columns after article_id, its key among them first, then the others.
+LINK_COLUMNS = {
+    "article_provinces": ("province",),
+    "article_agencies": ("agency", "abbreviation"),
+    "article_people": ("person", "title", "position"),
+    "images": ("position", "url", "caption"),
+    "attachments": ("position", "url", "title", "kind"),
+}
+KEY = {"images": 1, "attachments": 1}  # where the key is not the first column
+KEPT_LAST = ("images", "attachments")  # deduplicated before the insert (``_child_rows``)
+HELD = " union all ".join(
+    f"select {n}, {', '.join([*columns, *['null'] * (4 - len(columns))])} "
+    f"from [{table}] where article_id = ?1"
+    for n, (table, columns) in enumerate(LINK_COLUMNS.items())
+)
 
 
-def _child_rows(aid: str, article: Article) -> dict[str, list[dict]]:
-    """The rows of each LINKS table for this article, as inserted."""
+def _held(db, aid: str) -> dict[str, set[tuple]]:
+    """The rows of the article in each link table now (columns as LINK_COLUMNS)."""
+    tables, held = list(LINK_COLUMNS), {}
+    for n, *row in db.conn.execute(HELD, [aid]):
+        table = tables[n]
+        held.setdefault(table, set()).add(tuple(row[: len(LINK_COLUMNS[table])]))
+    return held
+
+
+def _kept(table: str, rows: list[tuple]) -> set[tuple]:
+    """The rows a table keeps of these: the first of those with one key ("insert or
+    ignore"; images and attachments come deduplicated)."""
+    key, kept = KEY.get(table, 0), {}
+    for row in rows:
+        kept.setdefault(row[key], row)
+    return set(kept.values())
+
+
+def _child_rows(article: Article) -> dict[str, list[tuple]]:
+    """The rows of each link table for this article, as inserted (LINK_COLUMNS)."""
     entities = article.entities or {}
     images = {i.url: i for i in article.images}  # a page may repeat an image
     files = {a.url: a for a in article.attachments}
     return {
-        "article_provinces": [
-            {"article_id": aid, "province": p} for p in entities.get("provinces", [])
-        ],
+        "article_provinces": [(p,) for p in entities.get("provinces", [])],
         "article_agencies": [
-            {"article_id": aid, "agency": a["canonical"], "abbreviation": a.get("abbreviation")}
-            for a in entities.get("agencies", [])
+            (a["canonical"], a.get("abbreviation")) for a in entities.get("agencies", [])
         ],
         "article_people": [
-            {
-                "article_id": aid,
-                "person": p["name"],
-                "title": p.get("title"),
-                "position": p.get("position"),
-            }
-            for p in entities.get("people", [])
+            (p["name"], p.get("title"), p.get("position")) for p in entities.get("people", [])
         ],
-        "images": [
-            {"article_id": aid, "position": n, "url": i.url, "caption": i.caption}
-            for n, i in enumerate(images.values())
-        ],
-        "attachments": [
-            {"article_id": aid, "position": n, "url": a.url, "title": a.title, "kind": a.kind}
-            for n, a in enumerate(files.values())
-        ],
+        "images": [(n, i.url, i.caption) for n, i in enumerate(images.values())],
+        "attachments": [(n, a.url, a.title, a.kind) for n, a in enumerate(files.values())],
     }
-
-
-# Each LINKS table's key after article_id: of rows with one key, an "insert or ignore" keeps
-# the first.
-CHILD_KEY = {
-    "article_provinces": "province",
-    "article_agencies": "agency",
-    "article_people": "person",
-    "images": "url",
-    "attachments": "url",
-}
-
-
-def _holds(db, table: str, aid: str, rows: list[dict]) -> bool:
-    """Whether ``table`` holds exactly ``rows`` for the article now (the rows it would hold
-    after they replaced its own)."""
-    key, wanted = CHILD_KEY[table], {}
-    for row in rows:
-        wanted.setdefault(row[key], tuple(plainsql.sql_value(v) for v in row.values()))
-    columns = ", ".join(f"[{c}]" for c in rows[0]) if rows else "1"
-    cursor = db.conn.execute(f"select {columns} from [{table}] where article_id = ?", [aid])
-    return set(cursor) == set(wanted.values()) if rows else cursor.fetchone() is None
 
 
 def start_run(db: sqlite_utils.Database, settings: dict | None = None) -> int:
