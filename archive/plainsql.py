@@ -20,7 +20,7 @@ from sqlite_utils.db import NotFoundError, jsonify_if_needed
 PLAIN = frozenset({str, int, float, bytes, type(None)})
 
 
-def _value(value):
+def sql_value(value):
     return value if type(value) in PLAIN else jsonify_if_needed(value)
 
 
@@ -32,7 +32,7 @@ def insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict], verb: st
         return None
     columns = tuple(rows[0])
     sql = _insert_sql(verb, table, columns)
-    values = [[_value(row[c]) for c in columns] for row in rows]
+    values = [[sql_value(row[c]) for c in columns] for row in rows]
     if len(values) == 1:
         return db.conn.execute(sql, values[0]).lastrowid
     db.conn.executemany(sql, values)
@@ -43,14 +43,14 @@ def upsert(db: sqlite_utils.Database, table: str, rows: Iterable[dict], pk: Sequ
     """``upsert_all``: insert a row whose key is new, else update its other columns."""
     for row in rows:
         columns = tuple(row)
-        values = [_value(row[c]) for c in columns]
+        values = [sql_value(row[c]) for c in columns]
         db.conn.execute(_upsert_sql(table, columns, tuple(pk)), values)
 
 
 def update(db: sqlite_utils.Database, table: str, key: dict, changes: dict) -> None:
     """``db[table].update(key, changes)``: the one row ``key`` names, which must exist."""
     columns = tuple(changes)
-    values = [_value(changes[c]) for c in columns] + list(key.values())
+    values = [sql_value(changes[c]) for c in columns] + list(key.values())
     cursor = db.conn.execute(_update_sql(table, columns, tuple(key)), values)
     if cursor.rowcount != 1:
         raise NotFoundError(f"no row of {table} where {key}")

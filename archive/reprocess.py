@@ -120,6 +120,7 @@ class Rebuilt:
     derived: Derived | None = None
     why: str = ""  # for the log: why not an article, what is invalid
     stats: Counter = field(default_factory=Counter)
+    digest: str | None = None  # the changed article's content hash (not computed again)
 
 
 @dataclass
@@ -237,7 +238,7 @@ def settle(db, row: dict, rebuilt: Rebuilt, stats) -> str:
         logger.warning("%s: reprocessed article is invalid: %s", row["url"], rebuilt.why)
     if rebuilt.outcome != "changed":
         return rebuilt.outcome
-    return save(db, row, rebuilt.article, rebuilt.derived)
+    return save(db, row, rebuilt.article, rebuilt.derived, rebuilt.digest)
 
 
 def done(result) -> Future:
@@ -298,9 +299,11 @@ def rebuild_and_derive(row: dict, page: tuple) -> Rebuilt:
     if not prepared.ok:
         return Rebuilt("invalid", why=str(prepared.problems), stats=stats)
     article = prepared.article
-    if store.content_hash(article) == row["content_hash"]:
+    digest = store.content_hash(article)
+    if digest == row["content_hash"]:
         return Rebuilt("unchanged", stats=stats)
-    return Rebuilt("changed", article, derive(article.title, article.body_text), stats=stats)
+    derived = derive(article.title, article.body_text)
+    return Rebuilt("changed", article, derived, stats=stats, digest=digest)
 
 
 def rebuild(row: dict, page: tuple, stats=None) -> tuple[Article | None, str]:
@@ -346,11 +349,11 @@ def keep_stored_facts(article: Article, row: dict) -> Article:
     return article
 
 
-def save(db, row: dict, article: Article, derived: Derived | None = None) -> str:
+def save(db, row: dict, article: Article, derived: Derived | None = None, digest=None) -> str:
     """Store a changed result (``rebuild_and_derive`` compared its content hash) as a new
     version; an unchanged one never comes here, it is not written at all (a reprocess is
     not a sighting: last_seen_at must keep meaning "seen on the site")."""
-    outcome = store.save_article(db, article, derived)
+    outcome = store.save_article(db, article, derived, digest)
     if row["removed_at"]:  # save_article marks the article live; it is still gone
         store.mark_removed(db, row["url"], row["removed_reason"])
     return outcome

@@ -266,14 +266,13 @@ DATE_EXACTNESS = {"body": 1, "visible": 2, "metadata": 3, "feed": 3, "api": 4}
 # Only a changed title, body or publication date makes a new version (``really_changed``);
 # anything else (modified_at, credits, images) is refreshed in place, so a versions page never
 # shows "1 → 2" with nothing a reader would see changed.
-STORED = (
-    "url, source, title, body_text, published_at, date_source, modified_at, event_date, author, "
-    "credits, date_warning, discovered_via, image_count, attachment_count, content_hash, version"
-)
 
 
 def save_article(
-    db: sqlite_utils.Database, article: Article, derived: Derived | None = None
+    db: sqlite_utils.Database,
+    article: Article,
+    derived: Derived | None = None,
+    digest: str | None = None,
 ) -> str:
     """Store one article; returns "new", "updated" (a new version), "unchanged" (including a
     refresh of metadata in place) or "foreign" (stored under another source: left alone).
@@ -281,25 +280,27 @@ def save_article(
     Several paths reach one article (API, feed, sitemap, listing, its page, a re-check);
     ``merge`` keeps what one path gave and another lacks. Every new version becomes a
     numbered row of ``article_versions`` pointing at its raw capture. ``derived``: the
-    article's heavy forms (``archive.process.derive``), when computed already.
+    article's heavy forms (``archive.process.derive``), when computed already; ``digest``:
+    its ``content_hash``, when computed already (of this very article: not kept if
+    ``merge`` changes it).
     """
     now = now_iso()
     aid, stored = _find(db, article)
     if stored and stored["source"] != article.source:
         return "foreign"  # a stored article never changes source
     if stored:
-        article = merge(db, aid, stored, article)
+        merged = merge(db, aid, stored, article)
+        digest, article = digest if merged is article else None, merged
     with db.conn:
-        outcome = _write(db, aid, stored, article, now, derived)
+        outcome = _write(db, aid, stored, article, now, derived, digest or content_hash(article))
         _remember_aliases(db, aid, article, stored)
     return outcome
 
 
-def _write(db, aid: str, stored, article: Article, now: str, derived: Derived | None) -> str:
-    digest = content_hash(article)
+def _write(db, aid: str, stored, article: Article, now: str, derived, digest: str) -> str:
     if stored and stored["content_hash"] == digest:
         changes = _seen(article, now) | _moved(db, aid, stored, article)
-        plainsql.update(db, "articles", {"id": aid}, changes)
+        _update_changed(db, "articles", {"id": aid}, stored, changes)
         return "unchanged"
     if stored and not really_changed(stored, article):
         _refresh(db, aid, article, digest, now, stored)
@@ -331,7 +332,21 @@ def _remember_aliases(db, aid: str, article: Article, stored: dict | None) -> No
     urls = {article.url, *article.aliases} | ({stored["url"]} if stored else set())
     if len(urls) > 1:
         rows = [{"alias": article_id(u), "article_id": aid, "url": u} for u in sorted(urls)]
+        if stored:  # only what is not stored as it is already
+            known = set(db.conn.execute(ALIASES, [aid]))
+            rows = [r for r in rows if (r["alias"], aid, r["url"]) not in known]
         plainsql.upsert(db, "article_aliases", rows, pk=("alias",))
+
+
+ALIASES = "select alias, article_id, url from article_aliases where article_id = ?"
+
+
+def _update_changed(db, table: str, key: dict, stored: dict, row: dict) -> None:
+    """Update the columns of ``row`` whose value differs from the ``stored`` row (which holds
+    every column): SQLite then leaves alone the indexes and triggers of the others."""
+    changes = {k: v for k, v in row.items() if k not in stored or stored[k] != v}
+    if changes:
+        plainsql.update(db, table, key, changes)
 
 
 def _moved(db, aid: str, stored: dict, article: Article) -> dict:
@@ -345,8 +360,11 @@ def _moved(db, aid: str, stored: dict, article: Article) -> dict:
 
 
 def _stored(db: sqlite_utils.Database, aid: str) -> dict | None:
-    rows = db.query(f"select {STORED} from articles where id = ?", [aid])
-    return next(iter(rows), None)
+    """The stored row, every column, and its rowid."""
+    cursor = db.conn.execute("select rowid, * from articles where id = ?", [aid])
+    row = cursor.fetchone()
+    names = [d[0] for d in cursor.description]
+    return None if row is None else dict(zip(names, row, strict=True))
 
 
 def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, derived) -> None:
@@ -358,8 +376,8 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
     row["capture_id"] = article.capture_id
     row["removed_reason"] = None
     if stored:
-        plainsql.update(db, "articles", {"id": aid}, row)
-        rowid = db.execute("select rowid from articles where id = ?", [aid]).fetchone()[0]
+        _update_changed(db, "articles", {"id": aid}, stored, row)
+        rowid = stored["rowid"]
     else:
         # Its own story until stories are regrouped: a later move to another story then
         # rewrites an id of the same length in place, not the whole row and its text.
@@ -374,7 +392,9 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
     plainsql.insert(
         db, "article_versions", [versioned | new_version | {"capture_id": article.capture_id}]
     )
-    _replace_children(db, aid, article)
+    _replace_children(db, aid, article, stored)
+    if stored and (stored["title"], stored["body_text"]) == (article.title, article.body_text):
+        return  # only the date moved: the indexed document and the signature stay as they are
     if derived is None or (derived.title, derived.body) != (article.title, article.body_text):
         # Not derived yet (a caller outside archive.process), or merge changed the text.
         derived = derive(article.title, article.body_text, normalised=False)
@@ -392,10 +412,10 @@ def _refresh(db, aid: str, article: Article, digest: str, now: str, stored: dict
     row |= {"id": aid, "url": stored["url"]} | _moved(db, aid, stored, article)
     if article.capture_id is not None:
         row["capture_id"] = article.capture_id
-    plainsql.update(db, "articles", {"id": aid}, row)
+    _update_changed(db, "articles", {"id": aid}, stored, row)
     in_place = {k: row[k] for k in ("modified_at", "event_date", "content_hash")}
     plainsql.update(db, "article_versions", {"article_id": aid, "version": version}, in_place)
-    _replace_children(db, aid, article)
+    _replace_children(db, aid, article, stored)
 
 
 def merge(db: sqlite_utils.Database, aid: str, stored: dict, article: Article) -> Article:
@@ -542,59 +562,78 @@ def record_error(db, run_id: int, source: str, url: str, kind: str, reason: str)
         )
 
 
-LINKS = ("images", "attachments", "article_provinces", "article_agencies", "article_people")
-
-
 def group_stories(db: sqlite_utils.Database) -> int:
     """Regroup syndicated copies after a run; returns the number of multi-article stories."""
     return stories.assign(db)
 
 
-def _replace_children(db: sqlite_utils.Database, aid: str, article: Article) -> None:
-    for table in LINKS:
-        db.conn.execute(f"delete from [{table}] where article_id = ?", [aid])
-    _insert_entities(db, aid, article.entities or {})
-    images = {i.url: i for i in article.images}  # a page may repeat an image
-    plainsql.insert(
-        db,
-        "images",
-        [
-            {"article_id": aid, "position": n, "url": i.url, "caption": i.caption}
-            for n, i in enumerate(images.values())
-        ],
-    )
-    files = {a.url: a for a in article.attachments}
-    plainsql.insert(
-        db,
-        "attachments",
-        [
-            {"article_id": aid, "position": n, "url": a.url, "title": a.title, "kind": a.kind}
-            for n, a in enumerate(files.values())
-        ],
-    )
+def _replace_children(db, aid: str, article: Article, stored: dict | None) -> None:
+    """The article's rows in its link tables (LINK_COLUMNS). A table that holds them already is left
+    alone (a rewrite seldom changes them: one read of all five instead of five deletes and
+    their inserts); a new article has none to delete."""
+    held = _held(db, aid) if stored else {}
+    for table, rows in _child_rows(article).items():
+        if stored and held.get(table, set()) == _kept(table, rows):
+            continue
+        if stored:
+            db.conn.execute(f"delete from [{table}] where article_id = ?", [aid])
+        names = ("article_id", *LINK_COLUMNS[table])
+        values = [dict(zip(names, (aid, *row), strict=True)) for row in rows]
+        plainsql.insert(db, table, values, "insert" if table in KEPT_LAST else IGNORE)
 
 
 IGNORE = "insert or ignore"
+# Each link table's columns after article_id, its key among them first, then the others.
+LINK_COLUMNS = {
+    "article_provinces": ("province",),
+    "article_agencies": ("agency", "abbreviation"),
+    "article_people": ("person", "title", "position"),
+    "images": ("position", "url", "caption"),
+    "attachments": ("position", "url", "title", "kind"),
+}
+KEY = {"images": 1, "attachments": 1}  # where the key is not the first column
+KEPT_LAST = ("images", "attachments")  # deduplicated before the insert (``_child_rows``)
+HELD = " union all ".join(
+    f"select {n}, {', '.join([*columns, *['null'] * (4 - len(columns))])} "
+    f"from [{table}] where article_id = ?1"
+    for n, (table, columns) in enumerate(LINK_COLUMNS.items())
+)
 
 
-def _insert_entities(db: sqlite_utils.Database, aid: str, entities: dict) -> None:
-    provinces = [{"article_id": aid, "province": p} for p in entities.get("provinces", [])]
-    plainsql.insert(db, "article_provinces", provinces, IGNORE)
-    agencies = [
-        {"article_id": aid, "agency": a["canonical"], "abbreviation": a.get("abbreviation")}
-        for a in entities.get("agencies", [])
-    ]
-    plainsql.insert(db, "article_agencies", agencies, IGNORE)
-    people = [
-        {
-            "article_id": aid,
-            "person": p["name"],
-            "title": p.get("title"),
-            "position": p.get("position"),
-        }
-        for p in entities.get("people", [])
-    ]
-    plainsql.insert(db, "article_people", people, IGNORE)
+def _held(db, aid: str) -> dict[str, set[tuple]]:
+    """The rows of the article in each link table now (columns as LINK_COLUMNS)."""
+    tables, held = list(LINK_COLUMNS), {}
+    for n, *row in db.conn.execute(HELD, [aid]):
+        table = tables[n]
+        held.setdefault(table, set()).add(tuple(row[: len(LINK_COLUMNS[table])]))
+    return held
+
+
+def _kept(table: str, rows: list[tuple]) -> set[tuple]:
+    """The rows a table keeps of these: the first of those with one key ("insert or
+    ignore"; images and attachments come deduplicated)."""
+    key, kept = KEY.get(table, 0), {}
+    for row in rows:
+        kept.setdefault(row[key], row)
+    return set(kept.values())
+
+
+def _child_rows(article: Article) -> dict[str, list[tuple]]:
+    """The rows of each link table for this article, as inserted (LINK_COLUMNS)."""
+    entities = article.entities or {}
+    images = {i.url: i for i in article.images}  # a page may repeat an image
+    files = {a.url: a for a in article.attachments}
+    return {
+        "article_provinces": [(p,) for p in entities.get("provinces", [])],
+        "article_agencies": [
+            (a["canonical"], a.get("abbreviation")) for a in entities.get("agencies", [])
+        ],
+        "article_people": [
+            (p["name"], p.get("title"), p.get("position")) for p in entities.get("people", [])
+        ],
+        "images": [(n, i.url, i.caption) for n, i in enumerate(images.values())],
+        "attachments": [(n, a.url, a.title, a.kind) for n, a in enumerate(files.values())],
+    }
 
 
 def start_run(db: sqlite_utils.Database, settings: dict | None = None) -> int:

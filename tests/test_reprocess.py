@@ -197,9 +197,9 @@ def test_rows_rebuilt_by_the_pool_and_here_are_saved_in_order(archive, twin, mon
         rewritten(each)
     pool, order, save = SlowPool(), [], reprocess.save
 
-    def saving(db, row, article, derived):
+    def saving(db, row, article, derived, digest):
         order.append((row["id"], article.url == row["url"]))
-        return save(db, row, article, derived)
+        return save(db, row, article, derived, digest)
 
     monkeypatch.setattr(reprocess, "save", saving)
     counts = reprocess.reprocess(db, warc_dir, pool=pool)
