@@ -56,7 +56,7 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
     samples, sampled = [0], 0.0  # the tree's RSS every 0.5 s: does it climb, or jump at the end?
     peak, peaks = 0, {}  # peaks: pid -> (kind, its VmHWM)
     while True:
-        pid, status, _ = os.wait4(child.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
         peak = max(peak, high_water(child.pid))
@@ -76,6 +76,8 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
         "exit": child.returncode,
         "stderr": stderr,
         "wall_s": time.perf_counter() - start,
+        # the crawl's CPU and that of the workers it waited for (not the sites' or the bench's)
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": peak / 2**20,
         "tree_rss_mb": max(max(samples), peak) / 2**20,
         "rss_quarters_mb": [max(q) / 2**20 for q in quarters(samples)],
@@ -174,7 +176,8 @@ def report(m: dict) -> str:
     return "\n".join(
         [
             f"sites {m['sites']} (+{m['dead']} dead, {m['hung']} hung): exit {m['exit']}, "
-            f"wall {m['wall_s']:.1f} s, {m['requests']} requests = {m['pages_per_s']:.1f} pages/s",
+            f"wall {m['wall_s']:.1f} s, {m['requests']} requests = {m['pages_per_s']:.1f} pages/s, "
+            f"crawl CPU {m['cpu_s']:.1f} s",
             f"  articles: {m['stored']} stored of {m['gold']} served, recall {m['recall']:.3f}",
             f"  peak RSS of the crawl process: {m['peak_rss_mb']:.0f} MB; "
             f"of its process tree (sampled): {m['tree_rss_mb']:.0f} MB "
