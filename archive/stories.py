@@ -139,11 +139,13 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 BANDS, ROWS = 25, 5
 
 
-def candidate_pairs(sigs: np.ndarray) -> np.ndarray:
-    """Pairs (i, j), i < j, of rows of ``sigs`` (n x NUM_PERM uint32) equal in some band."""
+def candidate_pairs(sigs: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Pairs (i, j), i < j, of rows of ``sigs`` (n x NUM_PERM uint32) equal in some band;
+    with ``rows``, of the rows ``sigs[rows]`` (numbered as in ``rows``), without that copy."""
     found = []
     for band in range(BANDS):
-        part = np.ascontiguousarray(sigs[:, band * ROWS : (band + 1) * ROWS])
+        columns = slice(band * ROWS, (band + 1) * ROWS)
+        part = np.ascontiguousarray(sigs[:, columns] if rows is None else sigs[rows, columns])
         keys = part.view(np.dtype((np.void, part.shape[1] * part.itemsize))).ravel()
         _, bucket = np.unique(keys, return_inverse=True)
         order = np.argsort(bucket, kind="stable")
@@ -159,12 +161,15 @@ def candidate_pairs(sigs: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate(found).astype(np.int64), axis=0)
 
 
-def similar_pairs(sigs: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
-    """Candidate pairs whose estimated Jaccard similarity (share of equal values) passes."""
-    pairs = candidate_pairs(sigs)
+def similar_pairs(
+    sigs: np.ndarray, threshold: float = THRESHOLD, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Candidate pairs whose estimated Jaccard similarity (share of equal values) passes;
+    ``rows`` as in ``candidate_pairs``."""
+    pairs = candidate_pairs(sigs, rows)
     keep = np.empty(len(pairs), dtype=bool)
     for start in range(0, len(pairs), 65536):  # bounds the temporary (65536 x 128 bools)
-        block = pairs[start : start + 65536]
+        block = pairs[start : start + 65536] if rows is None else rows[pairs[start : start + 65536]]
         equal = np.count_nonzero(sigs[block[:, 0]] == sigs[block[:, 1]], axis=1)
         keep[start : start + 65536] = equal / sigs.shape[1] >= threshold
     return pairs[keep]
@@ -212,8 +217,9 @@ def matrix(joined: bytes | bytearray) -> np.ndarray:
 
 
 def distinct(sigs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of ``sigs``: the index of each one's first row, and for every row the
-    number of its distinct row (``np.unique``'s ``return_index`` and ``return_inverse``).
+    """The distinct rows of ``sigs``: the index of each one's first row, ascending, and for
+    every row the number of its distinct row in that order (as ``np.unique``'s
+    ``return_index`` and ``return_inverse``, numbered by first row rather than by value).
     Found through a 64-bit hash of each row, then checked row by row; ``np.unique`` on the
     rows themselves sorted copies of the whole array (~50 MB more at 50,000 articles, at a
     run's end). A hash collision, never seen, falls back to that."""
@@ -228,13 +234,17 @@ def distinct(sigs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             keys = sigs.view(np.dtype((np.void, sigs.shape[1] * sigs.itemsize))).ravel()
             _, first, same = np.unique(keys, return_index=True, return_inverse=True)
             break
-    return first, same.ravel()
+    by_first = np.argsort(first)  # renumbered in the order of their first rows
+    number = np.empty_like(by_first)
+    number[by_first] = np.arange(len(by_first))
+    return first[by_first], number[same.ravel()]
 
 
 def clusters(sigs: np.ndarray, dates: list[str | None], threshold: float = THRESHOLD):
-    """Index sets of the near-duplicates published close in time (singletons too): the
-    connected parts of the graph joining two articles whose estimated similarity passes
-    ``threshold`` and whose dates are close (``close_in_time``).
+    """Index lists of the near-duplicates published close in time (singletons too), each
+    ascending, in the order of their first index: the connected parts of the graph joining
+    two articles whose estimated similarity passes ``threshold`` and whose dates are close
+    (``close_in_time``). A generator: ``sigs`` is let go once the similar pairs are found.
 
     Copies with the very same signature (a release reposted unchanged) are taken together,
     so that the work grows with the distinct texts, not with the pairs of copies: 50,000
@@ -243,21 +253,57 @@ def clusters(sigs: np.ndarray, dates: list[str | None], threshold: float = THRES
     undated one to all; across two similar signatures, each copy is joined to the copies of
     the other dated just before and just after it. This joins the same parts as joining
     every close pair: a copy close to several of the other's is close to its neighbours
-    among them, and those are joined to each other already."""
-    days = [None if not d else date.fromisoformat(d[:10]).toordinal() for d in dates]
+    among them, and those are joined to each other already.
+
+    Memory grows with the whole archive (a regrouping at every run's end), so it is held in
+    arrays, not a Python list or dict entry per article; the distinct signatures are read
+    in place, not copied out of ``sigs``; only articles joined to another enter the
+    union-find."""
+    count = len(sigs)
+    days = _days(dates)
     first, same = distinct(sigs)
-    copies: list[list[int]] = [[] for _ in first]
-    for i, k in enumerate(same.tolist()):
-        copies[k].append(i)
+    similar = similar_pairs(sigs, threshold, None if len(first) == count else first)
+    del sigs, first
+    copies = _Runs(same)
     found = UnionFind()
-    for members in copies:
-        _join_copies(found, members, days)
-    for a, b in similar_pairs(sigs[first], threshold).tolist():
-        _join_similar(found, copies[a], copies[b], days)
-    grouped: dict[int, list[int]] = {}
-    for i in range(len(sigs)):
-        grouped.setdefault(found.find(i), []).append(i)
-    return list(grouped.values())
+    for k in np.flatnonzero(np.diff(copies.starts) > 1).tolist():
+        _join_copies(found, copies.members(k), days)
+    for a, b in similar.tolist():
+        _join_similar(found, copies.members(a), copies.members(b), days)
+    del copies, similar
+    parent = found.parent
+    roots = np.fromiter(
+        (found.find(i) if i in parent else i for i in range(count)), np.int64, count
+    )
+    del found, parent
+    # parts numbered in the order of their first members, as they first appear
+    _, lead, which = np.unique(roots, return_index=True, return_inverse=True)
+    number = np.empty_like(lead)
+    number[np.argsort(lead)] = np.arange(len(lead))
+    parts = _Runs(number[which.ravel()])
+    del roots, lead, which, number
+    for k in range(len(parts.starts) - 1):
+        yield parts.members(k)
+
+
+def _days(dates: list[str | None]) -> list[int | None]:
+    """Each date's day number; equal dates share one int object."""
+    known: dict = {}
+    for d in set(dates):
+        known[d] = None if not d else date.fromisoformat(d[:10]).toordinal()
+    return [known[d] for d in dates]
+
+
+class _Runs:
+    """Indices 0..n-1 grouped by a label 0..m-1 (every label used), ascending in each group:
+    two arrays instead of m lists."""
+
+    def __init__(self, labels: np.ndarray):
+        self.order = np.argsort(labels, kind="stable")
+        self.starts = np.r_[0, np.cumsum(np.bincount(labels))].astype(np.int64)
+
+    def members(self, k: int) -> list[int]:
+        return self.order[self.starts[k] : self.starts[k + 1]].tolist()
 
 
 def _join_copies(found: UnionFind, members: list[int], days: list[int | None]) -> None:
@@ -298,27 +344,34 @@ def origin(key) -> tuple:
 
 def assign(db: sqlite_utils.Database) -> int:
     """Recompute stories over the whole archive; returns the number of multi-article stories.
-    Only articles whose story changed are rewritten."""
-    keys, current, blobs = [], [], bytearray()
+    Only articles whose story changed are rewritten. What it holds grows with the archive
+    (it runs at every crawl's end): equal strings are held once (dates repeat, and most
+    articles are the origin of their own story), and the signatures are let go before the
+    groups are made."""
+    keys, current, blobs, held = [], [], bytearray(), {}
     for aid, published, first_seen, story, blob in db.execute(
         "select a.id, a.published_at, a.first_seen_at, a.story_id, s.minhash from articles a "
         "join article_signatures s on s.article_id = a.id"
     ):
-        keys.append((aid, published, first_seen))
-        current.append(story)
+        keys.append(
+            (aid, held.setdefault(published, published), held.setdefault(first_seen, first_seen))
+        )
+        current.append(aid if story == aid else held.setdefault(story, story))
         blobs += blob  # one buffer, not a bytes object each and then their join: at 50,000
         # articles that was ~50 MB more at the run's end
+    del held
     found = clusters(matrix(blobs), [published for _, published, _ in keys])
-    del blobs
-    rows, moved = [], []
+    del blobs  # the generator holds the only reference now, and drops it before grouping
+    rows, moved, multi = [], [], 0
     for members in found:
         first = keys[min(members, key=lambda i: origin(keys[i]))]
         rows.append((first[0], len(members), first[1]))
         moved += [(first[0], keys[i][0]) for i in members if current[i] != first[0]]
+        multi += len(members) > 1
     with db.conn:
         db.execute("delete from stories")
         db.conn.executemany(
             "insert into stories (id, size, first_published_at) values (?, ?, ?)", rows
         )
         db.conn.executemany("update articles set story_id = ? where id = ?", moved)
-    return sum(1 for members in found if len(members) > 1)
+    return multi

@@ -2,6 +2,7 @@
 of articles each (issue 13: 250 sites x 200 articles, memory flat in the number of sites).
 
     python bench/bench_backfill.py [--sizes 50x200,250x200] [--corpus PATH] [--timeout S]
+        [--seed ARCHIVE]
 
 Each site (tests/sites/fleet.py) draws its articles from the whole corpus
 (``catalogue.corpus_records``, bench/corpus.py), a different window per site; delays and
@@ -10,7 +11,9 @@ size: wall time, requests per second, articles stored of served, peak RSS of the
 process and of its process tree (summed, sampled every 0.5 s: worker processes count).
 Exits 1 when a goal is missed: every served article stored, peak tree RSS at most
 ``RSS_LIMIT_MB``, and a size with more sites (same articles per site) at most
-``GROWTH_LIMIT`` times the peak RSS of one with fewer.
+``GROWTH_LIMIT`` times the peak RSS of one with fewer. ``--seed`` crawls into a copy of an
+archive that already holds many articles (e.g. bench_search's 100,000), not an empty one: a
+short crawl then shows what grows with the archive's size.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=sizes, default=sizes("50x200,250x200"))
     parser.add_argument("--corpus", default=None, help="corpus .jsonl (default: bench/corpus.py)")
     parser.add_argument("--timeout", type=float, default=7200, help="seconds per crawl")
+    parser.add_argument("--seed", type=Path, default=None, help="crawl into a copy of this archive")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
     extra = [x for pair in args.set for x in ("-s", pair)]
@@ -80,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             work.mkdir()
             started = time.strftime("%H:%M:%S")
             print(f"\n== {count} sites x {per_site} articles (started {started}) ==", flush=True)
-            m = crawl_fleet(count, per_site, work, args.timeout, extra, pool=pool)
+            m = crawl_fleet(count, per_site, work, args.timeout, extra, pool=pool, seed=args.seed)
             runs.append(m | {"per_site": per_site})
             print(report(m), flush=True)
     for small, large, growth in growths(runs):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,7 +29,8 @@ from archive.sqlite import sqlite3
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.procs import high_water, tree_rss  # noqa: E402
+from bench import procs  # noqa: E402
+from bench.procs import descendants, high_water, tree_rss  # noqa: E402
 from tests.sites.fleet import Fleet  # noqa: E402
 
 # No delay and no AutoThrottle (local sites answer at once); concurrency as shipped.
@@ -43,7 +45,7 @@ SETTINGS = [
 def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict:
     """The crawl in a child process: exit status, wall time, that child's peak RSS (read
     every 50 ms: its last 50 ms may escape), and the peak of its process tree's RSS summed
-    (sampled every 0.5 s)."""
+    (sampled every 0.5 s), and each process's own peak (``VmHWM``) by kind."""
     command = [sys.executable, "-m", "archive", "crawl", "-q", "--sources", str(sources)]
     command += ["--db", str(db), *SETTINGS, *extra]
     start = time.perf_counter()
@@ -52,15 +54,16 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
     )
     deadline = time.monotonic() + timeout
     samples, sampled = [0], 0.0  # the tree's RSS every 0.5 s: does it climb, or jump at the end?
-    peak = 0
+    peak, peaks = 0, {}  # peaks: pid -> (kind, its VmHWM)
     while True:
-        pid, status, _ = os.wait4(child.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
         peak = max(peak, high_water(child.pid))
         if time.monotonic() - sampled >= 0.5:
             samples.append(tree_rss(child.pid))
             sampled = time.monotonic()
+            note_peaks(peaks, child.pid)
         if time.monotonic() > deadline:
             child.kill()
             child.wait()
@@ -73,16 +76,35 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
         "exit": child.returncode,
         "stderr": stderr,
         "wall_s": time.perf_counter() - start,
+        # the crawl's CPU and that of the workers it waited for (not the sites' or the bench's)
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": peak / 2**20,
         "tree_rss_mb": max(max(samples), peak) / 2**20,
         "rss_quarters_mb": [max(q) / 2**20 for q in quarters(samples)],
+        "child_peaks_mb": {pid: (kind, hwm / 2**20) for pid, (kind, hwm) in peaks.items()},
     }
+
+
+def note_peaks(peaks: dict, root: int) -> None:
+    """Each process below ``root``: its kind and its own peak so far (pid -> (kind, bytes))."""
+    for pid in descendants(root):
+        kind, known = peaks.get(pid, ("", 0))
+        peaks[pid] = (kind or procs.command(pid), max(known, high_water(pid)))
 
 
 def quarters(samples: list[int]) -> list[list[int]]:
     """The samples in four runs of equal length (the first quarter holds at least one)."""
     n = len(samples)
     return [samples[i * n // 4 : max((i + 1) * n // 4, i * n // 4 + 1)] for i in range(4)]
+
+
+def seed_archive(seed: Path | None, db: Path) -> set[str]:
+    """Start from a copy of ``seed`` (an archive already holding many articles: does memory
+    grow with the archive's size?); the URLs it holds."""
+    if seed is None:
+        return set()
+    shutil.copyfile(seed, db)
+    return stored_urls(db)
 
 
 def stored_urls(db: Path) -> set[str]:
@@ -111,18 +133,21 @@ def crawl_fleet(
     dead: int = 0,
     hung: int = 0,
     pool: list[dict] | None = None,
+    seed: Path | None = None,
 ) -> dict:
     """Start ``count`` sites (with ``dead`` sources that refuse connections and ``hung`` ones
     that never answer; articles from ``pool``, see ``Fleet``), crawl them once into a fresh
-    archive, and measure."""
+    archive (or a copy of ``seed``), and measure. ``stored`` counts the articles the crawl
+    added."""
     with Fleet(count, per_site, dead=dead, hung=hung, pool=pool) as fleet:
         sources, db = work / f"fleet-{count}.yaml", work / f"fleet-{count}.db"
+        seeded = seed_archive(seed, db)
         sources.write_text(fleet.sources_yaml(), encoding="utf-8")
         result = run_crawl(sources, db, timeout, list(extra))
         per_site_requests = fleet.requests_per_site()
         gold = {g["url"] for g in fleet.gold()}
         meter = fleet.meter
-    stored = stored_urls(db) if db.exists() else set()
+    stored = stored_urls(db) - seeded if db.exists() else set()
     requests = sum(per_site_requests.values())
     counts = sorted(per_site_requests.values())
     return result | {
@@ -151,12 +176,15 @@ def report(m: dict) -> str:
     return "\n".join(
         [
             f"sites {m['sites']} (+{m['dead']} dead, {m['hung']} hung): exit {m['exit']}, "
-            f"wall {m['wall_s']:.1f} s, {m['requests']} requests = {m['pages_per_s']:.1f} pages/s",
+            f"wall {m['wall_s']:.1f} s, {m['requests']} requests = {m['pages_per_s']:.1f} pages/s, "
+            f"crawl CPU {m['cpu_s']:.1f} s",
             f"  articles: {m['stored']} stored of {m['gold']} served, recall {m['recall']:.3f}",
             f"  peak RSS of the crawl process: {m['peak_rss_mb']:.0f} MB; "
             f"of its process tree (sampled): {m['tree_rss_mb']:.0f} MB "
             f"(peak per quarter of the run: "
             f"{', '.join(f'{q:.0f}' for q in m['rss_quarters_mb'])} MB)",
+            "  peak RSS of the processes it started: "
+            + (", ".join(f"{k} {mb:.0f} MB" for k, mb in m["child_peaks_mb"].values()) or "none"),
             f"  requests per site: min {rps['min']}, median {rps['median']}, max {rps['max']}",
             f"  most requests one host served at once: {m['max_per_host']}; "
             f"most in flight overall: {m['max_in_flight']}",

@@ -33,6 +33,19 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def command(pid: int) -> str:
+    """What ``pid`` runs, in a word: ``worker``, ``resource_tracker``, else its program's name."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return "gone"
+    line = " ".join(argv)
+    for kind in ("resource_tracker", "spawn_main", "forkserver"):
+        if kind in line:
+            return {"spawn_main": "worker"}.get(kind, kind)
+    return Path(argv[0]).name if argv[0] else "?"
+
+
 def rss(pid: int) -> int:
     """Bytes resident in ``pid`` now; 0 once it is gone."""
     try:

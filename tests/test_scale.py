@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from bench.bench_scale import crawl_fleet
+from archive import store
+from bench.bench_scale import crawl_fleet, report, stored_urls
 from crawler import settings
+from crawler.items import Article
+from crawler.sources import Source
 from tests.sites.fleet import Fleet, Meter, address
 
 SITES, PER_SITE, DEAD, HUNG = 30, 3, 3, 1
@@ -79,3 +82,24 @@ def test_requests_per_site_are_bounded(measured):
     assert per_site["min"] >= 3
     assert per_site["max"] <= 4 * PER_SITE + 10
     assert measured["peak_rss_mb"] > 0
+
+
+def test_the_report_gives_each_started_process_its_own_peak_and_the_crawl_cpu(measured):
+    peaks = measured["child_peaks_mb"].values()
+    assert "worker" in [kind for kind, _ in peaks]
+    assert all(mb > 5 for _, mb in peaks)  # an interpreter each
+    assert measured["cpu_s"] > 1
+    assert "worker" in report(measured) and "crawl CPU" in report(measured)
+
+
+def test_a_crawl_into_a_seeded_archive_counts_only_what_it_added(tmp_path):
+    seed = tmp_path / "seed.db"
+    db = store.open_db(seed)
+    store.upsert_sources(db, [Source(id="seed", name="seed", url="https://seed.example/")])
+    store.save_article(db, Article(url="https://seed.example/1", source="seed", title="ข่าว"))
+    db.close()
+    work = tmp_path / "work"
+    work.mkdir()
+    m = crawl_fleet(2, 2, work, timeout=120, seed=seed)
+    assert m["stored"] == m["gold"] == 4 and m["recall"] == 1.0, m["stderr"][-2000:]
+    assert "https://seed.example/1" in stored_urls(work / "fleet-2.db")

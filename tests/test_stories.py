@@ -278,3 +278,57 @@ def test_distinct_rows_as_numpy_unique_finds_them(monkeypatch, collide):
 def test_distinct_of_no_rows():
     first, same = stories.distinct(np.empty((0, stories.NUM_PERM), dtype=np.uint32))
     assert len(first) == len(same) == 0
+
+
+def _near_duplicates(rng, count: int, copies: bool) -> np.ndarray:
+    """Random signatures, every third one 60 % equal to the one before it (a near-duplicate)
+    and, with ``copies``, every seventh one equal to the one before it."""
+    sigs = rng.integers(0, 1 << 32, size=(count, stories.NUM_PERM), dtype=np.uint32)
+    for n in range(1, count):
+        if n % 3 == 0:
+            sigs[n, : int(0.6 * stories.NUM_PERM)] = sigs[n - 1, : int(0.6 * stories.NUM_PERM)]
+        if copies and n % 7 == 0:
+            sigs[n] = sigs[n - 1]
+    return sigs
+
+
+def test_similar_pairs_of_rows_read_in_place_are_those_of_their_copy():
+    sigs = _near_duplicates(np.random.default_rng(3), 300, copies=False)
+    rows = np.sort(np.random.default_rng(4).choice(300, size=180, replace=False))
+    in_place = stories.similar_pairs(sigs, rows=rows)
+    assert len(in_place) > 10
+    assert in_place.tolist() == stories.similar_pairs(sigs[rows]).tolist()
+
+
+@pytest.mark.parametrize("copies", [False, True])
+def test_groups_of_texts_all_distinct_or_not_are_datasketchs(copies):
+    # all distinct: the signatures are read in place; with copies, the distinct rows through
+    # their indices
+    rng = np.random.default_rng(11)
+    sigs = _near_duplicates(rng, 400, copies)
+    assert (len(stories.distinct(sigs)[0]) == len(sigs)) is not copies
+    items = [
+        (f"a{n}", sig.tobytes(), None if n % 50 == 1 else str(date.fromordinal(738000 + day)))
+        for n, (sig, day) in enumerate(zip(sigs, rng.integers(0, 90, len(sigs)), strict=True))
+    ]
+    mine = sorted(map(sorted, stories.groups(items)))
+    assert mine == datasketch_groups(items)
+    assert sum(len(g) > 1 for g in mine) > 20
+
+
+def test_clusters_come_in_the_order_of_their_first_members_each_ascending():
+    # the stories table is written in this order
+    sigs = _near_duplicates(np.random.default_rng(5), 200, copies=True)[::-1].copy()
+    dates = [str(date.fromordinal(738000 + n % 5)) for n in range(len(sigs))]
+    found = list(stories.clusters(sigs, dates))
+    assert [m[0] for m in found] == sorted(m[0] for m in found)
+    assert all(m == sorted(m) for m in found)
+    assert sorted(i for m in found for i in m) == list(range(len(sigs)))
+    assert any(len(m) > 2 for m in found)
+
+
+def test_distinct_rows_are_numbered_in_the_order_of_their_first_copies():
+    sigs = _near_duplicates(np.random.default_rng(6), 100, copies=True)[::-1].copy()
+    first, same = stories.distinct(sigs)
+    assert first.tolist() == sorted(first.tolist())
+    assert same[first].tolist() == list(range(len(first)))
