@@ -44,6 +44,7 @@ FAST = [
     "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
     "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=WARNING",
 ]  # fmt: skip
+SETTINGS: list[str] = []  # --set KEY=VALUE: more settings for the crawl (not the bare spider)
 GOALS = {"ratio": 0.40, "pages_per_s": 100.0, "rss_mb": 300.0}
 
 
@@ -140,7 +141,7 @@ def timed(args: list[str], cwd: Path, first: FirstRequest) -> dict:
 def pipeline_run(registry: Path, work: Path, first: FirstRequest) -> dict:
     db = work / f"run-{time.monotonic_ns()}" / "archive.db"
     args = [python(), "-m", "archive", "crawl", "--sources", str(registry)]
-    run = timed([*args, "--db", str(db), "-q", *FAST], ROOT, first)
+    run = timed([*args, "--db", str(db), "-q", *FAST, *SETTINGS], ROOT, first)
     conn = sqlite3.connect(db)
     try:
         run["urls"] = [r[0] for r in conn.execute("select url from captures order by id")]
@@ -241,7 +242,11 @@ def main() -> int:
     parser.add_argument(
         "--root", type=Path, help="crawl with this checkout's code (and its .venv), e.g. main's"
     )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="a crawl setting"
+    )
     args = parser.parse_args()
+    SETTINGS.extend(arg for pair in args.set for arg in ("-s", pair))
     global ROOT
     ROOT = (args.root or ROOT).resolve()
     sys.path.insert(0, str(ROOT))

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
-from twisted.internet import defer
 
 from archive import process as one_path
 from archive.process import derive, prepare, process, processed_of
@@ -155,17 +154,15 @@ def test_the_store_pipeline_saves_the_carried_derived_forms(crawler):
     saved = []
 
     class Run:
-        async def queue(self, fn, item, derived):
+        async def call(self, fn, item, derived):
             saved.append(derived)
-            return defer.succeed("new")
+            return "new"
 
     pipeline = StorePipeline.__new__(StorePipeline)  # its own __init__ opens an archive
     pipeline.crawler, pipeline.pool, pipeline.run = crawler, NoPool(), Run()
     pipeline.outcomes, pipeline.per_article = defaultdict(Counter), defaultdict(dict)
-    pipeline.pending = set()
     asyncio.run(pipeline.process_item(article))
     assert saved == [processed_of(article).derived] and saved[0] is not None
-    assert pipeline.outcomes[article.source]["new"] == 1 and not pipeline.pending
 
 
 def test_an_api_page_goes_to_the_workers_in_bounded_jobs_and_a_lost_job_costs_its_posts(
@@ -199,75 +196,3 @@ def test_an_api_page_goes_to_the_workers_in_bounded_jobs_and_a_lost_job_costs_it
     assert stored == [f"{REAL_WP}2024/09/07/p{n}/" for n in (1, 2, 3, 7, 8)]
     lost = [e[1] for e in spider.errors if e[2] == "extract"]
     assert lost == [f"{REAL_WP}2024/09/07/p{n}/" for n in (4, 5, 6)]
-
-
-class QueuedRun:
-    """The run owner's queue, its commits fired by hand."""
-
-    def __init__(self):
-        self.commits: list[defer.Deferred] = []
-        self.errors: list = []
-        self.finished: list = []
-
-    async def queue(self, fn, item, derived):
-        self.commits.append(defer.Deferred())
-        return self.commits[-1]
-
-    def record_error(self, *error):
-        self.errors.append(error)
-
-    def take_errors(self):
-        return []
-
-    def open(self):
-        return self
-
-    def call(self, fn, run_id, errors, report, *rest, alone=False):
-        self.finished.append(report)
-
-
-def queued_pipeline(crawler) -> tuple[StorePipeline, QueuedRun]:
-    pipeline = StorePipeline.__new__(StorePipeline)
-    pipeline.crawler, pipeline.pool, pipeline.run = crawler, NoPool(), QueuedRun()
-    pipeline.run.run_id = 1
-    pipeline.outcomes, pipeline.per_article = defaultdict(Counter), defaultdict(dict)
-    pipeline.pending = set()
-    return pipeline, pipeline.run
-
-
-def test_an_article_leaves_the_store_pipeline_once_queued_and_counts_once_committed(
-    crawler, caplog
-):
-    pipeline, run = queued_pipeline(crawler)
-    first, second = processed(), processed(title="อื่น")
-    second.url = URL + "other/"
-    assert asyncio.run(pipeline.process_item(first)) is first
-    assert asyncio.run(pipeline.process_item(second)) is second
-    assert not pipeline.outcomes["sample"] and len(pipeline.pending) == 2  # not yet committed
-    run.commits[0].callback("new")
-    assert pipeline.outcomes["sample"] == Counter(new=1) and len(pipeline.pending) == 1
-    run.commits[1].errback(RuntimeError("disk full"))  # its batch did not commit
-    assert pipeline.outcomes["sample"] == Counter(new=1) and not pipeline.pending
-    assert "Error storing " + second.url in caplog.text and "disk full" in caplog.text
-
-
-def test_the_run_record_waits_for_every_queued_save(crawler):
-    pipeline, run = queued_pipeline(crawler)
-    asyncio.run(pipeline.process_item(processed()))
-
-    class Spider:
-        errors: list = []
-
-        def source_report(self):
-            return {"sample": Counter(status="ok", candidates=1)}
-
-    async def close():
-        closing = asyncio.ensure_future(pipeline.close_spider(Spider()))
-        for _ in range(5):
-            await asyncio.sleep(0)
-        assert not run.finished and not closing.done()  # the save is not committed yet
-        run.commits[0].callback("new")
-        await closing
-
-    asyncio.run(close())
-    assert run.finished[0]["sample"]["articles"] == 1

@@ -2,24 +2,13 @@
 thread, and write the run record at the end. An article's heavy forms (search document,
 signature: ``archive.process.derive``) come with it from the worker process that made it
 (``archive.process.process``), or are computed in one (``crawler/workers.py``), so the
-writer thread only writes.
-
-An item leaves this pipeline once its save is queued on the writer (there is room in its
-bounded queue), not once its batch is committed: Scrapy counts the response an item came
-from against its scraper slot (5 MB) until every item of it is through the pipelines, and
-holds the next downloads while that slot is full. Waiting there for commits (up to a
-batch's second, a WordPress API page's fifty posts) stalled fetching while the writer had
-room. The outcome is still counted only once committed, and the run record waits for
-every queued save (``close_spider``): an article counted as stored is stored."""
+writer thread only writes."""
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, defaultdict
 
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import defer
 
 from archive import store
 from archive.process import Derived, derive, processed_of
@@ -27,8 +16,6 @@ from crawler.discovery.base import reason_of
 from crawler.items import Article, Removed, Seen
 from crawler.run import archive_run, record_errors
 from crawler.workers import crawl_pool
-
-logger = logging.getLogger(__name__)
 
 STRENGTH = {"unknown": 0, "gone": 0, "unchanged": 1, "removed": 2, "updated": 3, "new": 4}
 
@@ -52,7 +39,6 @@ class StorePipeline:
         # An article met twice in a run (listed, then re-checked) counts once, by its
         # strongest outcome.
         self.per_article: dict[str, dict[str, str]] = defaultdict(dict)
-        self.pending: set[defer.Deferred] = set()  # saves queued, not yet committed
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -72,30 +58,12 @@ class StorePipeline:
                 self.crawler.stats.inc_value(f"source/{item.source}/errors/process")
                 self.run.record_error(item.source, item.url, "process", reason_of(exc))
                 raise DropItem(f"{item.url}: {reason_of(exc)}") from None
-        saved = await self.run.queue(save, item, derived)  # waits for room, not the commit
-        self.pending.add(saved)
-        saved.addCallbacks(self.saved, self.not_saved, (item,), errbackArgs=(item,))
-        saved.addBoth(self._settled, saved)
-        return item
-
-    def saved(self, outcome: str, item) -> None:
-        """Its batch is committed: counted now."""
+        outcome = await self.run.call(save, item, derived)
         if outcome == "foreign":  # never moved between sources: said so, not dropped
             reason = "stored already under another source"
             self.run.record_error(item.source, item.url, "not stored", reason)
         self.count(item.source, item.url, outcome)
-
-    def not_saved(self, failure, item) -> None:
-        """The save failed (its savepoint rolled back) or its batch did not commit: logged as
-        Scrapy logs an item's error, not counted."""
-        logger.error(
-            "Error storing %s",
-            getattr(item, "url", item),
-            exc_info=(failure.type, failure.value, failure.getTracebackObject()),
-        )
-
-    def _settled(self, _, saved: defer.Deferred) -> None:
-        self.pending.discard(saved)
+        return item
 
     def count(self, source: str, url: str, outcome: str) -> None:
         self.crawler.stats.inc_value(f"source/{source}/{outcome}")
@@ -108,9 +76,7 @@ class StorePipeline:
             self.outcomes[source][outcome] += 1
             seen[key] = outcome
 
-    async def close_spider(self, spider=None):
-        while self.pending:  # every queued save counted before the run record is written
-            await maybe_deferred_to_future(defer.DeferredList(list(self.pending)))
+    def close_spider(self, spider=None):
         spider = spider or self.crawler.spider
         report = spider.source_report()
         for source, counts in report.items():
