@@ -37,13 +37,14 @@ from pathlib import Path
 import scrapy
 
 from archive.sqlite import sqlite3
-from bench.procs import descendants, high_water
+from bench.procs import descendants, high_water, thread_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = [
     "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
     "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=WARNING",
 ]  # fmt: skip
+SETTINGS: list[str] = []  # --set KEY=VALUE: more settings for the crawl (not the bare spider)
 GOALS = {"ratio": 0.40, "pages_per_s": 100.0, "rss_mb": 300.0}
 
 
@@ -85,6 +86,7 @@ class TreeMemory(threading.Thread):
     def __init__(self, root: int):
         super().__init__(daemon=True)
         self.root, self.peaks, self.done = root, {}, threading.Event()
+        self.cpu: dict[tuple[int, int], tuple[str, float]] = {}  # (pid, tid): name, CPU s
 
     def run(self) -> None:
         while not self.done.wait(0.1):
@@ -92,6 +94,20 @@ class TreeMemory(threading.Thread):
                 peak = high_water(pid)
                 if peak:
                     self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
+                for tid, seen in thread_cpu(pid).items():
+                    self.cpu[pid, tid] = seen
+
+    def threads(self) -> dict[str, float]:
+        """CPU seconds by thread of the root process (named by their OS name; the main
+        thread is the reactor's) and by process below it, as last read (≤ 0.1 s early)."""
+        named: dict[str, float] = {}
+        for (pid, tid), (name, used) in self.cpu.items():
+            if pid != self.root:
+                name = "worker processes"
+            elif tid == pid:
+                name = "reactor (main thread)"
+            named[name] = named.get(name, 0.0) + used
+        return named
 
     def stop(self) -> tuple[float, float]:
         """MB: the root's own peak, and the sum of its descendants' peaks."""
@@ -113,17 +129,19 @@ def timed(args: list[str], cwd: Path, first: FirstRequest) -> dict:
     os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)
     ended = time.perf_counter()
     main, workers = tree.stop()
+    used = tree.threads()
     _, status = os.waitpid(child.pid, 0)
     rc = os.waitstatus_to_exitcode(status)
     if rc:
         sys.exit(f"{args[:4]} failed ({rc}): {child.stderr.read().decode()[-2000:]}")
-    return {"seconds": ended - (first.at or ended), "rss": main + workers, "rss_workers": workers}
+    seconds = ended - (first.at or ended)
+    return {"seconds": seconds, "rss": main + workers, "rss_workers": workers, "cpu": used}
 
 
 def pipeline_run(registry: Path, work: Path, first: FirstRequest) -> dict:
     db = work / f"run-{time.monotonic_ns()}" / "archive.db"
-    args = [sys.executable, "-m", "archive", "crawl", "--sources", str(registry)]
-    run = timed([*args, "--db", str(db), "-q", *FAST], ROOT, first)
+    args = [python(), "-m", "archive", "crawl", "--sources", str(registry)]
+    run = timed([*args, "--db", str(db), "-q", *FAST, *SETTINGS], ROOT, first)
     conn = sqlite3.connect(db)
     try:
         run["urls"] = [r[0] for r in conn.execute("select url from captures order by id")]
@@ -139,6 +157,12 @@ def bare_run(urls: list[str], work: Path, first: FirstRequest) -> dict:
     listing.write_text("\n".join(urls))
     args = [sys.executable, "-m", "scrapy", "runspider", str(Path(__file__).resolve())]
     return timed([*args, "-a", f"urls={listing}", *FAST], work, first) | {"pages": len(urls)}
+
+
+def python() -> str:
+    """The crawled checkout's own interpreter (``--root``), else this one."""
+    own = ROOT / ".venv" / "bin" / "python"
+    return str(own) if own.exists() else sys.executable
 
 
 def median(runs: list[dict], key: str) -> float:
@@ -159,6 +183,7 @@ def report(pairs: list[tuple[dict, dict]]) -> int:
     own = statistics.median(r["rss"] - r["rss_workers"] for r in pipe)
     print(f"edunews crawl peak RSS: the crawl process {own:.0f} MB + the processes it "
           f"started {median(pipe, 'rss_workers'):.0f} MB")  # fmt: skip
+    report_cpu(pipe)
     ratio = statistics.median(ratios)
     print(f"pipeline / bare pages/s: {ratio:.0%} (each run: "
           f"{', '.join(f'{r:.0%}' for r in ratios)})")  # fmt: skip
@@ -168,6 +193,20 @@ def report(pairs: list[tuple[dict, dict]]) -> int:
         missed.append("rss_mb")
     print("goals: " + ("all met" if not missed else f"missed {', '.join(missed)} ({GOALS})"))
     return 1 if missed else 0
+
+
+def report_cpu(runs: list[dict]) -> None:
+    """CPU ms an article by thread of the crawl process and in its workers (medians)."""
+    names = sorted({name for run in runs for name in run["cpu"]})
+    per = {
+        n: statistics.median(r["cpu"].get(n, 0) * 1000 / r["articles"] for r in runs) for n in names
+    }
+    shown = sorted((ms, n) for n, ms in per.items() if ms >= 0.05)
+    print(
+        "CPU ms an article (start-up included): "
+        + ", ".join(f"{n} {ms:.1f}" for ms, n in reversed(shown))
+        + f"; all {sum(per.values()):.1f}"
+    )
 
 
 TEXT_BYTES = """
@@ -200,7 +239,16 @@ def main() -> int:
     parser.add_argument(
         "--keep", type=Path, help="copy the first run's archive here (for dbstat and the like)"
     )
+    parser.add_argument(
+        "--root", type=Path, help="crawl with this checkout's code (and its .venv), e.g. main's"
+    )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="a crawl setting"
+    )
     args = parser.parse_args()
+    SETTINGS.extend(arg for pair in args.set for arg in ("-s", pair))
+    global ROOT
+    ROOT = (args.root or ROOT).resolve()
     sys.path.insert(0, str(ROOT))
     from tests.sites.fleet import Fleet
 

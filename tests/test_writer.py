@@ -82,3 +82,11 @@ def test_an_alone_job_arriving_first_and_a_stop_after_it(tmp_path):
     assert w.call(note, "only", alone=True) == {"batching": False, "in_transaction": False}
     w.close()
     assert notes(path) == ["only"]
+
+
+def test_the_writer_thread_carries_its_name_in_the_os(writer):
+    """Per-thread CPU (bench_throughput, top -H) tells the writer from the other threads."""
+    comm = f"/proc/self/task/{writer.thread.native_id}/comm"
+    with open(comm) as fh:
+        assert fh.read().strip() == "edunews-writer"
+    assert threading.current_thread().name != "edunews-writer"
