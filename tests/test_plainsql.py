@@ -60,5 +60,5 @@ class Text(str):
     + [Decimal("1.5"), date(2024, 9, 7)],
 )
 def test_a_value_is_written_as_sqlite_utils_writes_it(value):
-    written, expected = plainsql._value(value), jsonify_if_needed(value)
+    written, expected = plainsql.sql_value(value), jsonify_if_needed(value)
     assert written == expected and type(written) is type(expected)
