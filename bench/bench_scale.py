@@ -29,8 +29,7 @@ from archive.sqlite import sqlite3
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import procs  # noqa: E402
-from bench.procs import descendants, high_water, tree_rss  # noqa: E402
+from bench.procs import command, descendants, high_water, tree_rss  # noqa: E402
 from tests.sites.fleet import Fleet  # noqa: E402
 
 # No delay and no AutoThrottle (local sites answer at once); concurrency as shipped.
@@ -46,11 +45,11 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
     """The crawl in a child process: exit status, wall time, that child's peak RSS (read
     every 50 ms: its last 50 ms may escape), and the peak of its process tree's RSS summed
     (sampled every 0.5 s), and each process's own peak (``VmHWM``) by kind."""
-    command = [sys.executable, "-m", "archive", "crawl", "-q", "--sources", str(sources)]
-    command += ["--db", str(db), *SETTINGS, *extra]
+    argv = [sys.executable, "-m", "archive", "crawl", "-q", "--sources", str(sources)]
+    argv += ["--db", str(db), *SETTINGS, *extra]
     start = time.perf_counter()
     child = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + timeout
     samples, sampled = [0], 0.0  # the tree's RSS every 0.5 s: does it climb, or jump at the end?
@@ -89,7 +88,7 @@ def note_peaks(peaks: dict, root: int) -> None:
     """Each process below ``root``: its kind and its own peak so far (pid -> (kind, bytes))."""
     for pid in descendants(root):
         kind, known = peaks.get(pid, ("", 0))
-        peaks[pid] = (kind or procs.command(pid), max(known, high_water(pid)))
+        peaks[pid] = (kind or command(pid), max(known, high_water(pid)))
 
 
 def quarters(samples: list[int]) -> list[list[int]]:
