@@ -1,6 +1,7 @@
 """`edunews reprocess` speed: articles per second re-extracted from their WARC captures.
 
     python bench/bench_reprocess.py [--runs 3] [--sites 8] [--per-site 50] [--workers N]
+                                    [--root DIR]
 
 Crawls sample agency sites (tests/sites/fleet.py) once into a fresh archive with capture
 on, then times ``archive.reprocess.reprocess`` on copies of it, in this process (start-up
@@ -10,11 +11,18 @@ version (search index, signature, entities: the whole path). As `edunews reproce
 worker processes (``archive.workers``, --workers, default one per core but one; 0 inline)
 extract, prepare and derive while this process reads captures and saves; they are started
 and warmed up before the timing. Goal (issue 13): ≥ 150 articles/s; exits 1 below it.
+
+Each pass also reports its CPU seconds (median of the runs): this process (``getrusage``, all
+its threads) and the workers (``/proc/<pid>/stat``), steadier than articles/s on a shared
+machine. ``--root DIR`` runs another checkout's code (its ``archive`` and ``crawler``, with
+this interpreter), so old and new can be alternated with the very same bench.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -23,7 +31,18 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def _root(argv: list[str]) -> Path:
+    """The checkout whose code runs (``--root``), read before its modules are imported."""
+    for n, arg in enumerate(argv):
+        if arg == "--root" and n + 1 < len(argv):
+            return Path(argv[n + 1]).resolve()
+        if arg.startswith("--root="):
+            return Path(arg.split("=", 1)[1]).resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+ROOT = _root(sys.argv)
 sys.path.insert(0, str(ROOT))
 
 from archive import reprocess, store  # noqa: E402
@@ -44,7 +63,24 @@ def crawl(work: Path, sites: int, per_site: int) -> Path:
     return db
 
 
-def timed_reprocess(crawled: Path, work: Path, rewrite: bool, pool: Pool) -> tuple[float, int]:
+def cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """CPU seconds used so far by this process (every thread) and by the processes ``pids``."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    tick = os.sysconf("SC_CLK_TCK")
+    workers = 0.0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # a worker replaced: its CPU is lost to the count
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        workers += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return own.ru_utime + own.ru_stime, workers
+
+
+def timed_reprocess(
+    crawled: Path, work: Path, rewrite: bool, pool: Pool, pids: list[int]
+) -> tuple[float, int, float, float]:
     copy = work / f"copy-{time.monotonic_ns()}.db"
     shutil.copy(crawled, copy)
     db = store.open_db(copy)
@@ -54,12 +90,12 @@ def timed_reprocess(crawled: Path, work: Path, rewrite: bool, pool: Pool) -> tup
                 "update articles set title = title || ' ~', body_text = body_text || ' ~', "
                 "content_hash = null"
             )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds(pids)
     counts = reprocess.reprocess(db, crawled.parent / "warc", pool=pool)
-    seconds = time.perf_counter() - started
+    seconds, after = time.perf_counter() - started, cpu_seconds(pids)
     db.close()
     done = sum(counts[k] for k in ("new", "updated", "unchanged"))
-    return seconds, done
+    return seconds, done, after[0] - cpu[0], after[1] - cpu[1]
 
 
 def main() -> int:
@@ -68,19 +104,25 @@ def main() -> int:
     parser.add_argument("--sites", type=int, default=8)
     parser.add_argument("--per-site", type=int, default=50)
     parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--root", help="run this checkout's code (default: this one's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         crawled = crawl(work, args.sites, args.per_site)
         pool = Pool(args.workers).start()
-        pool.wait_ready()
-        print(f"worker processes: {pool.workers}")
+        pids = pool.wait_ready()
+        print(f"code: {ROOT}; worker processes: {pool.workers}")
         speeds = {}
         for rewrite in (False, True):
-            runs = [timed_reprocess(crawled, work, rewrite, pool) for _ in range(args.runs)]
-            speeds[rewrite] = statistics.median(n / s for s, n in runs)
+            runs = [timed_reprocess(crawled, work, rewrite, pool, pids) for _ in range(args.runs)]
+            speeds[rewrite] = statistics.median(run[1] / run[0] for run in runs)
+            here = statistics.median(run[2] for run in runs)
+            there = statistics.median(run[3] for run in runs)
             label = "every article written again" if rewrite else "unchanged (read only)"
-            print(f"reprocess, {label}: {runs[0][1]} articles, {speeds[rewrite]:.0f} articles/s")
+            print(
+                f"reprocess, {label}: {runs[0][1]} articles, {speeds[rewrite]:.0f} articles/s, "
+                f"CPU s: this process {here:.2f}, workers {there:.2f}"
+            )
         pool.close()
     worst = min(speeds.values())
     print(f"goal ≥ {GOAL:.0f} articles/s: {'met' if worst >= GOAL else 'missed'}")
