@@ -52,6 +52,8 @@ left join article_versions v on v.article_id = a.id and v.version = a.version
 order by v.capture_id, a.id  -- articles of one API page together (read once)
 """
 
+STORED_TEXT = "select title, body_text from articles where id = ?"
+
 REFERRED = """
 select * from captures
 where url = ? and record_type = 'response' and payload_digest = ? and id < ?
@@ -198,7 +200,11 @@ class Rebuilding:
         """The next ``size`` rows: their captures read, rebuilt in the pool (or ``here``)."""
         rows = [self.unread.popleft() for _ in range(min(size, len(self.unread)))]
         read = [self._read(row) for row in rows]
-        work = [(row, page) for row, page in zip(rows, read, strict=True) if page[0] != "done"]
+        work = [
+            (self._with_text(row), page)
+            for row, page in zip(rows, read, strict=True)
+            if page[0] != "done"
+        ]
         if here or not work:
             future = done(rebuild_many(work))
         else:
@@ -216,6 +222,12 @@ class Rebuilding:
             return ("done", Rebuilt("missing_capture"))
         except Exception as exc:  # count, log, go on: one bad record must not stop the rest
             return ("done", Rebuilt("failed", why=f"{type(exc).__name__}: {exc}"))
+
+    def _with_text(self, row: dict) -> dict:
+        """The row with its stored title and body (``text``), for the rebuild to see whether
+        they changed; a copy, so that the rows left to read hold no text."""
+        text = self.db.conn.execute(STORED_TEXT, [row["id"]]).fetchone()
+        return row | {"text": tuple(text) if text else None}
 
     def _record(self, capture: dict) -> warc.Stored:
         """The capture's record; the last one is kept (an API page serves up to 100 articles,
@@ -290,7 +302,8 @@ def rebuild_many(pages: list[tuple[dict, tuple]]) -> list[Rebuilt]:
 
 def rebuild_and_derive(row: dict, page: tuple) -> Rebuilt:
     """The crawl's own path (``archive.process.prepare``, then ``derive``) over a captured
-    page; an article whose content did not change is not derived (nothing is written)."""
+    page; an article whose content did not change is not derived (nothing is written), nor
+    one whose title and body are those stored (``row["text"]``: only other fields moved)."""
     stats: Counter = Counter()
     article, why = rebuild(row, page, stats)
     if article is None:
@@ -302,6 +315,10 @@ def rebuild_and_derive(row: dict, page: tuple) -> Rebuilt:
     digest = store.content_hash(article)
     if digest == row["content_hash"]:
         return Rebuilt("unchanged", stats=stats)
+    if (article.title, article.body_text) == row.get("text"):
+        # Only other fields changed (a date, credits, images): the store neither indexes nor
+        # signs the same text again (``store._new_version``), so it is not derived.
+        return Rebuilt("changed", article, stats=stats, digest=digest)
     derived = derive(article.title, article.body_text)
     return Rebuilt("changed", article, derived, stats=stats, digest=digest)
 

@@ -224,6 +224,50 @@ def test_a_worker_pool_saves_what_inline_saves(archive, twin):
     assert saved(db) == saved(twin)
 
 
+def redated(db):
+    """Every stored publication date moved by years, the text left as it is: each article
+    is saved again as a new version of the same text (a fixed date extractor)."""
+    with db.conn:
+        db.execute(
+            "update articles set published_at = '2001' || substr(published_at, 5), "
+            "content_hash = null where published_at is not null"
+        )
+
+
+def matching(db, query: str) -> list[int]:
+    expression = search.match_expression(query)
+    return [r[0] for r in db.execute(search.MATCHING_ROWIDS + " order by rowid", [expression])]
+
+
+def test_a_date_change_alone_is_not_derived_again(archive, twin, monkeypatch):
+    db, warc_dir = archive
+    for each in (db, twin):
+        redated(each)
+    derived, derive = Counter(), reprocess.derive
+    monkeypatch.setattr(reprocess, "derive", lambda *a: derived.update(["x"]) or derive(*a))
+    counts = reprocess.reprocess(db, warc_dir, pool=SlowPool())  # rebuilt here and "there"
+    assert counts["updated"] > 0 and counts["failed"] == 0 and derived["x"] == 0
+    # The same rows, index and signatures as a rebuild that derives every changed article.
+    monkeypatch.setattr(reprocess.Rebuilding, "_with_text", lambda self, row: row)
+    assert reprocess.reprocess(twin, warc_dir) == counts
+    assert derived["x"] == counts["updated"]
+    assert saved(db) == saved(twin)
+    assert matching(db, "การศึกษา") == matching(twin, "การศึกษา") != []
+
+
+def test_a_changed_text_is_derived_and_indexed(archive, monkeypatch):
+    db, warc_dir = archive
+    with db.conn:  # every stored body changed, with a word the pages do not hold
+        db.execute("update articles set body_text = body_text || ' zqxj', content_hash = null")
+    search.rebuild(db)
+    assert matching(db, "zqxj") != []
+    derived, derive = Counter(), reprocess.derive
+    monkeypatch.setattr(reprocess, "derive", lambda *a: derived.update(["x"]) or derive(*a))
+    counts = reprocess.reprocess(db, warc_dir, pool=SlowPool())
+    assert derived["x"] == counts["updated"] == captured_articles(db)
+    assert matching(db, "zqxj") == []  # the new text indexed, the old one gone
+
+
 # -- a WordPress REST API capture, and a revisit, written and read without a crawl ------------
 def api_post(n: int, base: str) -> dict:
     body = "<p>" + "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐานประกาศผลการประเมินโรงเรียน " * 3 + "</p>"
