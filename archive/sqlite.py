@@ -15,4 +15,19 @@ from sqlite_utils.utils import sqlite3
 # Delete from a contentless FTS5 table by rowid alone (``contentless_delete=1``): 3.43+.
 CONTENTLESS_DELETE = sqlite3.sqlite_version_info >= (3, 43, 0)
 
-__all__ = ["CONTENTLESS_DELETE", "sqlite3"]
+# The text encoding of a new archive (``archive.migrations.migrate`` sets it before the
+# first table is made; an archive keeps the encoding it was made with, so an older one stays
+# UTF-8). UTF-16 stores Thai in 2 bytes instead of UTF-8's 3 (ASCII in 2 instead of 1).
+# Big-endian, not little: SQLite compares text with memcmp on the stored bytes, so in
+# UTF-16LE "ก" (01 0E) sorts before "0" (30 00); UTF-16BE keeps UTF-8's (code point) order
+# but for characters beyond U+FFFF (emoji), which sort before U+E000-U+FFFF.
+NEW_ARCHIVE_ENCODING = "UTF-16be"
+
+
+def set_new_archive_encoding(conn) -> None:
+    """Make an empty database store text as ``NEW_ARCHIVE_ENCODING`` (a no-op once it holds a
+    table: SQLite cannot change the encoding of a database that has one)."""
+    conn.execute(f"PRAGMA encoding = '{NEW_ARCHIVE_ENCODING}'")
+
+
+__all__ = ["CONTENTLESS_DELETE", "NEW_ARCHIVE_ENCODING", "set_new_archive_encoding", "sqlite3"]
