@@ -15,30 +15,25 @@ from sqlite_utils.utils import sqlite3
 # Delete from a contentless FTS5 table by rowid alone (``contentless_delete=1``): 3.43+.
 CONTENTLESS_DELETE = sqlite3.sqlite_version_info >= (3, 43, 0)
 
-# How a new archive stores its pages and text (``prepare_new_archive``); an archive keeps the
-# ones it was made with, so an older one stays UTF-8 in 4,096-byte pages.
-# UTF-16 stores Thai in 2 bytes instead of UTF-8's 3 (ASCII in 2 instead of 1). Big-endian,
-# not little: SQLite compares text with memcmp on the stored bytes, so in UTF-16LE "ก"
-# (01 0E) sorts before "0" (30 00); UTF-16BE keeps UTF-8's order (code points) but for
-# characters beyond U+FFFF (emoji), which sort before U+E000-U+FFFF there.
+# The text encoding of a new archive (``prepare_new_archive``); an archive keeps the one it
+# was made with, so an older one stays UTF-8. UTF-16 stores Thai in 2 bytes instead of
+# UTF-8's 3 (ASCII in 2 instead of 1). Big-endian, not little: SQLite compares text with
+# memcmp on the stored bytes, so in UTF-16LE "ก" (01 0E) sorts before "0" (30 00); UTF-16BE
+# keeps UTF-8's order (code points) but for characters beyond U+FFFF (emoji), which sort
+# before U+E000-U+FFFF there. The page size stays SQLite's 4,096: 2,048 gave a crawled
+# archive back as much in ``articles`` as it cost in signatures and the other tables.
 NEW_ARCHIVE_ENCODING = "UTF-16be"
-# Pages of 2,048 bytes: an article's row keeps 2,048-byte slices of its body on its leaf page
-# instead of 4,096, so less of that page is left empty.
-NEW_ARCHIVE_PAGE_SIZE = 2048
 
 
 def prepare_new_archive(conn) -> None:
-    """Give an empty database a new archive's page size and text encoding: before it is
-    switched to WAL (which fixes the page size) and before its first table (which fixes
-    both). A no-op on a database that holds a table."""
-    conn.execute(f"PRAGMA page_size = {NEW_ARCHIVE_PAGE_SIZE}")
+    """Give an empty database a new archive's text encoding (``archive.migrations.migrate``
+    does, before its first table; a no-op on a database that holds one)."""
     conn.execute(f"PRAGMA encoding = '{NEW_ARCHIVE_ENCODING}'")
 
 
 __all__ = [
     "CONTENTLESS_DELETE",
     "NEW_ARCHIVE_ENCODING",
-    "NEW_ARCHIVE_PAGE_SIZE",
     "prepare_new_archive",
     "sqlite3",
 ]

@@ -102,7 +102,6 @@ def open_db(path: str | os.PathLike, *, create: bool = True) -> sqlite_utils.Dat
         _check_sqlite(db)
         if create:
             if not db.table_names():  # a new archive: free pages can be given back
-                sqlite.prepare_new_archive(db.conn)  # page size first, encoding; before WAL
                 db.execute(f"PRAGMA auto_vacuum = {INCREMENTAL}")
             db.enable_wal()
             _compact_after(db, migrate(db))

@@ -1,5 +1,5 @@
-"""A new archive stores its text as UTF-16BE in 2,048-byte pages (``archive.sqlite``); one
-made before keeps UTF-8 in 4,096-byte pages. Both read, write, search, sort and copy alike."""
+"""A new archive stores its text as UTF-16BE (``archive.sqlite``); one made before keeps
+UTF-8. Both read, write, search, sort and copy alike."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def build(path: Path, items: list[Article]) -> sqlite_utils.Database:
 
 @pytest.fixture
 def made_before(monkeypatch):
-    """Archives made as before this change: SQLite's defaults, UTF-8 and 4,096 bytes."""
+    """Archives made as before this change: in SQLite's default encoding, UTF-8."""
     monkeypatch.setattr(sqlite, "prepare_new_archive", lambda conn: None)
     return monkeypatch
 
@@ -97,10 +97,9 @@ def everything(db) -> dict:
     }
 
 
-def test_a_new_archive_is_utf16_in_small_pages(tmp_path):
+def test_a_new_archive_is_utf16(tmp_path):
     db = store.open_db(tmp_path / "archive.db")
     assert pragma(db, "encoding") == "UTF-16be" == sqlite.NEW_ARCHIVE_ENCODING
-    assert pragma(db, "page_size") == 2048 == sqlite.NEW_ARCHIVE_PAGE_SIZE
     assert pragma(db, "auto_vacuum") == store.INCREMENTAL
     assert pragma(db, "journal_mode") == "wal"
 
@@ -113,7 +112,7 @@ def test_migrating_an_empty_database_makes_it_utf16():
 
 def test_utf16_and_utf8_archives_give_the_same_everything(tmp_path, made_before):
     old = build(tmp_path / "old.db", articles())
-    assert (pragma(old, "encoding"), pragma(old, "page_size")) == ("UTF-8", 4096)
+    assert pragma(old, "encoding") == "UTF-8"
     made_before.undo()
     new = build(tmp_path / "new.db", articles())
     assert pragma(new, "encoding") == sqlite.NEW_ARCHIVE_ENCODING
@@ -130,7 +129,7 @@ def test_an_old_archive_keeps_utf8_and_is_written_as_before(tmp_path, made_befor
     build(path, items[:20]).close()
     made_before.undo()
     db = store.open_db(path)  # by the new code: nothing converted
-    assert (pragma(db, "encoding"), pragma(db, "page_size")) == ("UTF-8", 4096)
+    assert pragma(db, "encoding") == "UTF-8"
     with store.batch(db):
         for item in items[20:]:
             store.save_article(db, item)
