@@ -461,6 +461,8 @@ def applied(db: sqlite_utils.Database) -> set[str]:
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; returns the names applied now."""
     done = applied(db)
+    if not db.table_names():  # a new archive: its encoding is fixed by its first table
+        sqlite.prepare_new_archive(db.conn)
     if "_migrations" not in db.table_names():
         db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
     ran = []

@@ -15,4 +15,25 @@ from sqlite_utils.utils import sqlite3
 # Delete from a contentless FTS5 table by rowid alone (``contentless_delete=1``): 3.43+.
 CONTENTLESS_DELETE = sqlite3.sqlite_version_info >= (3, 43, 0)
 
-__all__ = ["CONTENTLESS_DELETE", "sqlite3"]
+# The text encoding of a new archive (``prepare_new_archive``); an archive keeps the one it
+# was made with, so an older one stays UTF-8. UTF-16 stores Thai in 2 bytes instead of
+# UTF-8's 3 (ASCII in 2 instead of 1). Big-endian, not little: SQLite compares text with
+# memcmp on the stored bytes, so in UTF-16LE "ก" (01 0E) sorts before "0" (30 00); UTF-16BE
+# keeps UTF-8's order (code points) but for characters beyond U+FFFF (emoji), which sort
+# before U+E000-U+FFFF there. The page size stays SQLite's 4,096: 2,048 gave a crawled
+# archive back as much in ``articles`` as it cost in signatures and the other tables.
+NEW_ARCHIVE_ENCODING = "UTF-16be"
+
+
+def prepare_new_archive(conn) -> None:
+    """Give an empty database a new archive's text encoding (``archive.migrations.migrate``
+    does, before its first table; a no-op on a database that holds one)."""
+    conn.execute(f"PRAGMA encoding = '{NEW_ARCHIVE_ENCODING}'")
+
+
+__all__ = [
+    "CONTENTLESS_DELETE",
+    "NEW_ARCHIVE_ENCODING",
+    "prepare_new_archive",
+    "sqlite3",
+]

@@ -192,10 +192,8 @@ def print_accuracy(table) -> None:
 
 def sizes(db) -> tuple[int, int, int]:
     """Bytes of indexed text, of the FTS index, and of the pending-old-text table."""
-    text = db.execute(
-        "select sum(length(cast(coalesce(title, '') || coalesce(body_text, '') as blob)))"
-        " from articles"
-    ).fetchone()[0]
+    rows = db.execute("select title, body_text from articles")  # UTF-8, whatever the archive's
+    text = sum(len(value.encode()) for row in rows for value in row if value)
     try:
         pages = "select coalesce(sum(pgsize), 0) from dbstat where name like ?"
         index = db.execute(pages, [search.INDEX + "%"]).fetchone()[0]
