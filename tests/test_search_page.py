@@ -247,6 +247,29 @@ def test_no_link_or_form_on_the_page_adds_column_arguments(ds):
     assert facet and len(facet[1]) < 300
 
 
+VIEW_COLUMNS = "id title source published_at month fiscal_year academic_year url removed_at"
+
+
+@pytest.mark.parametrize(
+    "args",
+    ["_search=ครู", "_search=ครู&_size=2&_next=2", "_search=การศึกษา&_sort_desc=relevance"],
+)
+def test_the_relevance_cards_are_the_same_from_the_card_columns_alone(ds, args):
+    """The relevance page asks Datasette for the columns its cards show (no table of every
+    column is rendered): the page reads the same as from every column of the view."""
+    assert search_page.card_query(b"_search=x", search_page.CARD_PAGES["/edunews/article_search"])
+    every = "".join(f"&_col={c}" for c in [*VIEW_COLUMNS.split(), "relevance", "search_index"])
+    pages = [fetch(ds, f"/edunews/article_search?{args}{extra}") for extra in ("", every)]
+    assert {page.status_code for page in pages} == {200}
+    cards, full = (
+        re.sub(r"took [\d.]+ms", "", page.text.split('<div class="edunews-search-page"', 1)[1])
+        for page in pages
+    )
+    assert cards == full
+    assert cards.count('class="edunews-title"') >= 2
+    assert "_col=" not in pages[0].text
+
+
 def test_first_relevance_search_after_start_is_fast(archive_path):
     """Measured in a fresh process: the word cutters' dictionaries and the page's templates
     are ready when the startup hooks have run (as a served app runs them before it listens)."""
