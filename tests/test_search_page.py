@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from archive import charts, feeds, matches, publish, search, search_counts, search_order, snippets
+from archive import charts, feeds, matches, publish, search, search_counts, snippets
 from archive.datasette.plugins import search_page
 from archive.sqlite import sqlite3
 from archive.thaiforms import period, thai_month
@@ -245,43 +245,6 @@ def test_no_link_or_form_on_the_page_adds_column_arguments(ds):
     assert 'name="_col"' not in html
     facet = re.search(r'<a href="([^"]+source=sample-wp[^"]*)"', html)
     assert facet and len(facet[1]) < 300
-
-
-VIEW_COLUMNS = "id title source published_at month fiscal_year academic_year url removed_at"
-
-
-@pytest.mark.parametrize(
-    "args",
-    ["_search=ครู", "_search=ครู&_size=2&_next=2", "_search=การศึกษา&_sort_desc=relevance"],
-)
-def test_the_relevance_cards_are_the_same_from_the_card_columns_alone(ds, args, monkeypatch):
-    """The relevance page asks Datasette for the columns its cards show (no table of every
-    column is rendered): the page reads the same as from every column of the view."""
-    asyncio.run(ds.invoke_startup())  # its warm-up search asks for JSON: every column
-    asked = []
-    real = search_order.plain_page
-
-    def recorded(sql):
-        page = real(sql)
-        asked.append(page and tuple(page.columns))
-        return page
-
-    monkeypatch.setattr(search_order, "plain_page", recorded)
-    every = (*VIEW_COLUMNS.split(), "relevance", "search_index")
-    pages = []
-    for columns in (search_page.VIEW_CARD_COLUMNS, every):
-        asked.clear()
-        extra = "" if columns != every else "".join(f"&_col={c}" for c in every)
-        pages.append(fetch(ds, f"/edunews/article_search?{args}{extra}"))
-        assert set(asked) - {None} == {columns}
-    assert {page.status_code for page in pages} == {200}
-    cards, full = (
-        re.sub(r"took [\d.]+ms", "", page.text.split('<div class="edunews-search-page"', 1)[1])
-        for page in pages
-    )
-    assert cards == full
-    assert cards.count('class="edunews-title"') >= 2
-    assert "_col=" not in pages[0].text
 
 
 def test_first_relevance_search_after_start_is_fast(archive_path):

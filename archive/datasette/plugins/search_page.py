@@ -87,28 +87,20 @@ def facet_guard_wrapper(app, datasette):
 # shared or a form that is submitted stays as short as the reader made it.
 CARD_COLUMNS = ("title", "source", "published_at", "url", "body_text", "removed_at")
 CARD_PAGE = f"/{DATABASE}/articles"
-# The relevance view's page too: its 11 columns made 550 cells, each through every plugin's
-# render_cell, for a table the cards page never shows (~30 % of the page's own Python time).
-# The view has no primary key for Datasette to add, so ``id`` is named; its bodies are read
-# per page (``bodies``), its score is not shown.
-VIEW_CARD_COLUMNS = ("id", "title", "source", "published_at", "removed_at")
-CARD_PAGES = {CARD_PAGE: CARD_COLUMNS, f"/{DATABASE}/{search.VIEW}": VIEW_CARD_COLUMNS}
 OWN_COLUMNS = {"_col", "_nocol"}
 
 
-def card_query(query_string: bytes, columns: tuple[str, ...] = CARD_COLUMNS) -> bytes:
+def card_query(query_string: bytes) -> bytes:
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
     if any(k in OWN_COLUMNS for k, _ in pairs):
         return query_string
-    return urlencode([*pairs, *(("_col", c) for c in columns)]).encode("ascii")
+    return urlencode([*pairs, *(("_col", c) for c in CARD_COLUMNS)]).encode("ascii")
 
 
 def cards_wrapper(app):
     async def with_cards(scope, receive, send):
-        columns = scope["type"] == "http" and CARD_PAGES.get(scope.get("path"))
-        if columns:
-            query = card_query(scope.get("query_string", b""), columns)
-            scope = {**scope, "query_string": query}
+        if scope["type"] == "http" and scope.get("path") == CARD_PAGE:
+            scope = {**scope, "query_string": card_query(scope.get("query_string", b""))}
         await app(scope, receive, send)
 
     return with_cards
