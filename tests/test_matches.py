@@ -234,9 +234,46 @@ def test_a_ranking_keeps_the_plain_match_and_the_best_rows_by_score(archive, mon
             with sqlite3.connect(archive) as conn:
                 best = conn.execute(
                     f"select rowid, {score} from {search.INDEX} where {search.INDEX} match ?"
-                    f" order by 2{desc}, rowid limit 20",
+                    f" order by 2{desc}, rowid limit {matches.RANK_DEPTH}",
                     [ranked],
                 ).fetchall()
-            assert [row[:2] for row in ranking.top] == best, query
+            assert [row[:2] for row in ranking.top] == best, query  # the best 20 first
             assert ranking.match.found.tolist() == sql_matches(archive, plain), query
         assert matches.match(archive, plain) is rankings[0].match  # kept: not matched again
+
+
+def test_the_next_pages_of_a_ranking_are_not_ranked_again(archive, monkeypatch):
+    """Pages 1 to 4 (of 50) are windows of one ranking; a page past its depth ranks again,
+    deeper, and its rows are still the best ones in order (here 3 rows deep, 11 matches)."""
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    monkeypatch.setattr(matches, "RANK_DEPTH", 3)
+    ranked_ends = []
+    real = matches._rank_now
+    monkeypatch.setattr(
+        matches, "_rank_now", lambda p, e, d, end: ranked_ends.append(end) or real(p, e, d, end)
+    )
+    query = "ครู"
+    ranked, plain = search.match_expression(query, ranked=True), search.match_expression(query)
+    score = f"bm25({search.INDEX}, 1.0, 8.0)"
+    with sqlite3.connect(archive) as conn:
+        every = conn.execute(
+            f"select rowid, {score} from {search.INDEX} where {search.INDEX} match ?"
+            " order by 2, rowid",
+            [ranked],
+        ).fetchall()
+    assert len(every) > 9
+    for end in (1, 3, 4, 6, 7, 12, 2, 5):
+        top = matches.ranking(archive, ranked, plain, False, end).top
+        assert [row[:2] for row in top][:end] == every[:end]
+        assert len(top) == min(matches.depth(end), len(every))
+    assert ranked_ends == [3, 6, 9, 12]
+    assert [matches.depth(n) for n in (0, 1, 3, 4, 9)] == [3, 3, 3, 6, 9]
+
+
+def test_rowids_read_from_json_ascending_and_distinct():
+    for found in ([], [7], [1, 5, 9_223_372_036_854_775_807], [3, 1, 2, 3]):
+        text = "[" + ",".join(map(str, found)) + "]"
+        assert matches.rowids(text).tolist() == found
+        assert matches.distinct(matches.rowids(text)).tolist() == sorted(set(found))
+    ascending = matches.rowids("[1,2,8]")
+    assert matches.distinct(ascending) is ascending  # not sorted again
