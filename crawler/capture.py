@@ -195,7 +195,7 @@ class CaptureMiddleware:
         digest = warc.payload_digest(exchange.body)
         previous = store.last_capture(db, exchange.url)
         earlier = earlier_capture(previous, exchange, digest)
-        written = self.writer.write(exchange, earlier)
+        written = self.writer.write(exchange, earlier, digest)
         self.stats.inc_value(f"edunews/captures/{written.record_type}")
         return store.record_capture(db, self.row(source, exchange, written, previous, digest))
 

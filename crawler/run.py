@@ -10,6 +10,7 @@ the reactor or filling memory.
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from scrapy import signals
@@ -21,6 +22,14 @@ from archive import store
 from archive.writer import Writer
 
 logger = logging.getLogger(__name__)
+
+# Python's cyclic garbage collector during a crawl: at its default thresholds (700, 10, 10)
+# it ran ~550 times in a 960-page crawl and took 1.4 s of the crawl process's ~21 s of CPU
+# (timed with gc.callbacks), each full collection walking every object of Scrapy, Twisted,
+# lxml and the rest. Once the crawl has started, what start-up made is frozen (never
+# collected again: it lives for the run anyway) and collections come less often: 0.5 s,
+# peak RSS unchanged. Undone when the spider closes.
+CRAWL_GC_THRESHOLDS = (20_000, 20, 20)
 
 
 class ArchiveRun:
@@ -34,6 +43,7 @@ class ArchiveRun:
         self.writer: Writer | None = None
         self.run_id: int | None = None
         self.errors: list[tuple[str, str, str, str]] = []  # (source, url, kind, reason)
+        self.gc_thresholds: tuple[int, int, int] | None = None  # to restore at the end
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -56,6 +66,22 @@ class ArchiveRun:
         spider = spider or self.crawler.spider
         settings = {"only": spider.only, "sources": spider.sources_file}
         self.run_id = self.open().call(start, spider.sources, settings)
+        self.settle_heap()
+
+    def settle_heap(self) -> None:
+        """Freeze what start-up made and collect garbage less often (see
+        CRAWL_GC_THRESHOLDS); ``restore_heap`` undoes it."""
+        if self.gc_thresholds is None:
+            self.gc_thresholds = gc.get_threshold()
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(*CRAWL_GC_THRESHOLDS)
+
+    def restore_heap(self) -> None:
+        if self.gc_thresholds is not None:
+            gc.set_threshold(*self.gc_thresholds)
+            gc.unfreeze()
+            self.gc_thresholds = None
 
     def submit(self, job, *args, quick: bool = False) -> defer.Deferred:
         """``job(db, *args)`` on the writer; fires with its result once committed (a
@@ -92,6 +118,7 @@ class ArchiveRun:
         return taken
 
     def spider_closed(self, spider=None, reason=None) -> None:
+        self.restore_heap()
         if self.writer is None:
             return
         if self.errors and self.run_id is not None:  # recorded after the run record was written

@@ -416,9 +416,53 @@ def test_each_record_is_its_own_gzip_member_at_the_default_level(tmp_path):
     inflate = zlib.decompressobj(zlib.MAX_WBITS + 16)
     record = inflate.decompress(member)
     assert inflate.eof and not inflate.unused_data and body in record
-    # The header's XFL byte: 2 at level 9 (warcio's own), 0 at zlib's default level.
+    # The header's XFL byte: 2 at level 9 (warcio's own), 0 at the levels from 2 to 8.
     assert member[:3] == b"\x1f\x8b\x08" and member[8] == 0
     assert warc.read_record(tmp_path / written.warc_file, written.warc_offset).payload == body
+    # At GZIP_LEVEL, not zlib's default (level 6 packs this page into fewer bytes).
+    at = {lvl: zlib.compressobj(lvl, zlib.DEFLATED, zlib.MAX_WBITS + 16) for lvl in (3, 6)}
+    deflated = {lvl: c.compress(record) + c.flush() for lvl, c in at.items()}
+    assert member == deflated[warc.GZIP_LEVEL] != deflated[6]
+
+
+def write_exchanges(directory: Path, monkeypatch, *, warcio_digests: bool) -> bytes:
+    """Every kind of record the crawl writes, inflated; record ids and dates made fixed, and
+    the digests computed by warcio's own code or by ours."""
+    from datetime import UTC, datetime
+
+    from warcio.recordbuilder import RecordBuilder
+
+    ids = iter(range(100))
+    monkeypatch.setattr(RecordBuilder, "_make_warc_id", classmethod(lambda c: f"<id:{next(ids)}>"))
+    monkeypatch.setattr(RecordBuilder, "curr_warc_date", lambda self: "2026-01-02T03:04:05Z")
+    if warcio_digests:
+        monkeypatch.setattr(warc.MemberWriter, "ensure_digest", RecordBuilder.ensure_digest)
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    body = ("<p>ข่าวการศึกษา</p>\n" * 50).encode()
+    headers = [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")]
+    page = warc.Exchange("http://127.0.0.1/a?x=1", 200, headers, body, when, ip_address="::1")
+    post = warc.Exchange(
+        "http://127.0.0.1/f", 201, [], b"", when, method="POST", request_body=b"q=1"
+    )
+    gone = warc.Exchange("http://127.0.0.1/b", 304, [("ETag", '"1"')], b"", when)
+    writer = warc.RotatingWarcWriter(directory, info={"software": "test"})
+    writer.write(page, None, warc.payload_digest(body))
+    writer.write(page)  # no digest given: hashed here
+    writer.write(page, warc.Earlier(page.url, when), warc.payload_digest(body))  # revisit
+    writer.write(post)
+    writer.write(gone, warc.Earlier(gone.url, when))
+    writer.close()
+    (name,) = [p.name for p in directory.iterdir()]
+    monkeypatch.undo()
+    return gzip.decompress((directory / name).read_bytes())
+
+
+def test_records_and_their_digests_are_warcios_own(tmp_path, monkeypatch):
+    ours = write_exchanges(tmp_path / "ours", monkeypatch, warcio_digests=False)
+    theirs = write_exchanges(tmp_path / "warcio", monkeypatch, warcio_digests=True)
+    assert ours == theirs
+    assert ours.count(b"WARC-Block-Digest: sha1:") == 11  # warcinfo, 5 responses, 5 requests
+    assert ours.count(b"WARC-Payload-Digest: sha1:") == 9  # not the warcinfo nor a 304
 
 
 def test_a_response_goes_on_before_its_capture_is_written_and_its_id_follows():
