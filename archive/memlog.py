@@ -103,18 +103,21 @@ def snapshot() -> dict:
 
 def start(path, every: float = 1.0) -> threading.Thread:
     """Append ``{"t": seconds since start, ...snapshot}`` to ``path`` every ``every`` s,
-    from a daemon thread, for the life of the process."""
+    from a daemon thread, for the life of the process or until ``thread.stop.set()``."""
+    stop = threading.Event()
     thread = threading.Thread(
-        target=_log, args=(Path(path), every), name="edunews-memlog", daemon=True
+        target=_log, args=(Path(path), every, stop), name="edunews-memlog", daemon=True
     )
+    thread.stop = stop
     thread.start()
     return thread
 
 
-def _log(path: Path, every: float) -> None:
+def _log(path: Path, every: float, stop: threading.Event) -> None:
     began = time.monotonic()
     with path.open("a", encoding="utf-8", buffering=1) as out:
         while True:
             reading = {"t": round(time.monotonic() - began, 1)} | snapshot()
             out.write(json.dumps(reading) + "\n")
-            time.sleep(every)
+            if stop.wait(every):
+                return
