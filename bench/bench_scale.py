@@ -6,8 +6,9 @@
 Sites of the four sample platforms (tests/sites/fleet.py), each on its own loopback address,
 hold a few corpus articles each. The crawl runs with the shipped politeness settings
 (concurrency per host and overall) and no delay. Printed: wall time, requests (pages) per
-second, articles stored and recall, peak RSS of the crawl process, requests per site, the
-most requests any host was serving at once and the most in flight overall. ``--compare N``
+second, articles stored and recall, peak RSS of the crawl process (and its least and most
+in each quarter of the run: a climb of what stays shows in the least), requests per site,
+the most requests any host was serving at once and the most in flight overall. ``--compare N``
 also crawls N sites, to show whether memory grows with the number of sources.
 The test suite runs a small version (tests/test_scale.py).
 """
