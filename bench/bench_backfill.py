@@ -108,9 +108,11 @@ def main(argv: list[str] | None = None) -> int:
             started = time.strftime("%H:%M:%S")
             print(f"\n== {count} sites x {per_site} articles (started {started}) ==", flush=True)
             log = args.memlog and args.memlog.resolve() / f"memlog-{count}x{per_site}.jsonl"
-            logging = ["-s", f"EDUNEWS_MEMLOG={log}"] if log else []
+            if log:
+                log.unlink(missing_ok=True)  # the log appends: not an earlier run's lines
+            probe = ["-s", f"EDUNEWS_MEMLOG={log}"] if log else []
             m = crawl_fleet(
-                count, per_site, work, args.timeout, extra + logging, pool=pool, seed=args.seed
+                count, per_site, work, args.timeout, extra + probe, pool=pool, seed=args.seed
             )
             runs.append(m | {"per_site": per_site})
             print(report(m), flush=True)
