@@ -13,12 +13,16 @@ Exits 1 when a goal is missed: every served article stored, peak tree RSS at mos
 ``RSS_LIMIT_MB``, and a size with more sites (same articles per site) at most
 ``GROWTH_LIMIT`` times the peak RSS of one with fewer. ``--seed`` crawls into a copy of an
 archive that already holds many articles (e.g. bench_search's 100,000), not an empty one: a
-short crawl then shows what grows with the archive's size.
+short crawl then shows what grows with the archive's size. ``--memlog DIR`` has the crawl
+process log its memory every second (``archive.memlog``: anonymous and file-backed pages,
+glibc's heap in use and free, SQLite's allocations, Python's blocks) to a file there, and
+prints that log's least reading in each quarter of the run, where a climb of what stays shows.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -27,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_scale import crawl_fleet, report  # noqa: E402
+from bench.bench_scale import crawl_fleet, quarters, report  # noqa: E402
 from bench.corpus import corpus_path  # noqa: E402
 from tests.sites.catalogue import corpus_records  # noqa: E402
 
@@ -66,6 +70,22 @@ def growths(runs: list[dict]):
                 yield a, b, b["tree_rss_mb"] / a["tree_rss_mb"]
 
 
+def memlog_floors(path: Path) -> list[dict]:
+    """The crawl process's memory log (``archive.memlog``): its reading of least RSS in
+    each quarter of the run."""
+    readings = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [min(q, key=lambda r: r["rss"]) for q in quarters(readings)] if readings else []
+
+
+def describe_floors(floors: list[dict]) -> str:
+    keys = ("rss", "anon", "file", "malloc_used", "malloc_free", "sqlite")
+    lines = ["  crawl process, least RSS per quarter (MB; Python blocks in thousands):"]
+    for n, r in enumerate(floors, 1):
+        figures = ", ".join(f"{k} {r[k]:.0f}" for k in keys if k in r)
+        lines.append(f"    Q{n} at {r['t']:.0f} s: {figures}, py_blocks {r['py_blocks'] // 1000}k")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=sizes, default=sizes("50x200,250x200"))
@@ -73,8 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=7200, help="seconds per crawl")
     parser.add_argument("--seed", type=Path, default=None, help="crawl into a copy of this archive")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--memlog", type=Path, default=None, help="folder for the memory logs")
     args = parser.parse_args(argv)
     extra = [x for pair in args.set for x in ("-s", pair)]
+    if args.memlog:
+        args.memlog.mkdir(parents=True, exist_ok=True)
     pool = corpus_records(corpus_path(args.corpus))
     print(f"article pool: {len(pool):,} corpus articles", flush=True)
     runs = []
@@ -84,9 +107,17 @@ def main(argv: list[str] | None = None) -> int:
             work.mkdir()
             started = time.strftime("%H:%M:%S")
             print(f"\n== {count} sites x {per_site} articles (started {started}) ==", flush=True)
-            m = crawl_fleet(count, per_site, work, args.timeout, extra, pool=pool, seed=args.seed)
+            log = args.memlog and args.memlog.resolve() / f"memlog-{count}x{per_site}.jsonl"
+            if log:
+                log.unlink(missing_ok=True)  # the log appends: not an earlier run's lines
+            probe = ["-s", f"EDUNEWS_MEMLOG={log}"] if log else []
+            m = crawl_fleet(
+                count, per_site, work, args.timeout, extra + probe, pool=pool, seed=args.seed
+            )
             runs.append(m | {"per_site": per_site})
             print(report(m), flush=True)
+            if log and log.exists():
+                print(describe_floors(memlog_floors(log)) + f"\n  (log: {log})", flush=True)
     for small, large, growth in growths(runs):
         print(
             f"\npeak RSS (tree): {small['tree_rss_mb']:.0f} MB at {small['sites']} x "

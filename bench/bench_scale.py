@@ -6,8 +6,9 @@
 Sites of the four sample platforms (tests/sites/fleet.py), each on its own loopback address,
 hold a few corpus articles each. The crawl runs with the shipped politeness settings
 (concurrency per host and overall) and no delay. Printed: wall time, requests (pages) per
-second, articles stored and recall, peak RSS of the crawl process, requests per site, the
-most requests any host was serving at once and the most in flight overall. ``--compare N``
+second, articles stored and recall, peak RSS of the crawl process (and its least and most
+in each quarter of the run: a climb of what stays shows in the least), requests per site,
+the most requests any host was serving at once and the most in flight overall. ``--compare N``
 also crawls N sites, to show whether memory grows with the number of sources.
 The test suite runs a small version (tests/test_scale.py).
 """
@@ -29,7 +30,7 @@ from archive.sqlite import sqlite3
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.procs import command, descendants, high_water, tree_rss  # noqa: E402
+from bench.procs import command, descendants, high_water, rss, tree_rss  # noqa: E402
 from tests.sites.fleet import Fleet  # noqa: E402
 
 # No delay and no AutoThrottle (local sites answer at once); concurrency as shipped.
@@ -53,6 +54,7 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
     )
     deadline = time.monotonic() + timeout
     samples, sampled = [0], 0.0  # the tree's RSS every 0.5 s: does it climb, or jump at the end?
+    own = []  # the crawl process's alone, at the same times
     peak, peaks = 0, {}  # peaks: pid -> (kind, its VmHWM)
     while True:
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
@@ -61,6 +63,8 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
         peak = max(peak, high_water(child.pid))
         if time.monotonic() - sampled >= 0.5:
             samples.append(tree_rss(child.pid))
+            if resident := rss(child.pid):  # 0: it ended after wait4 looked
+                own.append(resident)
             sampled = time.monotonic()
             note_peaks(peaks, child.pid)
         if time.monotonic() > deadline:
@@ -80,6 +84,9 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
         "peak_rss_mb": peak / 2**20,
         "tree_rss_mb": max(max(samples), peak) / 2**20,
         "rss_quarters_mb": [max(q) / 2**20 for q in quarters(samples)],
+        # its least and most in each quarter: the least leaves out what is in flight (pages
+        # waiting for the worker, a batch being written), so a climb of what stays shows
+        "crawl_quarters_mb": [(min(q) / 2**20, max(q) / 2**20) for q in quarters(own or [0])],
         "child_peaks_mb": {pid: (kind, hwm / 2**20) for pid, (kind, hwm) in peaks.items()},
     }
 
@@ -182,6 +189,9 @@ def report(m: dict) -> str:
             f"of its process tree (sampled): {m['tree_rss_mb']:.0f} MB "
             f"(peak per quarter of the run: "
             f"{', '.join(f'{q:.0f}' for q in m['rss_quarters_mb'])} MB)",
+            "  the crawl process, least-most per quarter: "
+            + ", ".join(f"{lo:.0f}-{hi:.0f}" for lo, hi in m["crawl_quarters_mb"])
+            + " MB",
             "  peak RSS of the processes it started: "
             + (", ".join(f"{k} {mb:.0f} MB" for k, mb in m["child_peaks_mb"].values()) or "none"),
             f"  requests per site: min {rps['min']}, median {rps['median']}, max {rps['max']}",

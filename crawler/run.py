@@ -5,7 +5,8 @@ A Scrapy extension. Middlewares and pipelines reach it through the crawler
 the one writer thread (``archive.writer``), as a job whose Deferred fires once its batch
 is committed. ``submit`` waits for a free slot before queueing (a DeferredSemaphore, not a
 blocking put), so a crawl that fetches faster than it stores slows down without stalling
-the reactor or filling memory.
+the reactor or filling memory. With ``EDUNEWS_MEMLOG`` set (a bench), it also starts the
+process's memory log (``archive.memlog``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class ArchiveRun:
         self.gc_thresholds: tuple[int, int, int] | None = None  # to restore at the end
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        self.memlog = start_memlog(settings.get("EDUNEWS_MEMLOG"))
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -124,6 +126,16 @@ class ArchiveRun:
         if self.errors and self.run_id is not None:  # recorded after the run record was written
             self.writer.call(record_errors, self.run_id, self.take_errors())
         self.writer.close()
+
+
+def start_memlog(path: str | None):
+    """A bench's probe: this process's memory, one line a second, to ``path``
+    (``archive.memlog``); nothing when no path is set."""
+    if not path:
+        return None
+    from archive import memlog
+
+    return memlog.start(path)
 
 
 def start(db, sources, settings: dict) -> int:

@@ -79,6 +79,7 @@ EXTENSIONS = {
     "crawler.extensions.Progress": 900,
 }
 EDUNEWS_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; `edunews crawl` sets 10
+EDUNEWS_MEMLOG = ""  # a file: the crawl process logs its memory there every second (benches)
 COOKIES_ENABLED = False
 # No remote control of a running crawl: neither the telnet console nor Scrapy's
 # RemoteControl extension (an HTTP endpoint that runs code) listens during a crawl.

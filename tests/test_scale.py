@@ -92,6 +92,14 @@ def test_the_report_gives_each_started_process_its_own_peak_and_the_crawl_cpu(me
     assert "worker" in report(measured) and "crawl CPU" in report(measured)
 
 
+def test_the_report_gives_the_crawl_process_least_and_most_per_quarter(measured):
+    quarters = measured["crawl_quarters_mb"]
+    assert len(quarters) == 4
+    # sampled while it ran: never above its own high-water mark, never an ended process's 0
+    assert all(5 < least <= most <= measured["peak_rss_mb"] for least, most in quarters)
+    assert "the crawl process, least-most per quarter" in report(measured)
+
+
 def test_a_crawl_into_a_seeded_archive_counts_only_what_it_added(tmp_path):
     seed = tmp_path / "seed.db"
     db = store.open_db(seed)
