@@ -81,7 +81,9 @@ def run_crawl(sources: Path, db: Path, timeout: float, extra: list[str]) -> dict
         "wall_s": time.perf_counter() - start,
         # the crawl's CPU and that of the workers it waited for (not the sites' or the bench's)
         "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": peak / 2**20,
+        # VmHWM is read before each RSS sample, so a sample can pass the last high-water
+        # mark read: the peak is at least every sample
+        "peak_rss_mb": max([peak, *own]) / 2**20,
         "tree_rss_mb": max(max(samples), peak) / 2**20,
         "rss_quarters_mb": [max(q) / 2**20 for q in quarters(samples)],
         # its least and most in each quarter: the least leaves out what is in flight (pages
