@@ -130,6 +130,7 @@ class WordPressDiscovery(Discovery):
                 yield out
             return
         spider.settle(state, self.name)
+        state.listed.update(url_key(str(p.get("link"))) for p in posts)  # for the sweep
         fresh = [p for p in posts if not state.is_known(p["link"], modified_iso(p))]
         spider.found(state, self.name, len(fresh))
         # The next pages are asked for first: they are fetched while a worker converts these.
@@ -204,7 +205,9 @@ class WordPressDiscovery(Discovery):
             key = url_key(post["link"])
             state.swept.add(key)
             facts = state.known.get(key)
-            if facts and url_key(facts["url"]) != key:  # stored under its old permalink
+            if facts is None and own_host(state.source, str(post["link"])):
+                state.unstored[key] = post["id"]
+            elif facts and url_key(facts["url"]) != key:  # stored under its old permalink
                 state.moved.append(post["id"])
         if page == 1:
             state.sweep_pages = min(total_pages(response.headers), self.spider.max_api_pages)
@@ -214,6 +217,7 @@ class WordPressDiscovery(Discovery):
         if state.sweep_done == state.sweep_pages:
             yield from self.confirm_missing(state)
             yield from self.fetch_moved(state)
+            yield from self.fetch_unstored(state)
 
     def confirm_missing(self, state):
         seen = state.swept | state.listed
@@ -228,6 +232,18 @@ class WordPressDiscovery(Discovery):
         for start in range(0, len(state.moved), PER_PAGE):
             ids = state.moved[start : start + PER_PAGE]
             yield self.request(state, posts_by_id_url(state.api_root, ids), "moved")
+
+    def fetch_unstored(self, state):
+        """Live posts the archive lacks and this run's posts pages did not bring: fetched by
+        id, a hundred a request. A re-crawl asks the API only for posts modified since the
+        newest one stored, so a posts page that failed in an earlier run (a timeout: the run
+        ends "partial", and its source is trusted again) would otherwise leave its hundred
+        older posts out for good."""
+        ids = [pid for key, pid in state.unstored.items() if key not in state.listed]
+        for start in range(0, len(ids), PER_PAGE):
+            yield self.request(
+                state, posts_by_id_url(state.api_root, ids[start : start + PER_PAGE]), "moved"
+            )
 
     async def moved(self, response):
         state = self.spider.state_of(response)

@@ -58,6 +58,7 @@ class SourceState:
     known: dict[str, dict] = field(default_factory=dict)  # url_key -> stored article facts
     articles: list[dict] = field(default_factory=list)  # the same facts, once per article
     moved: list[int] = field(default_factory=list)  # API post ids whose permalink changed
+    unstored: dict[str, int] = field(default_factory=dict)  # live API posts not stored: key -> id
     listed: set[str] = field(default_factory=set)  # url_keys met in indexes during this run
     previous: str | None = None  # the discovery method that worked last run
     # The last run crawled this source to the end: a page holding only known articles then

@@ -152,6 +152,9 @@ def filtered(site, query: dict) -> list[Post] | Response:
     if "categories" in query:
         wanted = {int(c) - 1 for c in query["categories"].split(",") if c.isdigit()}
         posts = [p for p in posts if p.category in wanted]
+    if "include" in query:  # WordPress: only the posts of these ids
+        ids = {int(i) for i in query["include"].split(",") if i.isdigit()}
+        posts = [p for p in posts if p.post_id in ids]
     return posts
 
 
