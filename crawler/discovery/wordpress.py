@@ -227,19 +227,20 @@ class WordPressDiscovery(Discovery):
                 yield self.spider.article_request(state, url, "sweep", expected=url)
 
     def fetch_moved(self, state):
-        """Posts whose permalink changed (a new permalink structure): fetched by id, a hundred
-        a request, so the archive follows the site's new URLs under the same article ids."""
-        for start in range(0, len(state.moved), PER_PAGE):
-            ids = state.moved[start : start + PER_PAGE]
-            yield self.request(state, posts_by_id_url(state.api_root, ids), "moved")
+        """Posts whose permalink changed (a new permalink structure), so the archive follows
+        the site's new URLs under the same article ids."""
+        yield from self.fetch_by_id(state, state.moved)
 
     def fetch_unstored(self, state):
-        """Live posts the archive lacks and this run's posts pages did not bring: fetched by
-        id, a hundred a request. A re-crawl asks the API only for posts modified since the
-        newest one stored, so a posts page that failed in an earlier run (a timeout: the run
-        ends "partial", and its source is trusted again) would otherwise leave its hundred
-        older posts out for good."""
+        """Live posts the archive lacks and this run's posts pages did not bring. A re-crawl
+        asks the API only for posts modified since the newest one stored, so a posts page
+        that failed in an earlier run (a timeout: the run ends "partial", and its source is
+        trusted again) would otherwise leave its hundred older posts out for good."""
         ids = [pid for key, pid in state.unstored.items() if key not in state.listed]
+        yield from self.fetch_by_id(state, ids)
+
+    def fetch_by_id(self, state, ids: list[int]):
+        """Posts by id, in full, a hundred a request."""
         for start in range(0, len(ids), PER_PAGE):
             yield self.request(
                 state, posts_by_id_url(state.api_root, ids[start : start + PER_PAGE]), "moved"
