@@ -166,3 +166,22 @@ def test_a_closing_block_read_again_gives_the_same_credits():
     hits = thai_credits._closing_block.cache_info().hits
     assert extract_credits("\n".join(["อีกข่าว", "หนึ่ง"] + tail)) == first
     assert thai_credits._closing_block.cache_info().hits == hits + 1
+
+
+def test_the_block_classifies_only_the_paragraphs_it_reads(monkeypatch):
+    """Read from the end up, the block stops at its first line of prose: the short
+    paragraphs above it are not classified, and the credits are those of classifying all."""
+    from crawler.thai import credits as thai_credits
+
+    line = "ผู้บริหารลงพื้นที่ตรวจเยี่ยมโรงเรียน ติดตามการจัดการเรียนการสอน และมอบนโยบายแก่ครู"
+    prose = [f"ย่อหน้าที่ {n} {line}" for n in range(10)]  # short, but too long for a name
+    body = "\n".join(prose + ["ภาพ/ข่าว : นายสมชาย ใจดี", "ข่าวโดย : งานประชาสัมพันธ์"])
+    seen = []
+    classify = thai_credits.classify
+    monkeypatch.setattr(thai_credits, "classify", lambda p: seen.append(p) or classify(p))
+    thai_credits._closing_block.cache_clear()
+    found = extract_credits(body)
+    assert seen == [body.split("\n")[n] for n in (11, 10, 9)]
+    every = [classify(p) for p in paragraphs(body)]  # the block, had all been classified
+    assert [line.text for line in every if line.kind == "credit"] == found.lines
+    assert found.photographer == "นายสมชาย ใจดี" and found.reporter.endswith("งานประชาสัมพันธ์")

@@ -137,3 +137,51 @@ def test_a_text_too_long_to_keep_is_split_all_the_same(monkeypatch):
     long = "ย่อหน้าแรก ยาว\nย่อหน้าที่สอง ยาวกว่า"
     assert thai_text.paragraphs(long) == ["ย่อหน้าแรก ยาว", "ย่อหน้าที่สอง ยาวกว่า"]
     assert thai_text._recent_paragraphs.cache_info().currsize == 0
+
+
+def _split_every_line(s: str) -> list[str]:
+    """What ``_paragraphs`` made of every text before its shortcut for clean lines."""
+    from crawler.thai import text as thai_text
+
+    lines = (" ".join(line.split()) for line in thai_text._repaired(s).splitlines())
+    return [line for line in lines if line and not thai_text.is_separator(line)]
+
+
+def test_the_shortcut_for_clean_lines_rests_on_what_python_calls_space():
+    """re's \\s is str.isspace, and every line break of str.splitlines is a space: so a text
+    without spaces other than " " and "\\n" has no other line break either."""
+    import re
+
+    chars = [chr(c) for c in range(0x3000 + 1)]
+    assert [c for c in chars if re.fullmatch(r"\s", c)] == [c for c in chars if c.isspace()]
+    assert all(c.isspace() for c in chars if len(f"a{c}b".splitlines()) == 2)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_paragraphs_of_clean_and_unclean_texts_as_every_line_split(seed):
+    from crawler.thai import text as thai_text
+
+    rng = random.Random(seed)
+    pieces = ["ข่าว", "ab", " ", "  ", "\n", "\n\n", " \n", "\n ", "\t", "\r\n", "\r", "\x1c",
+              "\x1f", "\x85", "\u2028", "\u00a0", "\u3000", ".", "...", " . ", "*", "-", "\u200b",
+              "\u0e4d\u0e32", "เเ"]  # fmt: skip
+    for _ in range(400):
+        s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert thai_text._paragraphs(s) == _split_every_line(s), repr(s)
+    for text in gold_texts()[:20]:  # clean already: the shortcut
+        clean = normalize_text(text)
+        assert thai_text._lines_clean(clean)
+        assert thai_text._paragraphs(clean) == _split_every_line(clean)
+
+
+@pytest.mark.parametrize(
+    "line", [".", " . ", ". . .", "", " ", "ก.", "-ก", "**", "* *", "…", "a", "·x", ".\u00a0."]
+)
+def test_separator_lines_as_before(line):
+    import re
+
+    from crawler.thai.text import SEPARATORS, is_separator
+
+    plain = line.replace(" ", "")
+    before = bool(plain) and plain[0] in SEPARATORS
+    assert is_separator(line) == (before and bool(re.fullmatch(r"[.…\-*•_=~·]+", plain)))

@@ -185,7 +185,7 @@ def closing_block(paras: list[str]) -> list[Line]:
 
 @lru_cache(maxsize=16)
 def _closing_block(paras: tuple[str, ...]) -> tuple[Line, ...]:
-    tail = [classify(p) for p in paras]
+    tail = _Tail(paras)
     block: list[Line] = []
     pending_roles: list[str] | None = None
     for i in range(len(tail) - 1, -1, -1):
@@ -199,6 +199,24 @@ def _closing_block(paras: tuple[str, ...]) -> tuple[Line, ...]:
         if line.kind != "trailer":
             block.append(line)
     return tuple(_merge_bare_labels(list(reversed(block))))
+
+
+class _Tail:
+    """The paragraphs of the tail, each classified when first read: the block is read from
+    the end up and stops at its first line of prose, so the paragraphs above it (most of
+    the window) are never classified."""
+
+    def __init__(self, paras: tuple[str, ...]):
+        self.paras = paras
+        self.lines: dict[int, Line] = {}
+
+    def __len__(self) -> int:
+        return len(self.paras)
+
+    def __getitem__(self, i: int) -> Line:
+        if i not in self.lines:
+            self.lines[i] = classify(self.paras[i])
+        return self.lines[i]
 
 
 def _next_pending(line: Line, block: list[Line]) -> list[str] | None:
@@ -217,7 +235,7 @@ def looks_like_names(text: str) -> bool:
     return all(2 <= len(part.split()) <= 3 for part in re.split(r"[,/]", text))
 
 
-def _attach(line: Line, tail: list[Line], i: int, roles: list[str] | None) -> Line | None:
+def _attach(line: Line, tail: _Tail, i: int, roles: list[str] | None) -> Line | None:
     """A name line belongs to the role line below it or the bare label above it."""
     if roles is not None and looks_like_names(line.text):
         return Line(line.text, "names", roles, clean_value(line.text))

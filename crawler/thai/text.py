@@ -50,8 +50,10 @@ def clean_line(line: str) -> str:
 
 def is_separator(line: str) -> bool:
     """True for a line like ``.``, ``...``, ``***`` or ``-`` that only separates paragraphs."""
-    line = line.replace(" ", "")
-    return bool(line) and line[0] in SEPARATORS and bool(_SEPARATOR_LINE.fullmatch(line))
+    head = line.lstrip(" ")[:1]  # most lines: one look at their first character, no copy
+    if not head or head not in SEPARATORS:
+        return False
+    return bool(_SEPARATOR_LINE.fullmatch(line.replace(" ", "")))
 
 
 def _repaired(s: str) -> str:
@@ -90,9 +92,27 @@ def _recent_paragraphs(s: str) -> tuple[str, ...]:
 
 def _paragraphs(s: str) -> list[str]:
     """``str.splitlines`` breaks at exactly the characters ``_NEWLINES`` names, and
-    ``" ".join(line.split())`` is ``clean_line``: both without a regex pass over the text."""
-    lines = (" ".join(line.split()) for line in _repaired(s).splitlines())
+    ``" ".join(line.split())`` is ``clean_line``: both without a regex pass over the text.
+    A text whose lines are clean already (normalised once: most texts read here) is only
+    cut at its line feeds."""
+    s = _repaired(s)
+    if _lines_clean(s):
+        lines = s.split("\n")
+    else:
+        lines = (" ".join(line.split()) for line in s.splitlines())
     return [line for line in lines if line and not is_separator(line)]
+
+
+# Whitespace other than a space or a line feed: what str.split and str.splitlines act on
+# besides them (re's \s and str.isspace name the same characters).
+_ODD_SPACE = re.compile(r"[^\S \n]")
+
+
+def _lines_clean(s: str) -> bool:
+    """Whether every line of ``s`` (cut at line feeds) is what ``" ".join(line.split())``
+    makes of it, and no other line break is in it: a few substring searches, no copy."""
+    edges = s[:1] == " " or s[-1:] == " " or " \n" in s or "\n " in s
+    return not (edges or "  " in s or _ODD_SPACE.search(s))
 
 
 def normalize_text(s: str) -> str:
