@@ -37,3 +37,16 @@ def parse(html: str, url: str) -> lxml.html.HtmlElement:
     if not html.strip():
         html = "<html></html>"
     return lxml.html.document_fromstring(html, base_url=url)
+
+
+# The tags extraction reads page-wide (metadata, links, titles, the body's classes): found
+# in one walk of the tree, not an XPath over the whole tree for each question.
+PAGE_TAGS = ("meta", "link", "script", "time", "title", "body", "article")
+
+
+def tagged(tree: lxml.html.HtmlElement) -> dict[str, list[lxml.html.HtmlElement]]:
+    """The page's elements of each of ``PAGE_TAGS``, in document order (as ``//tag``)."""
+    found: dict[str, list] = {tag: [] for tag in PAGE_TAGS}
+    for el in tree.iter(*PAGE_TAGS):
+        found[el.tag].append(el)
+    return found

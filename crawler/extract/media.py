@@ -53,6 +53,18 @@ def images(node: HtmlElement, base: str) -> list[Image]:
     return list(found.values())
 
 
+def has_images(node: HtmlElement, base: str) -> bool:
+    """Whether ``images`` finds any (without making them)."""
+    return any(
+        (url := image_url(img, base)) and not is_decoration(img, url) for img in node.iter("img")
+    )
+
+
+def has_attachments(node: HtmlElement, base: str) -> bool:
+    """Whether ``attachments`` finds any (without making them)."""
+    return any(is_attachment(url) for a in node.iter("a") if (url := absolute(base, a.get("href"))))
+
+
 def attachments(node: HtmlElement, base: str) -> list[Attachment]:
     found: dict[str, Attachment] = {}
     for link in node.iter("a"):

@@ -6,6 +6,8 @@ import json
 
 from lxml.html import HtmlElement
 
+from crawler.extract.html import tagged
+
 PUBLISHED_META = (
     "article:published_time",
     "og:published_time",
@@ -22,17 +24,34 @@ NEWS_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle", "
 
 def meta_content(tree: HtmlElement, names: tuple[str, ...]) -> str | None:
     """The first non-empty <meta property|name|itemprop=...> content among ``names``."""
-    wanted = {n.lower() for n in names}
-    for meta in tree.iter("meta"):
+    return _first_content(meta_contents(tree.iter("meta")), names)
+
+
+def meta_contents(metas) -> dict[str, tuple[int, str]]:
+    """Each <meta> key (property, name or itemprop, lower case) -> the place among ``metas``
+    and the content of its first non-empty one: every ``meta_content`` of a page from one
+    pass over its <meta> elements."""
+    found: dict[str, tuple[int, str]] = {}
+    for n, meta in enumerate(metas):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
-        if key in wanted and (meta.get("content") or "").strip():
-            return meta.get("content").strip()
-    return None
+        if key not in found and (content := (meta.get("content") or "").strip()):
+            found[key] = (n, content)
+    return found
 
 
-def json_ld_objects(tree: HtmlElement) -> list[dict]:
+def _first_content(contents: dict[str, tuple[int, str]], names: tuple[str, ...]) -> str | None:
+    """The content of the first <meta> (in page order) whose key is one of ``names``."""
+    hits = [contents[k] for k in {n.lower() for n in names} if k in contents]
+    return min(hits)[1] if hits else None
+
+
+def json_ld_objects(tree: HtmlElement, scripts=None) -> list[dict]:
+    """``scripts``: the page's <script> elements, when found already (``html.tagged``)."""
     objects = []
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    scripts = tree.iter("script") if scripts is None else scripts
+    for script in scripts:
+        if script.get("type") != "application/ld+json":
+            continue
         try:
             data = json.loads(script.text_content() or "null")
         except ValueError:
@@ -49,8 +68,8 @@ def _flatten_ld(data) -> list[dict]:
     return [data, *_flatten_ld(data.get("@graph", []))]
 
 
-def json_ld_article(tree: HtmlElement) -> dict:
-    for obj in json_ld_objects(tree):
+def json_ld_article(tree: HtmlElement, scripts=None) -> dict:
+    for obj in json_ld_objects(tree, scripts):
         types = obj.get("@type")
         types = set(types) if isinstance(types, list) else {types}
         if types & NEWS_TYPES and (obj.get("datePublished") or obj.get("headline")):
@@ -58,34 +77,40 @@ def json_ld_article(tree: HtmlElement) -> dict:
     return {}
 
 
-def canonical_link(tree: HtmlElement) -> str | None:
-    for link in tree.xpath('//link[@rel="canonical"][@href]'):
-        return link.get("href").strip()
+def canonical_link(tree: HtmlElement, links=None) -> str | None:
+    for link in tree.iter("link") if links is None else links:
+        if link.get("rel") == "canonical" and link.get("href") is not None:
+            return link.get("href").strip()
     return None
 
 
-def time_element(tree: HtmlElement) -> str | None:
+def time_element(tree: HtmlElement, times=None) -> str | None:
     """<time datetime> inside the article, preferring one marked as published."""
-    times = tree.xpath("//time[@datetime]")
+    times = [
+        t for t in (tree.iter("time") if times is None else times) if t.get("datetime") is not None
+    ]
     marked = [t for t in times if "publish" in (t.get("class") or "") + (t.get("itemprop") or "")]
     chosen = (marked or times or [None])[0]
     return chosen.get("datetime").strip() if chosen is not None else None
 
 
-def page_metadata(tree: HtmlElement) -> dict:
-    ld = json_ld_article(tree)
+def page_metadata(tree: HtmlElement, found: dict | None = None) -> dict:
+    """``found``: the page's ``html.tagged`` elements, when found already."""
+    found = tagged(tree) if found is None else found
+    ld = json_ld_article(tree, found["script"])
     author = ld.get("author")
     if isinstance(author, list):
         author = author[0] if author else None
     if isinstance(author, dict):
         author = author.get("name")
+    metas = meta_contents(found["meta"])
     return {
-        "title": meta_content(tree, ("og:title", "twitter:title")) or ld.get("headline"),
-        "canonical": canonical_link(tree) or meta_content(tree, ("og:url",)),
+        "title": _first_content(metas, ("og:title", "twitter:title")) or ld.get("headline"),
+        "canonical": canonical_link(tree, found["link"]) or _first_content(metas, ("og:url",)),
         "published": ld.get("datePublished")
-        or meta_content(tree, PUBLISHED_META)
-        or time_element(tree),
-        "modified": ld.get("dateModified") or meta_content(tree, MODIFIED_META),
-        "author": author or meta_content(tree, ("author", "article:author")),
-        "type": meta_content(tree, ("og:type",)),
+        or _first_content(metas, PUBLISHED_META)
+        or time_element(tree, found["time"]),
+        "modified": ld.get("dateModified") or _first_content(metas, MODIFIED_META),
+        "author": author or _first_content(metas, ("author", "article:author")),
+        "type": _first_content(metas, ("og:type",)),
     }

@@ -13,7 +13,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract import body, media, metadata
 from crawler.extract import links as listings
-from crawler.extract.html import parse
+from crawler.extract.html import parse, tagged
 from crawler.extract.urls import absolute, canonical_url, netloc
 from crawler.items import Article
 from crawler.thai.credits import extract_credits
@@ -60,11 +60,13 @@ def extract_article(
     stats: Counter | None = None,
 ) -> Article:
     tree = parse(html, url)
-    meta = metadata.page_metadata(tree)
+    found = tagged(tree)
+    meta = metadata.page_metadata(tree, found)
     values = body.attribute_values(tree)
     node = content_node(tree, html, url, values)
-    text = body_text(node, html, url)
-    title, heading = page_title(tree, meta, values)
+    stripped = body.strip_chrome(node) if node is not None else None
+    text = body_text(node, html, url, stripped)
+    title, heading = page_title(tree, meta, values, found["title"])
     article = Article(
         url=page_canonical(url, meta.get("canonical")),
         source=source,
@@ -73,14 +75,16 @@ def extract_article(
         fetched_at=fetched_at,
         fetched_url=url,
         author=meta.get("author"),
-        aliases=shortlinks(tree, url),
+        aliases=shortlinks(tree, url, found["link"]),
     )
     fill_dates(article, tree, node, meta, stats)
-    if is_listing_page(tree, text, node if article.published_at else None):
+    classes = body_classes(tree, found["body"])
+    dated = node if article.published_at else None
+    if is_listing_page(tree, text, dated, classes, len(found["article"])):
         article.warnings.append(LISTING)
-    if is_not_release(tree, title):
+    if is_not_release(tree, title, classes):
         article.warnings.append(NOT_RELEASE)
-    fill_media(article, node, heading, url)
+    fill_media(article, node, heading, url, stripped)
     article.credits = extract_credits(text or "")
     article.author = article.credits.reporter or article.author
     return article
@@ -94,9 +98,12 @@ def page_canonical(url: str, declared: str | None) -> str:
     return canonical_url(url)
 
 
-def shortlinks(tree: HtmlElement, url: str) -> list[str]:
-    """WordPress's ``<link rel="shortlink" href="/?p=ID">`` on the same site."""
-    found = (absolute(url, href) for href in tree.xpath('//link[@rel="shortlink"]/@href'))
+def shortlinks(tree: HtmlElement, url: str, links=None) -> list[str]:
+    """WordPress's ``<link rel="shortlink" href="/?p=ID">`` on the same site (``links``: the
+    page's <link> elements, when found already)."""
+    links = tree.iter("link") if links is None else links
+    hrefs = [el.get("href") for el in links if el.get("rel") == "shortlink"]
+    found = (absolute(url, href) for href in hrefs if href is not None)
     return [canonical_url(u) for u in found if u and netloc(u) == netloc(url)][:1]
 
 
@@ -109,9 +116,13 @@ def content_node(
     return body.densest(tree)
 
 
-def body_text(node: HtmlElement | None, html: str, url: str) -> str | None:
+def body_text(
+    node: HtmlElement | None, html: str, url: str, stripped: HtmlElement | None = None
+) -> str | None:
+    """``stripped``: ``body.strip_chrome(node)``, when made already."""
     if node is not None:
-        text = normalize_text(body.node_text(body.strip_chrome(node)))
+        stripped = body.strip_chrome(node) if stripped is None else stripped
+        text = normalize_text(body.node_text(stripped))
         if len(text) >= MIN_BODY_CHARS:
             return text
     fallback = body.trafilatura_text(html, url)
@@ -119,10 +130,10 @@ def body_text(node: HtmlElement | None, html: str, url: str) -> str | None:
 
 
 def page_title(
-    tree: HtmlElement, meta: dict, values: str | None = None
+    tree: HtmlElement, meta: dict, values: str | None = None, titles=None
 ) -> tuple[str | None, HtmlElement | None]:
     """The headline and the element it was read from (None when it came from <meta>/<title>).
-    ``values``: the page's ``body.attribute_values``."""
+    ``values``: the page's ``body.attribute_values``; ``titles``: its <title> elements."""
     values = body.attribute_values(tree) if values is None else values
     for xpath in TITLE_XPATHS:
         for el in body.select(tree, xpath, values):
@@ -131,7 +142,7 @@ def page_title(
                 return text, el
     if meta.get("title"):
         return normalize_title(meta["title"]), None
-    titles = tree.xpath("//title")
+    titles = list(tree.iter("title")) if titles is None else titles
     return (strip_site_name(normalize_title(titles[0].text_content())) if titles else None), None
 
 
@@ -211,17 +222,27 @@ def opening(text: str) -> str:
     return "\n".join(lines[:2])[:600]
 
 
-def fill_media(article: Article, node, heading, url: str) -> None:
+def fill_media(article: Article, node, heading, url: str, stripped=None) -> None:
     """Images and files of the body; when the body has none, those of the block that holds
-    both title and body (old table layouts put them in the rows after the text)."""
+    both title and body (old table layouts put them in the rows after the text).
+
+    The block is read without its chrome, from a copy (``stripped``: the body's, made
+    already). Stripping only removes elements, so a block that holds no image or file at
+    all holds none without its chrome either: most blocks (no files) are not copied."""
     if node is None:
         return
     article.images = media.images(node, url)
     article.attachments = media.attachments(node, url)
-    if not article.images or not article.attachments:  # the wider block only when needed
-        wider = body.strip_chrome(article_block(node, heading))
-        article.images = article.images or media.images(wider, url)
-        article.attachments = article.attachments or media.attachments(wider, url)
+    if article.images and article.attachments:
+        return
+    block = article_block(node, heading)
+    images = not article.images and media.has_images(block, url)
+    files = not article.attachments and media.has_attachments(block, url)
+    if images or files:
+        same = block is node and stripped is not None
+        wider = stripped if same else body.strip_chrome(block)
+        article.images = media.images(wider, url) if images else article.images
+        article.attachments = media.attachments(wider, url) if files else article.attachments
 
 
 def article_block(node: HtmlElement, heading: HtmlElement | None) -> HtmlElement:
@@ -237,20 +258,27 @@ def article_block(node: HtmlElement, heading: HtmlElement | None) -> HtmlElement
     return node
 
 
-def body_classes(tree: HtmlElement) -> set[str]:
-    return set(" ".join(tree.xpath("//body/@class")).split())
+def body_classes(tree: HtmlElement, bodies=None) -> set[str]:
+    """``bodies``: the page's <body> elements, when found already."""
+    bodies = tree.iter("body") if bodies is None else bodies
+    return set(" ".join(c for b in bodies if (c := b.get("class")) is not None).split())
 
 
-def is_listing_page(tree: HtmlElement, text: str | None, dated_node=None) -> bool:
+def is_listing_page(
+    tree: HtmlElement, text: str | None, dated_node=None, classes=None, articles=None
+) -> bool:
     """Category, tag, home and paginated listing pages: many entries, mostly links.
 
     ``dated_node``: the body of a page whose headline carries a date. Its own text with
     few item links in it is a release, however many links a sidebar holds beside it.
+    ``classes``, ``articles``: the page's ``body_classes`` and number of <article>, when
+    known already.
     """
-    classes = body_classes(tree)
+    classes = body_classes(tree) if classes is None else classes
     if "single" in classes or "single-post" in classes:
         return False
-    if classes & LISTING_BODY_CLASSES or len(tree.xpath("//article")) >= 3:
+    articles = len(tree.xpath("//article")) if articles is None else articles
+    if classes & LISTING_BODY_CLASSES or articles >= 3:
         return True
     if dated_node is not None and len(item_links(dated_node)) < MIN_LISTING_ITEMS:
         return False
@@ -262,11 +290,11 @@ def item_links(node: HtmlElement) -> list[str]:
     return listings.article_links(node, url, {netloc(url)})
 
 
-def is_not_release(tree: HtmlElement, title: str | None) -> bool:
+def is_not_release(tree: HtmlElement, title: str | None, classes=None) -> bool:
     """A menu page ("เกี่ยวกับเรา", contact) or a WordPress static page (body class "page")."""
     if title and NOT_RELEASE_TITLES.match(title):
         return True
-    classes = body_classes(tree)
+    classes = body_classes(tree) if classes is None else classes
     return "page" in classes and not classes & {"single", "single-post", "home", "blog"}
 
 
