@@ -176,7 +176,7 @@ def grams_of(text_runs: list[str]) -> str:
 # 64 %), and a cached one costs a dictionary look-up instead of a Rust call.
 @lru_cache(maxsize=1 << 14)
 def run_words(run: str) -> str:
-    return " ".join(w for w in segment.words(run) if w.strip())
+    return " ".join(filter(str.strip, segment.words(run)))
 
 
 def words(text: str) -> str:

@@ -29,10 +29,11 @@ def _dictionary() -> str:
 def nlpo3_segmenter(safe: bool = True):
     """A function run -> words. ``safe`` bounds the work on a long run with many ambiguous
     boundaries (a hostile page), as newmm's ``safe_mode`` does."""
-    from nlpo3 import segment
+    # The binding itself: nlpo3's Python wrapper only checks that a text is a non-empty str.
+    from nlpo3._nlpo3_python_backend import segment
 
     name = _dictionary()
-    return lambda run: segment(run, name, safe)
+    return lambda run: segment(run, name, safe, False) if run else []
 
 
 # newmm keeps a run of Latin letters, or of digits, as one token; its safe mode cuts texts

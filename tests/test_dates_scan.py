@@ -65,3 +65,27 @@ def test_no_form_matches_an_empty_string():
 def test_a_text_without_day_and_year_skips_the_english_form():
     assert not dates._MDY_NEEDS.search("วันที่ 22 สิงหาคม 2562 โทร. 0 5311 1234")
     assert dates._MDY_NEEDS.search("ณ ส.ค. 22, 2562")
+
+
+def test_the_scan_starts_where_every_opening_word_or_digit_stands():
+    """The starts found through a first look at one character are those of the words."""
+    import re
+
+    plain = re.compile(rf"(?=\d|{dates._THAI_OPENINGS})")
+    for text in [dates._normalise(t) for t in corpus_texts()]:
+        want = {m.start() for m in plain.finditer(text)}
+        want |= {m.start() for m in dates._LATIN_STARTS.finditer(text)}
+        assert dates._starts(text) == sorted(want), text
+
+
+@pytest.mark.parametrize(
+    "text", ["", "ไม่มีวันที่", "๒๒ ส.ค. ๖๒", "a\u00a0b\u2009c\u200bd\ufeff", "๐๑๒๓๔๕๖๗๘๙ 12"]
+)
+def test_normalising_replaces_what_the_table_names(text):
+    assert dates._normalise(text) == text.translate(dates._CHAR_MAP)
+    assert len(dates._normalise(text)) == len(text)  # offsets index the original text
+
+
+def test_normalising_the_corpus_as_the_table():
+    for text in corpus_texts():
+        assert dates._normalise(text) == text.translate(dates._CHAR_MAP)

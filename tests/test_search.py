@@ -212,3 +212,23 @@ def test_plain_runs_skip_nlpo3_with_the_same_words():
             run = "".join(rng.choices(alphabet, k=n))
             direct = segment.nlpo3_segmenter(safe=True)(run)
             assert segment.words(run) == direct
+
+
+def test_the_segmenter_calls_nlpo3_as_its_wrapper_does():
+    """Runs go to nlpo3's binding without its Python wrapper: the same words, and none
+    for an empty text (which the wrapper answers itself)."""
+    import nlpo3
+
+    name = segment._dictionary()
+    texts = ["", "ก", "การศึกษาขั้นพื้นฐาน", "ครูผู้ช่วย2567", "abc", "สพฐ" * 60, "ํา่ัี"]
+    for safe in (True, False):
+        for text in texts:
+            assert segment.nlpo3_segmenter(safe)(text) == nlpo3.segment(text, name, safe)
+
+
+def test_run_words_as_joined_before():
+    search.run_words.cache_clear()
+    text = " ".join(" ".join(pair) for pair in CRAFTED.values())
+    for run in search.runs(text) + ["abc", "2567", "ม"]:
+        expected = " ".join(w for w in segment.words(run) if w.strip())
+        assert search.run_words(run) == expected

@@ -122,8 +122,16 @@ _CHAR_MAP = str.maketrans(
 )
 
 
+# What _CHAR_MAP replaces: a text holds few of them (Thai digits of a date, a stray
+# no-break space), and str.translate with a table looks up every character in Python.
+_MAPPED = re.compile("[" + "".join(map(chr, _CHAR_MAP)) + "]")
+
+
 def _normalise(text: str) -> str:
-    return text.translate(_CHAR_MAP)
+    """``text.translate(_CHAR_MAP)``, replacing only the characters found."""
+    if not _MAPPED.search(text):
+        return text
+    return _MAPPED.sub(lambda m: _CHAR_MAP[ord(m.group())], text)
 
 
 def _key(word: str) -> str:
@@ -674,7 +682,9 @@ FORMS: tuple[tuple[re.Pattern, _Reader], ...] = (
 # the forms are tried at those positions only (tests check the matches against finditer's).
 _OPENING_WORDS = (*_LEAD_WORDS, "วัน", *M.RELATIVE_DAYS, *M.RELATIVE_NOW)
 _THAI_OPENINGS = _alternation(dict.fromkeys(w for w in _OPENING_WORDS if not w.isascii()))
-_THAI_STARTS = re.compile(rf"(?=\d|{_THAI_OPENINGS})")
+# The first look (a character class) rules out most places before the words are tried.
+_THAI_INITIALS = "".join(sorted({w[0] for w in _OPENING_WORDS if not w.isascii()}))
+_THAI_STARTS = re.compile(rf"(?=[\d{_THAI_INITIALS}])(?=\d|{_THAI_OPENINGS})")
 _LATIN_INITIALS = {w[0] for w in (*M.ENGLISH_WEEKDAYS, *_OPENING_WORDS) if w.isascii()}
 _LATIN_STARTS = re.compile(f"[{''.join(sorted(_LATIN_INITIALS))}]", re.IGNORECASE)
 # _ENGLISH_MDY opens with a month name as well, but always holds the end of a month name
