@@ -132,3 +132,29 @@ def test_the_wider_block_is_copied_only_when_it_holds_media(monkeypatch, extra, 
     # the body's copy, then the block's only when it holds an image or a file link at all
     holds = "<img" in extra and "logo" not in extra or ".pdf" in extra
     assert len(copies) == 1 + holds
+
+
+def test_captions_as_the_xpath_form():
+    from crawler.extract import media
+
+    def plain(img):
+        for ancestor in img.iterancestors("figure"):
+            captions = ancestor.xpath(".//figcaption")
+            if captions:
+                return " ".join(captions[0].text_content().split()) or None
+        text = (img.get("alt") or img.get("title") or "").strip()
+        return text or None
+
+    nested = parse(
+        '<figure><figure><img src="a.jpg" alt="alt"></figure><div><figcaption> ภาพ  ที่ 1 '
+        '</figcaption></div><figcaption>2</figcaption></figure><figure><img src="b.jpg">'
+        "<figcaption> </figcaption></figure><img src='c.jpg' title=' t '>",
+        URL,
+    )
+    found = 0
+    for tree in [*trees(), nested]:
+        for img in tree.iter("img"):
+            assert media.caption(img) == plain(img)
+            found += media.caption(img) is not None
+    assert found >= 3
+    assert [media.caption(i) for i in nested.iter("img")] == ["ภาพ ที่ 1", None, "t"]

@@ -25,6 +25,8 @@ HAND_WRITTEN = [
     '<div class="news-detail">x</div><div class="news-content td-post-content">y</div>',
     '<div class="post-content">x</div><div class="article-content post">y</div>',
     "<p>no attributes at all</p>",
+    '<div class="entry-title\r\nentry-title"><h1 class="x entry-title">a</h1></div><b class="">',
+    '<p class="xentry-title entry-titlex">no</p><p class="entry-content-x">no</p><p id="a">',
 ]
 
 
@@ -74,3 +76,13 @@ def test_a_page_without_the_literal_skips_the_expression():
     assert values == "other"
     assert body.select(tree, '//*[@class="other"]', values) != []
     assert body.select(tree, '//*[@class="entry-content"]', values) == []
+
+
+def test_single_token_tests_are_evaluated_by_attribute():
+    """//*[one class token test] becomes a test of the class attributes (the same elements,
+    by the test above); other shapes are evaluated as written."""
+    rewritten = [x for x in XPATHS if body._by_attribute(x) != x]
+    assert len(rewritten) == 7 and all(x.startswith("//*[contains(concat(") for x in rewritten)
+    assert body._by_attribute('//*[@id="x" or contains(@class, "title")]').startswith("//*[")
+    tree = parse(HAND_WRITTEN[-2], "https://example.go.th/a")
+    assert [el.tag for el in body.select(tree, TITLE_XPATHS[0])] == ["div", "h1"]

@@ -37,9 +37,10 @@ def _int(value) -> int | None:
 
 def caption(img: HtmlElement) -> str | None:
     for ancestor in img.iterancestors("figure"):
-        captions = ancestor.xpath(".//figcaption")
-        if captions:
-            return " ".join(captions[0].text_content().split()) or None
+        # its first <figcaption> (as ".//figcaption"), without compiling an XPath per image
+        first = next(ancestor.iter("figcaption"), None)
+        if first is not None:
+            return " ".join(first.text_content().split()) or None
     text = (img.get("alt") or img.get("title") or "").strip()
     return text or None
 
