@@ -295,3 +295,31 @@ def test_a_trie_pattern_finds_what_the_alternation_finds():
         text = "".join(rng.choices("กขค. ", k=60))
         found = [(m.start(), m.group()) for m in re.finditer(alternation(words), text)]
         assert [(m.start(), m.group()) for m in re.finditer(trie_pattern(words), text)] == found
+
+
+def test_latin_word_starts_as_the_look_behind_first():
+    """_LATIN_WORD scans for the letter, then looks behind it: the same starts as the
+    look-behind written first, at the text's start, after digits, Thai, ſ and K too."""
+    from crawler.thai import entities
+
+    plain = re.compile(r"(?<![A-Za-z])[A-Za-z\u017f\u212a]")
+    with open(DATA / "entities-gold.jsonl", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f]
+    rng = random.Random(3)
+    texts += ["".join(rng.choices("aZ ſ\u212a1ก.-", k=rng.randint(0, 9))) for _ in range(500)]
+    texts += ["Dr. Biao", "aDr.", "ſir", "\u212aing", "1Mr", "นายJohn"]
+    for text in texts:
+        starts = [m.start() for m in entities._LATIN_WORD.finditer(text)]
+        assert starts == [m.start() for m in plain.finditer(text)], text
+
+
+def test_entities_as_asdict_made_them():
+    from dataclasses import asdict
+
+    from crawler.thai import entities
+
+    text = "นายสุเทพ ชิตยวงษ์ เลขาธิการ กพฐ. ประชุม สพป.เชียงใหม่ เขต 1 ที่จังหวัดน่าน Dr. Biao Jiang"
+    found = extract_entities(text)
+    assert found["agencies"] == [asdict(a) for a in entities._agencies(text)] != []
+    assert found["people"] == [asdict(p) for p in entities._people(text)] != []
+    assert [list(p) for p in found["people"]] == [["name", "title", "position"]] * 2
