@@ -24,7 +24,7 @@ import numpy as np
 import sqlite_utils
 
 from archive import codepoints
-from crawler.thai.credits import extract_credits
+from crawler.thai.credits import credit_lines
 from crawler.thai.text import searchable_text
 
 NUM_PERM = 128
@@ -45,7 +45,7 @@ def shingle_text(title: str | None, body: str | None, searchable=searchable_text
     """The text shingled: title and body without credit lines, letters and digits only,
     lower-cased. ``searchable``: how the text becomes searchable (``to_arabic_digits``
     alone for a text normalised already: ``archive.process.derive``)."""
-    credits = set(extract_credits(body or "").lines)
+    credits = set(credit_lines(body or ""))
     text = body or ""
     if credits:
         text = "\n".join(ln for ln in text.split("\n") if ln not in credits)

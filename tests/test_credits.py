@@ -185,3 +185,14 @@ def test_the_block_classifies_only_the_paragraphs_it_reads(monkeypatch):
     every = [classify(p) for p in paragraphs(body)]  # the block, had all been classified
     assert [line.text for line in every if line.kind == "credit"] == found.lines
     assert found.photographer == "นายสมชาย ใจดี" and found.reporter.endswith("งานประชาสัมพันธ์")
+
+
+def test_credit_lines_are_those_of_the_credits():
+    from crawler.thai.credits import credit_lines
+
+    with open(DATA / "credits-gold.jsonl", encoding="utf-8") as f:
+        bodies = [json.loads(line)["tail"] for line in f][:40]
+    bodies += ["", BODY, BODY + "\nข่าว : นายสมชาย ใจดี\nภาพ : นางสาวสมหญิง รักเรียน"]
+    for body in bodies:
+        assert credit_lines(body) == extract_credits(body).lines
+    assert credit_lines(bodies[-1]) == ["ข่าว : นายสมชาย ใจดี", "ภาพ : นางสาวสมหญิง รักเรียน"]

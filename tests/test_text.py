@@ -185,3 +185,12 @@ def test_separator_lines_as_before(line):
     plain = line.replace(" ", "")
     before = bool(plain) and plain[0] in SEPARATORS
     assert is_separator(line) == (before and bool(re.fullmatch(r"[.…\-*•_=~·]+", plain)))
+
+
+@pytest.mark.parametrize(
+    "text", ["", "ปี ๒๕๖๗", "๐๑๒๓๔๕๖๗๘๙๙๘", "2567 ไม่มีเลขไทย", "๑a\u0e50\u0e59b", "ก" * 50 + "๕"]
+)
+def test_thai_digits_made_arabic_as_the_table_does(text):
+    from crawler.thai.text import DIGIT_TABLE
+
+    assert to_arabic_digits(text) == text.translate(DIGIT_TABLE)

@@ -273,6 +273,11 @@ def split_names(value: str) -> list[str]:
     return [n for n in (clean_value(p) for p in re.split(r"\s*[,/]\s*", value)) if n]
 
 
+def credit_lines(body_text: str) -> list[str]:
+    """``extract_credits(body_text).lines``, without reading the names out of them."""
+    return [line.text for line in closing_block(paragraphs(body_text or ""))]
+
+
 def extract_credits(body_text: str) -> Credits:
     """Credits from the closing block of a (normalised or raw) body; the body is untouched.
 
