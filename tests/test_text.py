@@ -194,3 +194,12 @@ def test_thai_digits_made_arabic_as_the_table_does(text):
     from crawler.thai.text import DIGIT_TABLE
 
     assert to_arabic_digits(text) == text.translate(DIGIT_TABLE)
+
+
+def test_the_odd_spaces_listed_are_every_space_but_two():
+    from crawler.thai import text as thai_text
+
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert sorted(thai_text._ODD_SPACES) == sorted(set(spaces) - {" ", "\n"})
+    assert all(thai_text._ODD_SPACE.fullmatch(c) for c in thai_text._ODD_SPACES)
+    assert not thai_text._ODD_SPACE.search("ก a\n.-\\]^")

@@ -63,7 +63,7 @@ def _repaired(s: str) -> str:
         s = unicodedata.normalize("NFC", s)
     # str.translate with a table walks a Thai text character by character in Python-level
     # lookups (a millisecond per article); most texts hold no invisible character at all.
-    if _INVISIBLE.search(s):
+    if any(c in s for c in INVISIBLE):  # six substring searches: a third of a regex pass
         s = _INVISIBLE.sub("", s)
     return repair_thai(s)
 
@@ -104,8 +104,10 @@ def _paragraphs(s: str) -> list[str]:
 
 
 # Whitespace other than a space or a line feed: what str.split and str.splitlines act on
-# besides them (re's \s and str.isspace name the same characters).
-_ODD_SPACE = re.compile(r"[^\S \n]")
+# besides them (re's \s and str.isspace name the same characters, all in the BMP). Listed,
+# the class is searched in two thirds of the time of [^\S \n].
+_ODD_SPACES = "".join(c for c in map(chr, range(0x10000)) if c.isspace() and c not in " \n")
+_ODD_SPACE = re.compile(f"[{re.escape(_ODD_SPACES)}]")
 
 
 def _lines_clean(s: str) -> bool:
