@@ -1,7 +1,7 @@
 """`edunews reprocess` speed: articles per second re-extracted from their WARC captures.
 
     python bench/bench_reprocess.py [--runs 3] [--sites 8] [--per-site 50] [--workers N]
-                                    [--root DIR] [--redated]
+                                    [--root DIR] [--redated] [--keep DIR]
 
 Crawls sample agency sites (tests/sites/fleet.py) once into a fresh archive with capture
 on, then times ``archive.reprocess.reprocess`` on copies of it, in this process (start-up
@@ -16,7 +16,9 @@ and warmed up before the timing. Goal (issue 13): ≥ 150 articles/s; exits 1 be
 Each pass also reports its CPU seconds (median of the runs): this process (``getrusage``, all
 its threads) and the workers (``/proc/<pid>/stat``), steadier than articles/s on a shared
 machine. ``--root DIR`` runs another checkout's code (its ``archive`` and ``crawler``, with
-this interpreter), so old and new can be alternated with the very same bench.
+this interpreter), so old and new can be alternated with the very same bench. ``--keep
+DIR`` keeps the crawled archive and its WARC files in DIR and uses them again when they are
+there (alternated runs then reprocess the very same captures, without a crawl each).
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG
 
 def crawl(work: Path, sites: int, per_site: int) -> Path:
     db = work / "crawl" / "archive.db"
+    if db.exists():  # kept from an earlier run (--keep)
+        return db
+    work.mkdir(parents=True, exist_ok=True)
     with Fleet(sites, per_site) as fleet:
         registry = work / "sources.yaml"
         registry.write_text(fleet.sources_yaml(), encoding="utf-8")
@@ -121,10 +126,11 @@ def main() -> int:
     parser.add_argument(
         "--redated", action="store_true", help="also a pass with every date moved, text unchanged"
     )
+    parser.add_argument("--keep", help="keep the crawl in this folder, or use the one there")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        crawled = crawl(work, args.sites, args.per_site)
+        crawled = crawl(Path(args.keep) if args.keep else work, args.sites, args.per_site)
         pool = Pool(args.workers).start()
         pids = pool.wait_ready()
         print(f"code: {ROOT}; worker processes: {pool.workers}")
