@@ -234,8 +234,7 @@ class Rebuilding:
         taken one after another)."""
         if self.last and self.last[0] == capture["id"]:
             return self.last[1]
-        path = self.warc_dir / capture["warc_file"]
-        stored = warc.read_response(path, capture["warc_offset"], capture["warc_length"])
+        stored = warc.read_record(self.warc_dir / capture["warc_file"], capture["warc_offset"])
         self.last = (capture["id"], stored)
         return stored
 
