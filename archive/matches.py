@@ -204,9 +204,72 @@ def _quietly(path: str, expression: str) -> None:
         pass
 
 
+# -- column filters FTS5 need not apply ------------------------------------------------------
+# A phrase with a column filter (``grams : "..."``) makes FTS5 decode every position list of
+# each of its terms, for every row of the term's doclist, to keep that column's positions;
+# without one it reads a position list only where all the terms meet. At 100,000 articles
+# that is ~0.6-0.8x the CPU of a long phrase's match (กระทรวงศึกษาธิการ 405 -> 250 ms). A
+# filter can go where the phrase cannot occur in the other column, so the rows, and bm25's
+# counts and scores, stay exactly the same:
+# * a words phrase with a token longer than a gram: the grams column holds no such token;
+# * a grams phrase of several grams, one of which is no token of the words column at all in
+#   this state of the archive (checked once per state: ~0.2 ms when it is there, a few ms
+#   when not). Grams that start with a following vowel or a tone mark, or end with a leading
+#   vowel, are rarely newmm words: they are checked first, a few at most.
+COLUMN_PHRASE = re.compile(r'(?<![^\s(])(grams|words) : "([^"]*)"(?!")( \*)?')
+GRAM = 3  # the longest token of the grams column (search.run_grams)
+CHECKED = 4  # grams of a phrase looked up in the words column, at most
+FOLLOWING = re.compile("[\u0e30-\u0e3a\u0e45\u0e47-\u0e4e]")
+LEADING = re.compile("[\u0e40-\u0e44]$")
+IN_WORDS = f"select rowid from {search.INDEX} where {search.INDEX} match ? limit 1"
+KEPT_TOKENS = 4096
+_in_words: OrderedDict = OrderedDict()  # (path, state, token) -> whether the words column has it
+
+
+def unfiltered(conn: sqlite3.Connection, path: str, expression: str) -> str:
+    """``expression`` without the column filters that cannot change what it matches, nor
+    any bm25 score, in the archive at ``path`` (read on ``conn``)."""
+    state = file_state(path)
+
+    def phrase(found: re.Match) -> str:
+        column, tokens, prefix = found[1], found[2].split(), found[3]
+        if prefix or not tokens:
+            return found[0]
+        if column == "words":
+            needless = any(len(t) > GRAM for t in tokens)
+        else:
+            needless = len(tokens) > 1 and any(
+                not _in_words_column(conn, path, state, t) for t in unlikely_words(tokens)
+            )
+        return f'"{found[2]}"' if needless else found[0]
+
+    return COLUMN_PHRASE.sub(phrase, expression)
+
+
+def unlikely_words(grams: list[str]) -> list[str]:
+    """The ``CHECKED`` grams least likely to be newmm words, the least likely first."""
+    odd = {g: bool(FOLLOWING.match(g)) + bool(LEADING.search(g)) for g in grams}
+    return sorted(dict.fromkeys(grams), key=lambda g: -odd[g])[:CHECKED]
+
+
+def _in_words_column(conn: sqlite3.Connection, path: str, state: tuple, token: str) -> bool:
+    key = (path, state, token)
+    with _lock:
+        if key in _in_words:
+            _in_words.move_to_end(key)
+            return _in_words[key]
+    found = bool(conn.execute(IN_WORDS, [f'words : "{token}"']).fetchall())
+    with _lock:
+        _in_words[key] = found
+        while len(_in_words) > KEPT_TOKENS:
+            _in_words.popitem(last=False)
+    return found
+
+
 def _match_now(path: str, expression: str) -> Match:
     with _kept(path) as conn:
         low, high = conn.execute(ROWID_RANGE).fetchall()[0]
+        expression = unfiltered(conn, path, expression)
     low, high = (0, -1) if low is None else (low, high)
     parts = max(1, min(PARTS, (high - low + 1) // PART_ROWS))
     if PREFIX in expression:  # quoted phrases hold letters and digits only, never a "*"
@@ -271,6 +334,7 @@ def ranking(path: str, expression: str, plain: str, desc: bool, end: int) -> Ran
 
 def _rank_now(path: str, expression: str, desc: bool, end: int) -> Ranking:
     with _kept(path) as conn:
+        expression = unfiltered(conn, path, expression)
         rows = conn.execute(RANKED.format(desc=" desc" if desc else ""), [expression, end])
         rows = rows.fetchall()
     top = [row for row in rows if row[0] is not None]
@@ -284,6 +348,7 @@ def forget() -> None:
     with _lock:
         _matches.clear()
         _columns.clear()
+        _in_words.clear()
 
 
 def _match_part(path: str, expression: str, first: int, last: int) -> np.ndarray:

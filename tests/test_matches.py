@@ -277,3 +277,50 @@ def test_rowids_read_from_json_ascending_and_distinct():
         assert matches.distinct(matches.rowids(text)).tolist() == sorted(set(found))
     ascending = matches.rowids("[1,2,8]")
     assert matches.distinct(ascending) is ascending  # not sorted again
+
+
+def index_of(path, documents: dict[int, tuple[str, str]]) -> str:
+    """An archive of bare rows whose index holds exactly the given (grams, words)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table articles (id text, source text)")
+        conn.execute(search.table_sql(by_rowid=False))
+        for rowid, (grams, words) in documents.items():
+            conn.execute(
+                "insert into articles(rowid, id, source) values (?, ?, 's')", [rowid, rowid]
+            )
+            conn.execute(
+                f"insert into {search.INDEX}(rowid, grams, words) values (?, ?, ?)",
+                [rowid, grams, words],
+            )
+    return str(path)
+
+
+def test_a_grams_phrase_keeps_its_column_where_the_words_column_could_match_it(tmp_path):
+    """The text "ปลาลาย", cut by newmm into ปลา and ลาย holds the phrase "ปลา ลาย" in its words
+    column, though not the text ปลาย: the filter stays while every gram is a word."""
+    path = index_of(
+        tmp_path / "a.db",
+        {1: (search.grams("ปลาลาย"), "ปลา ลาย"), 2: (search.grams("ปลายทาง"), "ปลายทาง")},
+    )
+    expression = search.match_expression("ปลาย")
+    assert expression == 'grams : "ปลา ลาย"'
+    with sqlite3.connect(path) as conn:
+        assert matches.unfiltered(conn, path, expression) == expression
+        assert matches.unfiltered(conn, path, 'grams : "ปลา ลาย" *') == 'grams : "ปลา ลาย" *'
+    assert matches.match(path, expression).found.tolist() == [2]
+    assert sql_matches(path, '"ปลา ลาย"') == [1, 2]  # what dropping it would have found
+
+
+def test_column_filters_that_cannot_change_a_match_are_left_out(tmp_path):
+    path = index_of(tmp_path / "a.db", {1: (search.grams("นักเรียนชั้น"), "นักเรียน ชั้น")})
+    ranked = search.match_expression("นักเรียนชั้น", ranked=True)
+    with sqlite3.connect(path) as conn:
+        # ักเ is no word here; นักเรียน and ชั้น are longer than any gram (3 code points).
+        # A one-gram phrase, a prefix and a word no longer than a gram keep theirs.
+        assert matches.unfiltered(conn, path, ranked) == (
+            '("นัก ักเ กเร เรี รีย ียน ยนช นชั ชั้ ั้น" OR "นักเรียน ชั้น")'
+        )
+        for kept in ('grams : "ครู"', 'grams : "ศธ" *', 'words : "ครู"', 'words : "ม 〇 6" *'):
+            assert matches.unfiltered(conn, path, kept) == kept
+        assert matches.unfiltered(conn, path, '-grams : "นัก ักเ"') == '-grams : "นัก ักเ"'
+    assert matches.unlikely_words(["กระ", "ระเ", "ัยเ", "เกี", "ระเ"]) == ["ัยเ", "ระเ", "กระ", "เกี"]

@@ -425,3 +425,25 @@ def test_the_relevance_page_starts_its_plain_match_ahead(ds, monkeypatch):
     fetch(ds, "/edunews/article_search.json?_search=สอบ&_since=2561")  # counted in SQL
     fetch(ds, "/edunews/articles.json?_search=สอบ")  # its rows query matches first
     assert started == [search.match_expression("สอบ")]
+
+
+SEARCHED = "/edunews/articles?_search=%E0%B8%84"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (f"{SEARCHED}&_col=title&_nocol=url", SEARCHED),
+        ("/edunews/articles?_col=title", "/edunews/articles"),
+        ("/edunews/articles", "/edunews/articles"),
+    ],
+)
+def test_a_datasette_url_is_cleaned_as_a_plain_string(url, expected):
+    """Datasette's URL strings look every method up in dir(str): the page's links are split
+    and parsed as plain strings."""
+    from datasette.utils import PrefixedUrlString
+
+    cleaned = search_page.clean_url(PrefixedUrlString(url))
+    assert cleaned == expected
+    assert type(cleaned) is str
+    assert search_page.clean_url(None) == search_page.clean_url("") == ""

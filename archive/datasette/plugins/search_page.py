@@ -107,9 +107,14 @@ def cards_wrapper(app):
 
 
 def clean_url(url: str | None) -> str:
-    """``url`` without the column choice the cards page makes for itself."""
-    if not url or "?" not in url:
-        return url or ""
+    """``url`` without the column choice the cards page makes for itself.
+
+    Datasette's URLs are ``PrefixedUrlString``s, whose every method call looks the name up
+    in ``dir(str)`` (~10-60 µs): split and parsed as such, the ~15 links of a page cost
+    ~5-8 ms of CPU. As a plain ``str`` they cost a few µs each."""
+    url = str(url) if url else ""
+    if "?" not in url:
+        return url
     path, query = url.split("?", 1)
     kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in OWN_COLUMNS]
     return f"{path}?{urlencode(kept)}" if kept else path
