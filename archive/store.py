@@ -17,9 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils.db import NotFoundError
 
 from archive import plainsql, search, sqlite, stories
-from archive.migrations import VERSIONED, calendar_fields, check_archive, migrate
+from archive.migrations import (
+    KEPT_IN_ARTICLES,
+    VERSIONED,
+    calendar_fields,
+    check_archive,
+    migrate,
+)
 from archive.process import Derived, derive
 from archive.sqlite import sqlite3
 from crawler.ids import article_id
@@ -383,12 +390,11 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
         # rewrites an id of the same length in place, not the whole row and its text.
         new = {"first_seen_at": now, "story_id": aid}
         rowid = plainsql.insert(db, "articles", [row | new])
-    if stored:  # the text it replaces moves to its own version row (migration 0011)
-        past = {"title": stored["title"], "body_text": stored["body_text"]}
-        key = {"article_id": aid, "version": stored["version"] or 1}
-        plainsql.update(db, "article_versions", key, past)
+    if stored:  # what it replaces moves to its own version row (migrations 0011, 0016)
+        _keep_past(db, aid, stored)
     versioned = {k: row[k] for k in VERSIONED}
     new_version = {"article_id": aid, "version": version, "title": None, "body_text": None}
+    new_version |= dict.fromkeys(KEPT_IN_ARTICLES)
     plainsql.insert(
         db, "article_versions", [versioned | new_version | {"capture_id": article.capture_id}]
     )
@@ -413,9 +419,30 @@ def _refresh(db, aid: str, article: Article, digest: str, now: str, stored: dict
     if article.capture_id is not None:
         row["capture_id"] = article.capture_id
     _update_changed(db, "articles", {"id": aid}, stored, row)
-    in_place = {k: row[k] for k in ("modified_at", "event_date", "content_hash")}
-    plainsql.update(db, "article_versions", {"article_id": aid, "version": version}, in_place)
+    # The version row reads them from ``articles`` (0016), unless it holds its own.
+    in_place = [row[k] for k in KEPT_IN_ARTICLES]
+    db.conn.execute(REFRESH_OWN, [*in_place, aid, version])
     _replace_children(db, aid, article, stored)
+
+
+REFRESH_OWN = (
+    "update article_versions set modified_at = ?, event_date = ?, content_hash = ? "
+    "where article_id = ? and version = ? and content_hash is not null"
+)
+# The replaced version's text, and its hash and dates unless it holds its own already.
+KEEP_PAST = """update article_versions set title = ?, body_text = ?,
+    modified_at = case when content_hash is null then ? else modified_at end,
+    event_date = case when content_hash is null then ? else event_date end,
+    content_hash = coalesce(content_hash, ?)
+where article_id = ? and version = ?"""
+
+
+def _keep_past(db, aid: str, stored: dict) -> None:
+    """The version a new one replaces gets what ``articles`` held for it (0011, 0016)."""
+    values = [stored[k] for k in ("title", "body_text", *KEPT_IN_ARTICLES)]
+    cursor = db.conn.execute(KEEP_PAST, [*values, aid, stored["version"] or 1])
+    if cursor.rowcount != 1:
+        raise NotFoundError(f"no version {stored['version'] or 1} of article {aid}")
 
 
 def merge(db: sqlite_utils.Database, aid: str, stored: dict, article: Article) -> Article:

@@ -3,6 +3,7 @@
 import io
 import json
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -209,9 +210,11 @@ def test_metadata_changes_are_updated_in_place(db):
     store.save_article(db, make_article(modified_at="2019-08-22T11:00:00+07:00"))
     later = make_article(modified_at="2019-09-01T08:00:00+07:00", author="สมศรี")
     assert store.save_article(db, later) == "unchanged"
-    (version,) = db["article_versions"].rows
+    (version,) = db["article_version_texts"].rows
     assert version["version"] == 1 and version["modified_at"] == "2019-09-01T08:00:00+07:00"
-    assert next(db["articles"].rows)["modified_at"] == "2019-09-01T08:00:00+07:00"
+    row = next(db["articles"].rows)
+    assert row["modified_at"] == "2019-09-01T08:00:00+07:00"
+    assert version["content_hash"] == row["content_hash"] == store.content_hash(later)
 
 
 def test_a_stored_article_never_changes_source(db):
@@ -247,6 +250,23 @@ def test_each_text_is_held_once(db):
     assert raw[0]["title"] == "เลขาธิการ กพฐ. เปิดการประชุม" and raw[0]["body_text"]
     shown = list(db.query("select version, title from article_version_texts order by 1"))
     assert [v["title"] for v in shown] == ["เลขาธิการ กพฐ. เปิดการประชุม", "หัวข้อแก้ไขครั้งที่หนึ่ง"]
+
+
+def test_a_current_versions_hash_and_dates_are_held_once(db):
+    """Migration 0016: the current version's hash, modified_at and event_date live in
+    ``articles`` only; the version a newer one replaces gets its own, as they were then."""
+    first = make_article(modified_at="2019-08-22T11:00:00+07:00", event_date="2019-08-21")
+    store.save_article(db, first)
+    second = replace(first, title="หัวข้อแก้ไข", modified_at="2019-08-23T09:00:00+07:00")
+    assert store.save_article(db, second) == "updated"
+    kept = "modified_at, event_date, content_hash"
+    raw = db.execute(f"select {kept} from article_versions order by version").fetchall()
+    assert raw == [("2019-08-22T11:00:00+07:00", "2019-08-21", store.content_hash(first))] + [
+        (None, None, None)
+    ]
+    shown = db.execute(f"select {kept} from article_version_texts order by version").fetchall()
+    current = db.execute(f"select {kept} from articles").fetchall()
+    assert shown == raw[:1] + current and current[0][2] == store.content_hash(second)
 
 
 def test_a_batch_commits_together_and_a_failing_write_alone_is_undone(db):
