@@ -302,34 +302,23 @@ def _forget_rowid(db: sqlite_utils.Database, rowid: int) -> None:
         queued.deletes[rowid] = None
 
 
-# FTS5 pages written per transaction of ``compact`` (about 8 MB): bounds its WAL.
-COMPACT_PAGES = 2000
+# FTS5 pages written per transaction of ``merge`` (about 8 MB): bounds its WAL.
+MERGE_PAGES = 2000
 
 
-def articles_held(db: sqlite_utils.Database) -> int:
-    return db.execute("select count(*) from articles").fetchone()[0]
-
-
-def compact(db: sqlite_utils.Database, held_before: int) -> bool:
-    """Merge the index into one segment (what FTS5 ``optimize`` makes) when the archive
-    holds at least twice the articles it held before (``held_before``): a crawl that
-    indexed at least half of it, so the merge costs at most about twice its own indexing.
-    Such a crawl leaves the index in many segments (a batch each, merged four at a time),
-    each repeating the terms it holds; merged, a first crawl's index was ~3 % smaller. A
-    later crawl of a large archive leaves it be. Matches and bm25 scores stay the same. The
-    merge runs in transactions of COMPACT_PAGES pages: the WAL stays small, and a killed
-    merge leaves a whole index that FTS5 merges on. Returns whether it merged."""
-    held = articles_held(db)
-    if not held or held < 2 * held_before:
-        return False
-    pages = -COMPACT_PAGES  # negative: every segment taken as one level, as optimize does
+def merge(db: sqlite_utils.Database) -> None:
+    """Merge the index into one segment, as FTS5 ``optimize`` does, in transactions of
+    MERGE_PAGES pages (the WAL stays small; a merge cut short leaves a whole index that
+    FTS5 goes on merging). Matches and bm25 scores stay the same (``archive.compaction``
+    says when)."""
+    pages = -MERGE_PAGES  # negative: every segment taken as one level, as optimize does
     while True:
         before = db.conn.total_changes
         with db.conn:
             db.execute(f"insert into {INDEX}({INDEX}, rank) values ('merge', ?)", [pages])
         if db.conn.total_changes - before < 2:  # FTS5: nothing left to merge
-            return True
-        pages = COMPACT_PAGES
+            return
+        pages = MERGE_PAGES
 
 
 def rebuild(db: sqlite_utils.Database, progress=None, batch: int = 500) -> int:
