@@ -456,6 +456,18 @@ def _captures_by_url(db: sqlite_utils.Database) -> None:
     db.execute("create index if not exists idx_captures_url on captures(url)")
 
 
+@migration("0018_aliases_without_own_url")
+def _aliases_without_own_url(db: sqlite_utils.Database) -> None:
+    """An article's row in ``article_aliases`` for the URL its id is made from, while it
+    still stands at that URL, is dropped: it mapped the URL to the id it has anyway, and the
+    article's own URL is never one of its aliases for the crawl (``store.known_articles``).
+    Written again once the article moves to another URL (``store._remember_aliases``)."""
+    db.execute(
+        "delete from article_aliases where alias = article_id "
+        "and url = (select a.url from articles a where a.id = article_aliases.article_id)"
+    )
+
+
 VERSIONED = (
     "fetched_at",
     "title",

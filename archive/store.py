@@ -335,10 +335,15 @@ def _find(db: sqlite_utils.Database, article: Article) -> tuple[str, dict | None
 
 
 def _remember_aliases(db, aid: str, article: Article, stored: dict | None) -> None:
-    """Every URL the article was met under, once it has more than one."""
+    """Every URL the article was met under, once it has more than one; but not the URL its
+    id is made from while the article stands at it: that row would map the URL to the id
+    it has anyway, and ``known_articles`` leaves out the article's own URL (0018)."""
     urls = {article.url, *article.aliases} | ({stored["url"]} if stored else set())
     if len(urls) > 1:
         rows = [{"alias": article_id(u), "article_id": aid, "url": u} for u in sorted(urls)]
+        rows = [
+            r for r in rows if r["alias"] != aid or r["url"] != _url_now(db, aid, article, stored)
+        ]
         if stored:  # only what is not stored as it is already
             known = set(db.conn.execute(ALIASES, [aid]))
             rows = [r for r in rows if (r["alias"], aid, r["url"]) not in known]
@@ -346,6 +351,14 @@ def _remember_aliases(db, aid: str, article: Article, stored: dict | None) -> No
 
 
 ALIASES = "select alias, article_id, url from article_aliases where article_id = ?"
+
+
+def _url_now(db, aid: str, article: Article, stored: dict | None) -> str:
+    """The article's URL once saved: the one it came with, unless it was stored under
+    another (``_moved`` then moved it, unless another article holds that URL)."""
+    if not stored or stored["url"] == article.url:
+        return article.url
+    return db.execute("select url from articles where id = ?", [aid]).fetchone()[0]
 
 
 def _update_changed(db, table: str, key: dict, stored: dict, row: dict) -> None:

@@ -1,6 +1,7 @@
-"""Migrations 0016 (a current version's hash and dates kept once, in ``articles``) and 0017
-(captures indexed by URL alone): an archive the old code made reads the same afterwards,
-through ``article_version_texts``, the history's query and the capture look-ups, and writes
+"""Migrations 0016 (a current version's hash and dates kept once, in ``articles``), 0017
+(captures indexed by URL alone) and 0018 (no alias row for an article's own URL while it
+stands at it): an archive the old code made reads the same afterwards, through
+``article_version_texts``, the history's query, the capture and alias look-ups, and writes
 on as before."""
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from archive import changes, migrations, store
 from crawler.items import Article
 from crawler.sources import Source
 
-KEPT, BY_URL = "0016_versions_keep_past_hash", "0017_captures_by_url"
-NEW = (KEPT, BY_URL)
+NEW = ("0016_versions_keep_past_hash", "0017_captures_by_url", "0018_aliases_without_own_url")
 BODY = "วันที่ 22 สิงหาคม 2562 นายณัฏฐพล ทีปสุวรรณ ตรวจเยี่ยมโรงเรียนในพื้นที่ห่างไกล"
 VERSIONS = "select * from article_version_texts order by article_id, version"
 
 
 def article(n: int, **changes) -> Article:
     made = Article(
+        aliases=[f"https://www.example.go.th/?p={n}"] if n % 4 else [],
         url=f"https://www.example.go.th/news/{n}/",
         source="obec",
         title=f"รัฐมนตรีตรวจเยี่ยมโรงเรียน {n}",
@@ -63,6 +64,11 @@ def old_archive(path, monkeypatch, n: int = 30):
                 store.save_article(db, article(i, modified_at="2019-09-01T08:00:00+07:00"))
             for i in range(n, 2 * n):
                 store.record_capture(db, capture(i, 2, "revisit" if i % 2 else "response"))
+        # what the old code wrote: a row for the article's own URL beside its others
+        db.execute(
+            "insert into article_aliases (alias, article_id, url) select id, id, url "
+            "from articles where id in (select article_id from article_aliases)"
+        )
         db.execute(
             "update article_versions set (modified_at, event_date, content_hash) = "
             "(select a.modified_at, a.event_date, a.content_hash from articles a "
@@ -82,7 +88,15 @@ def reads(db) -> dict:
         "articles": db.execute("select * from articles order by id").fetchall(),
         "last": [store.last_capture(db, f"https://www.example.go.th/news/{k}/") for k in range(7)],
         "captures": db.execute("select * from captures order by id").fetchall(),
+        "resolved": [store.resolve(db, u) for u in urls(db)],
+        "known": store.known_articles(db, "obec"),
     }
+
+
+def urls(db) -> list[str]:
+    return [
+        r[0] for r in db.execute("select url from articles union select url from article_aliases")
+    ]
 
 
 def test_an_old_archive_reads_the_same_once_migrated(tmp_path, monkeypatch):
@@ -107,6 +121,9 @@ def test_an_old_archive_reads_the_same_once_migrated(tmp_path, monkeypatch):
     )
     past = db.execute(f"select count(*) from article_versions where not {current} and {kept}")
     assert past.fetchone()[0] == 0  # a replaced version keeps its own
+    own = "select count(*) from article_aliases where alias = article_id"
+    assert db.execute(own).fetchone()[0] == 0
+    assert db.execute("select count(*) from article_aliases").fetchone()[0] == 22  # ?p= links
     assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 

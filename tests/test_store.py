@@ -240,6 +240,26 @@ def test_a_changed_permalink_keeps_the_article(db):
     assert next(db["articles"].rows)["removed_at"]
 
 
+def test_an_articles_own_url_is_an_alias_only_once_it_moved(db):
+    """Migration 0018: the row for the URL an article's id is made from is written only
+    when the article stands at another URL; every URL finds it either way."""
+    pretty = "https://www.example.go.th/2019/08/22/cluster/"
+    short = "https://www.example.go.th/?p=7"
+    aliases = "select alias, article_id, url from article_aliases order by url"
+    aid = store.article_id(pretty)
+    store.save_article(db, make_article(url=pretty, aliases=[short]))
+    assert db.execute(aliases).fetchall() == [(store.article_id(short), aid, short)]
+    assert store.resolve(db, pretty) == store.resolve(db, short) == aid
+    assert store.known_articles(db, "obec")[0]["aliases"] == [short]
+    store.save_article(db, make_article(url=short, aliases=[short]))  # moved to the shortlink
+    assert db.execute(aliases).fetchall() == [
+        (aid, aid, pretty),
+        (store.article_id(short), aid, short),
+    ]
+    assert store.known_articles(db, "obec")[0]["aliases"] == [pretty]
+    assert store.resolve(db, pretty) == store.resolve(db, short) == aid
+
+
 def test_each_text_is_held_once(db):
     """The current version's title and body live in ``articles`` only; a replaced version
     keeps its own copy, and ``article_version_texts`` shows every version with its text."""
