@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from archive import diff
 
-# The current version's texts are read from `articles` when `article_versions` does not
-# hold them (a storage that keeps only superseded texts there): history stays one query.
+# The current version's texts and hash are read from `articles` when `article_versions` does
+# not hold them (it keeps only superseded ones: migrations 0011, 0016): history stays one query.
 VERSIONS_SQL = """
-select v.version, v.fetched_at, v.published_at, v.content_hash, v.capture_id,
+select v.version, v.fetched_at, v.published_at,
+       coalesce(v.content_hash, case when v.version = a.version then a.content_hash end)
+       as content_hash, v.capture_id,
        coalesce(v.title, case when v.version = a.version then a.title end) as title,
        coalesce(v.body_text, case when v.version = a.version then a.body_text end) as body_text
 from article_versions v join articles a on a.id = v.article_id

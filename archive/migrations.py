@@ -408,6 +408,66 @@ def without_rowid(db: sqlite_utils.Database, table: str) -> None:
         db.execute(index)
 
 
+# A current version's values that ``articles`` holds too: kept there only (migration 0016).
+KEPT_IN_ARTICLES = ("modified_at", "event_date", "content_hash")
+
+
+@migration("0016_versions_keep_past_hash")
+def _versions_keep_past_hash(db: sqlite_utils.Database) -> None:
+    """The current version's hash, modification time and dateline date are kept once, in
+    ``articles``, as 0011 did for its text: its version row holds them as null (a null
+    ``content_hash`` says so: a stored version always has one) and gets them when a newer
+    version replaces it. ``article_version_texts`` shows every version with them. A row
+    whose values differ from its article's (none are written so) keeps its own."""
+    same = " and ".join(f"v.[{c}] is a.[{c}]" for c in KEPT_IN_ARTICLES)
+    db.execute(
+        "update article_versions set modified_at = null, event_date = null, "
+        "content_hash = null where rowid in (select v.rowid from article_versions v "
+        f"join articles a on a.id = v.article_id and a.version = v.version where {same})"
+    )
+    db.execute("drop view if exists article_version_texts")
+    db.execute(VERSION_TEXTS_KEPT)
+
+
+def _kept(column: str) -> str:
+    return (
+        f"case when v.content_hash is null and v.version = a.version then a.{column} "
+        f"else v.{column} end as {column}"
+    )
+
+
+VERSION_TEXTS_KEPT = f"""
+create view article_version_texts as
+select v.article_id, v.version, v.fetched_at,
+       case when v.version = a.version then a.title else v.title end as title,
+       case when v.version = a.version then a.body_text else v.body_text end as body_text,
+       v.published_at, {_kept("modified_at")}, {_kept("event_date")},
+       {_kept("content_hash")}, v.capture_id
+from article_versions v join articles a on a.id = v.article_id
+"""
+
+
+@migration("0017_captures_by_url")
+def _captures_by_url(db: sqlite_utils.Database) -> None:
+    """Captures are looked up by URL and ordered by id (the last of a URL, the one a
+    revisit refers to): an index on the URL alone gives that order (its rowid is the id),
+    where the one on (url, fetched_at) also held each timestamp and left the order to a sort."""
+    db.execute("drop index if exists idx_captures_url_fetched_at")
+    db.execute("create index if not exists idx_captures_url on captures(url)")
+
+
+@migration("0018_aliases_without_own_url")
+def _aliases_without_own_url(db: sqlite_utils.Database) -> None:
+    """An article's row in ``article_aliases`` for the URL its id is made from, while it
+    still stands at that URL, is dropped: it mapped the URL to the id it has anyway, and the
+    article's own URL is never one of its aliases for the crawl (``store.known_articles``).
+    Written again once the article moves to another URL (``store._remember_aliases``)."""
+    db.execute(
+        "delete from article_aliases where alias = article_id "
+        "and url = (select a.url from articles a where a.id = article_aliases.article_id)"
+    )
+
+
 VERSIONED = (
     "fetched_at",
     "title",

@@ -302,6 +302,25 @@ def _forget_rowid(db: sqlite_utils.Database, rowid: int) -> None:
         queued.deletes[rowid] = None
 
 
+# FTS5 pages written per transaction of ``merge`` (about 8 MB): bounds its WAL.
+MERGE_PAGES = 2000
+
+
+def merge(db: sqlite_utils.Database) -> None:
+    """Merge the index into one segment, as FTS5 ``optimize`` does, in transactions of
+    MERGE_PAGES pages (the WAL stays small; a merge cut short leaves a whole index that
+    FTS5 goes on merging). Matches and bm25 scores stay the same (``archive.compaction``
+    says when)."""
+    pages = -MERGE_PAGES  # negative: every segment taken as one level, as optimize does
+    while True:
+        before = db.conn.total_changes
+        with db.conn:
+            db.execute(f"insert into {INDEX}({INDEX}, rank) values ('merge', ?)", [pages])
+        if db.conn.total_changes - before < 2:  # FTS5: nothing left to merge
+            return
+        pages = MERGE_PAGES
+
+
 def rebuild(db: sqlite_utils.Database, progress=None, batch: int = 500) -> int:
     """Re-index every article from scratch (after a bulk edit outside store.py, or a change
     of word segmentation: ``edunews reindex``). One transaction, so a reader sees the old

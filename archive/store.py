@@ -17,9 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils.db import NotFoundError
 
 from archive import plainsql, search, sqlite, stories
-from archive.migrations import VERSIONED, calendar_fields, check_archive, migrate
+from archive.migrations import (
+    KEPT_IN_ARTICLES,
+    VERSIONED,
+    calendar_fields,
+    check_archive,
+    migrate,
+)
 from archive.process import Derived, derive
 from archive.sqlite import sqlite3
 from crawler.ids import article_id
@@ -328,10 +335,15 @@ def _find(db: sqlite_utils.Database, article: Article) -> tuple[str, dict | None
 
 
 def _remember_aliases(db, aid: str, article: Article, stored: dict | None) -> None:
-    """Every URL the article was met under, once it has more than one."""
+    """Every URL the article was met under, once it has more than one; but not the URL its
+    id is made from while the article stands at it: that row would map the URL to the id
+    it has anyway, and ``known_articles`` leaves out the article's own URL (0018)."""
     urls = {article.url, *article.aliases} | ({stored["url"]} if stored else set())
     if len(urls) > 1:
         rows = [{"alias": article_id(u), "article_id": aid, "url": u} for u in sorted(urls)]
+        rows = [
+            r for r in rows if r["alias"] != aid or r["url"] != _url_now(db, aid, article, stored)
+        ]
         if stored:  # only what is not stored as it is already
             known = set(db.conn.execute(ALIASES, [aid]))
             rows = [r for r in rows if (r["alias"], aid, r["url"]) not in known]
@@ -339,6 +351,14 @@ def _remember_aliases(db, aid: str, article: Article, stored: dict | None) -> No
 
 
 ALIASES = "select alias, article_id, url from article_aliases where article_id = ?"
+
+
+def _url_now(db, aid: str, article: Article, stored: dict | None) -> str:
+    """The article's URL once saved: the one it came with, unless it was stored under
+    another (``_moved`` then moved it, unless another article holds that URL)."""
+    if not stored or stored["url"] == article.url:
+        return article.url
+    return db.execute("select url from articles where id = ?", [aid]).fetchone()[0]
 
 
 def _update_changed(db, table: str, key: dict, stored: dict, row: dict) -> None:
@@ -383,12 +403,11 @@ def _new_version(db, aid: str, article: Article, digest: str, now: str, stored, 
         # rewrites an id of the same length in place, not the whole row and its text.
         new = {"first_seen_at": now, "story_id": aid}
         rowid = plainsql.insert(db, "articles", [row | new])
-    if stored:  # the text it replaces moves to its own version row (migration 0011)
-        past = {"title": stored["title"], "body_text": stored["body_text"]}
-        key = {"article_id": aid, "version": stored["version"] or 1}
-        plainsql.update(db, "article_versions", key, past)
+    if stored:  # what it replaces moves to its own version row (migrations 0011, 0016)
+        _keep_past(db, aid, stored)
     versioned = {k: row[k] for k in VERSIONED}
     new_version = {"article_id": aid, "version": version, "title": None, "body_text": None}
+    new_version |= dict.fromkeys(KEPT_IN_ARTICLES)
     plainsql.insert(
         db, "article_versions", [versioned | new_version | {"capture_id": article.capture_id}]
     )
@@ -413,9 +432,30 @@ def _refresh(db, aid: str, article: Article, digest: str, now: str, stored: dict
     if article.capture_id is not None:
         row["capture_id"] = article.capture_id
     _update_changed(db, "articles", {"id": aid}, stored, row)
-    in_place = {k: row[k] for k in ("modified_at", "event_date", "content_hash")}
-    plainsql.update(db, "article_versions", {"article_id": aid, "version": version}, in_place)
+    # The version row reads them from ``articles`` (0016), unless it holds its own.
+    in_place = [row[k] for k in KEPT_IN_ARTICLES]
+    db.conn.execute(REFRESH_OWN, [*in_place, aid, version])
     _replace_children(db, aid, article, stored)
+
+
+REFRESH_OWN = (
+    "update article_versions set modified_at = ?, event_date = ?, content_hash = ? "
+    "where article_id = ? and version = ? and content_hash is not null"
+)
+# The replaced version's text, and its hash and dates unless it holds its own already.
+KEEP_PAST = """update article_versions set title = ?, body_text = ?,
+    modified_at = case when content_hash is null then ? else modified_at end,
+    event_date = case when content_hash is null then ? else event_date end,
+    content_hash = coalesce(content_hash, ?)
+where article_id = ? and version = ?"""
+
+
+def _keep_past(db, aid: str, stored: dict) -> None:
+    """The version a new one replaces gets what ``articles`` held for it (0011, 0016)."""
+    values = [stored[k] for k in ("title", "body_text", *KEPT_IN_ARTICLES)]
+    cursor = db.conn.execute(KEEP_PAST, [*values, aid, stored["version"] or 1])
+    if cursor.rowcount != 1:
+        raise NotFoundError(f"no version {stored['version'] or 1} of article {aid}")
 
 
 def merge(db: sqlite_utils.Database, aid: str, stored: dict, article: Article) -> Article:

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import NamedTuple
 
-from archive import heap, store
+from archive import compaction, heap, store
 
 logger = logging.getLogger(__name__)
 
@@ -106,9 +106,11 @@ class Writer:
         self.ready.set_result(None)
         trim = heap.Trimmer()  # what each batch built and freed goes back to the system
         try:
+            held = compaction.articles_held(db)
             while self._batch(db):
                 trim()
             try:  # all committed: give back the pages the index merges freed
+                compaction.after_growth(db, held)
                 store.release_free_pages(db)
             except Exception as exc:  # the file stays larger; nothing is lost
                 logger.warning("archive writer: free pages kept: %s", exc)

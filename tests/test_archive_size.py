@@ -7,8 +7,9 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from archive import store
+from archive import compaction, search, store
 from archive.writer import Writer
+from crawler.ids import article_id
 from crawler.items import Article
 from crawler.sources import Source
 
@@ -63,3 +64,86 @@ def test_the_writer_gives_them_back_when_it_closes(tmp_path):
     db = store.open_db(path)
     assert pragma(db, "freelist_count") == 0
     assert db.execute("select count(*) from articles").fetchone()[0] == 120
+
+
+def segments(db) -> int:
+    """The search index's segments (FTS5 keeps a segment's pages under rowid >> 37 = its id;
+    tombstone pages under id + 2**16)."""
+    sql = (
+        "select count(distinct id >> 37) from articles_search_data "
+        "where id >> 37 between 1 and 65535"
+    )
+    return db.execute(sql).fetchone()[0]
+
+
+QUERIES = ("ครู", "การศึกษา", "ปี", "โรงเรียน 2567", "สพฐ")
+
+
+def ranked(db) -> list:
+    sql = (
+        "select rowid, rank from articles_search where articles_search match ? order by rank, rowid"
+    )
+    return [db.execute(sql, [search.match_expression(q, ranked=True)]).fetchall() for q in QUERIES]
+
+
+def crawl(path, items) -> None:
+    writer = Writer(path, batch_size=5)
+    for item in items:
+        writer.submit(store.save_article, item)
+    writer.close()
+
+
+def test_a_crawl_that_doubles_the_archive_leaves_its_index_merged(tmp_path, monkeypatch):
+    """Same matches and bm25 scores, one segment instead of a batch's each, a smaller file."""
+    merged, left = tmp_path / "merged.db", tmp_path / "left.db"
+    for path in (merged, left):
+        open_archive(path).close()
+    crawl(merged, articles(120))
+    with monkeypatch.context() as old:
+        old.setattr(compaction, "after_growth", lambda db, held: False)
+        crawl(left, articles(120))
+    a, b = store.open_db(merged), store.open_db(left)
+    assert segments(a) == 1 < segments(b)
+    assert ranked(a) == ranked(b) and sum(map(len, ranked(a))) > 100
+    for sql in STABLE:
+        assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
+    assert merged.stat().st_size < left.stat().st_size
+    assert a.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    a.execute("insert into articles_search(articles_search, rank) values ('integrity-check', 1)")
+
+
+STABLE = (
+    "select rowid, id, url, title, body_text, published_at from articles order by rowid",
+    "select * from articles_search_docsize order by id",
+)
+
+
+def test_the_indexes_filled_in_runs_are_rebuilt_full(tmp_path, monkeypatch):
+    """Without the search index's merge, the rebuilt indexes alone give pages back."""
+    path = tmp_path / "archive.db"
+    open_archive(path).close()
+    with monkeypatch.context() as old:
+        old.setattr(compaction, "after_growth", lambda db, held: False)
+        crawl(path, articles(400))
+    db = store.open_db(path)
+    before = pragma(db, "page_count")
+    monkeypatch.setattr(search, "merge", lambda db: None)
+    assert compaction.after_growth(db, 0)
+    assert store.release_free_pages(db) > 0 and pragma(db, "page_count") < before
+    found = "select id from articles where url = ?"
+    assert db.execute(found, ["https://x.go.th/17"]).fetchone()[0] == article_id(
+        "https://x.go.th/17"
+    )
+    assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+def test_a_crawl_of_a_few_more_leaves_the_index_as_it_is(tmp_path):
+    path = tmp_path / "archive.db"
+    open_archive(path).close()
+    crawl(path, articles(120))
+    more = [replace(a, url=f"{a.url}/more") for a in articles(40)]
+    crawl(path, more)  # 160 articles: not twice the 120 it held
+    db = store.open_db(path)
+    assert segments(db) > 1 and db.execute("select count(*) from articles").fetchone()[0] == 160
+    assert not compaction.after_growth(db, 120) and segments(db) > 1
+    assert compaction.after_growth(db, 80) and segments(db) == 1

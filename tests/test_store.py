@@ -3,6 +3,7 @@
 import io
 import json
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -209,9 +210,11 @@ def test_metadata_changes_are_updated_in_place(db):
     store.save_article(db, make_article(modified_at="2019-08-22T11:00:00+07:00"))
     later = make_article(modified_at="2019-09-01T08:00:00+07:00", author="สมศรี")
     assert store.save_article(db, later) == "unchanged"
-    (version,) = db["article_versions"].rows
+    (version,) = db["article_version_texts"].rows
     assert version["version"] == 1 and version["modified_at"] == "2019-09-01T08:00:00+07:00"
-    assert next(db["articles"].rows)["modified_at"] == "2019-09-01T08:00:00+07:00"
+    row = next(db["articles"].rows)
+    assert row["modified_at"] == "2019-09-01T08:00:00+07:00"
+    assert version["content_hash"] == row["content_hash"] == store.content_hash(later)
 
 
 def test_a_stored_article_never_changes_source(db):
@@ -237,6 +240,26 @@ def test_a_changed_permalink_keeps_the_article(db):
     assert next(db["articles"].rows)["removed_at"]
 
 
+def test_an_articles_own_url_is_an_alias_only_once_it_moved(db):
+    """Migration 0018: the row for the URL an article's id is made from is written only
+    when the article stands at another URL; every URL finds it either way."""
+    pretty = "https://www.example.go.th/2019/08/22/cluster/"
+    short = "https://www.example.go.th/?p=7"
+    aliases = "select alias, article_id, url from article_aliases order by url"
+    aid = store.article_id(pretty)
+    store.save_article(db, make_article(url=pretty, aliases=[short]))
+    assert db.execute(aliases).fetchall() == [(store.article_id(short), aid, short)]
+    assert store.resolve(db, pretty) == store.resolve(db, short) == aid
+    assert store.known_articles(db, "obec")[0]["aliases"] == [short]
+    store.save_article(db, make_article(url=short, aliases=[short]))  # moved to the shortlink
+    assert db.execute(aliases).fetchall() == [
+        (aid, aid, pretty),
+        (store.article_id(short), aid, short),
+    ]
+    assert store.known_articles(db, "obec")[0]["aliases"] == [pretty]
+    assert store.resolve(db, pretty) == store.resolve(db, short) == aid
+
+
 def test_each_text_is_held_once(db):
     """The current version's title and body live in ``articles`` only; a replaced version
     keeps its own copy, and ``article_version_texts`` shows every version with its text."""
@@ -247,6 +270,23 @@ def test_each_text_is_held_once(db):
     assert raw[0]["title"] == "เลขาธิการ กพฐ. เปิดการประชุม" and raw[0]["body_text"]
     shown = list(db.query("select version, title from article_version_texts order by 1"))
     assert [v["title"] for v in shown] == ["เลขาธิการ กพฐ. เปิดการประชุม", "หัวข้อแก้ไขครั้งที่หนึ่ง"]
+
+
+def test_a_current_versions_hash_and_dates_are_held_once(db):
+    """Migration 0016: the current version's hash, modified_at and event_date live in
+    ``articles`` only; the version a newer one replaces gets its own, as they were then."""
+    first = make_article(modified_at="2019-08-22T11:00:00+07:00", event_date="2019-08-21")
+    store.save_article(db, first)
+    second = replace(first, title="หัวข้อแก้ไข", modified_at="2019-08-23T09:00:00+07:00")
+    assert store.save_article(db, second) == "updated"
+    kept = "modified_at, event_date, content_hash"
+    raw = db.execute(f"select {kept} from article_versions order by version").fetchall()
+    assert raw == [("2019-08-22T11:00:00+07:00", "2019-08-21", store.content_hash(first))] + [
+        (None, None, None)
+    ]
+    shown = db.execute(f"select {kept} from article_version_texts order by version").fetchall()
+    current = db.execute(f"select {kept} from articles").fetchall()
+    assert shown == raw[:1] + current and current[0][2] == store.content_hash(second)
 
 
 def test_a_batch_commits_together_and_a_failing_write_alone_is_undone(db):
