@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import codecs
 import logging
-import re
 import weakref
 from collections import defaultdict, deque
 
@@ -95,18 +94,23 @@ class ConditionalGetMiddleware:
 # Codecs that write every ASCII character as its own single byte and make no ASCII
 # character out of other bytes: the decoded text holds "refresh" only where the bytes do.
 ASCII_SAFE = frozenset({"utf-8", "ascii", "cp874", "tis-620", "iso8859-11", "iso8859-1", "cp1252"})
-REFRESH = re.compile(rb"refresh", re.IGNORECASE)
+# Scrapy looks for a refresh in the first 4,096 characters of the decoded text. In those
+# codecs a character takes at most 4 bytes (an invalid byte decodes to one replacement
+# character), after a byte order mark of at most 3.
+REFRESH_SCAN = 3 + 4 * 4096
 
 
 def cannot_refresh(response) -> bool:
-    """Whether an HTML response surely holds no ``<meta http-equiv="refresh">``: the word is
-    nowhere in its bytes, and its encoding is one where the text could not hold it then
-    (w3lib looks for "refresh" in the tag's attributes, ASCII letters in any case)."""
+    """Whether an HTML response surely holds no ``<meta http-equiv="refresh">`` that Scrapy
+    would see: the word is not in the bytes its first 4,096 characters come from, in an
+    encoding where the text could not hold it then (w3lib looks for "refresh" in the tag's
+    attributes, ASCII letters in any case; ``bytes.lower`` lowers those alone, as
+    ``re.IGNORECASE`` does on bytes, ~15x faster than that regex)."""
     try:
         name = codecs.lookup(response.encoding).name
     except LookupError:
         return False
-    return name in ASCII_SAFE and REFRESH.search(response.body) is None
+    return name in ASCII_SAFE and b"refresh" not in response.body[:REFRESH_SCAN].lower()
 
 
 class MetaRefresh(MetaRefreshMiddleware):
