@@ -1,14 +1,18 @@
-"""Downloader middlewares: per-source accounting, and conditional GET for known pages; the
-spider middleware that holds back a source's article pages (``ArticleBacklog``)."""
+"""Downloader middlewares: per-source accounting, conditional GET for known pages, Scrapy's
+meta refresh without decoding every page (``MetaRefresh``); the spider middleware that
+holds back a source's article pages (``ArticleBacklog``)."""
 
 from __future__ import annotations
 
+import codecs
 import logging
 import weakref
 from collections import defaultdict, deque
 
 from scrapy import Request, signals
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.http import HtmlResponse
 
 from archive import store
 from crawler.run import archive_run
@@ -85,6 +89,41 @@ class ConditionalGetMiddleware:
                     quick=True,
                 ).addErrback(logger.error)
         return response
+
+
+# Codecs that write every ASCII character as its own single byte and make no ASCII
+# character out of other bytes: the decoded text holds "refresh" only where the bytes do.
+ASCII_SAFE = frozenset({"utf-8", "ascii", "cp874", "tis-620", "iso8859-11", "iso8859-1", "cp1252"})
+# Scrapy looks for a refresh in the first 4,096 characters of the decoded text. In those
+# codecs a character takes at most 4 bytes (an invalid byte decodes to one replacement
+# character), after a byte order mark of at most 3.
+REFRESH_SCAN = 3 + 4 * 4096
+
+
+def cannot_refresh(response) -> bool:
+    """Whether an HTML response surely holds no ``<meta http-equiv="refresh">`` that Scrapy
+    would see: the word is not in the bytes its first 4,096 characters come from, in an
+    encoding where the text could not hold it then (w3lib looks for "refresh" in the tag's
+    attributes, ASCII letters in any case; ``bytes.lower`` lowers those alone, as
+    ``re.IGNORECASE`` does on bytes, ~15x faster than that regex)."""
+    try:
+        name = codecs.lookup(response.encoding).name
+    except LookupError:
+        return False
+    return name in ASCII_SAFE and b"refresh" not in response.body[:REFRESH_SCAN].lower()
+
+
+class MetaRefresh(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware, which decodes every HTML response's whole body
+    (``response.text``, ~0.2 ms a page on the reactor thread) to look for a refresh in its
+    first 4,096 characters; the crawl itself never reads ``response.text`` (article pages go
+    to the workers as bytes). A page whose bytes cannot hold one goes on undecoded; any
+    other is decided by Scrapy's own code, so a refresh is followed exactly as before."""
+
+    def process_response(self, request, response, spider=None):
+        if isinstance(response, HtmlResponse) and cannot_refresh(response):
+            return response
+        return super().process_response(request, response)
 
 
 class ArticleBacklog:

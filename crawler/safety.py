@@ -15,6 +15,7 @@ Every decision is also a Scrapy stat under ``source/<id>/...`` so the log shows 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import ssl
@@ -81,6 +82,7 @@ def on_hosts(key: str, allowed: set[str]) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=4096)  # asked for each request and response of a host
 def is_public(address: str) -> bool:
     """A globally routable unicast address, by the standard library's registry of special
     ranges (100.64.0.0/10, shared address space with cloud metadata services, is not one)."""
@@ -202,6 +204,7 @@ class HostGuard:
         recorder_for(crawler)  # redirect loops are recorded whenever the guard is on
         self.assume_public = {h.lower() for h in assume_public}
         self._public: dict[str, bool] = {}
+        self._keys: dict[int, tuple] = {}  # id(source): (source, its hosts' host_key)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -230,8 +233,16 @@ class HostGuard:
             raise Blocked("dns", f"{host} does not resolve")  # checked once per host and run
         if self.guards_private(source) and not self.host_is_public(host):
             raise Blocked("private", f"{host} is a private or loopback address")
-        if not on_hosts(host_key(url), {host_key(h) for h in source.hosts}):
+        if not on_hosts(host_key(url), self.host_keys(source)):
             raise Blocked("offsite", f"{parts.netloc} is not one of the source's hosts")
+
+    def host_keys(self, source) -> set[str]:
+        """``host_key`` of each of the source's hosts, made once per source and run (the
+        registry's sources do not change during a crawl)."""
+        kept = self._keys.get(id(source))
+        if kept is None or kept[0] is not source:
+            kept = self._keys[id(source)] = (source, {host_key(h) for h in source.hosts})
+        return kept[1]
 
     def guards_private(self, source) -> bool:
         """Whether private addresses are off limits for this source: always, unless its

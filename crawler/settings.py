@@ -78,6 +78,8 @@ EXTENSIONS = {
     "crawler.extensions.GracefulStop": 100,
     "crawler.extensions.Progress": 900,
 }
+# Scrapy's in-memory stats, read without its per-attribute wrapper (crawler/extensions.py).
+STATS_CLASS = "crawler.extensions.CrawlStats"
 EDUNEWS_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; `edunews crawl` sets 10
 EDUNEWS_MEMLOG = ""  # a file: the crawl process logs its memory there every second (benches)
 COOKIES_ENABLED = False
@@ -117,6 +119,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.RetryAfter": 555,
     # Above RetryMiddleware too: a host that never answered is not retried (crawler/contact.py).
     "crawler.contact.FirstContact": 560,
+    # Scrapy's, without decoding every page that has no refresh: in its place (580), before
+    # ConditionalGetMiddleware as it was.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefresh": 579,
     # Conditional GET headers are added late, after other request middlewares ran.
     "crawler.middlewares.ConditionalGetMiddleware": 580,
     # Counts every attempt (retries and redirects included) and the bytes on the wire: above

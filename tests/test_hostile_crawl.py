@@ -69,6 +69,7 @@ def guard(states: dict, known: dict[str, list[str]], cls=safety.HostGuard):
         {},
     )
     found._public.update(known)
+    found._keys = {}
     return found
 
 
