@@ -24,7 +24,7 @@ from crawler.capture import capture_id
 from crawler.discovery import detect
 from crawler.discovery.base import reason_of
 from crawler.discovery.feeds import FeedDiscovery
-from crawler.discovery.listings import ListingDiscovery
+from crawler.discovery.listings import HomeIndex, ListingDiscovery
 from crawler.discovery.sitemaps import SitemapDiscovery
 from crawler.discovery.wordpress import WordPressDiscovery
 from crawler.extract.html import parse, response_text
@@ -51,7 +51,8 @@ class SourceState:
     candidates: int = 0
     listing_pages: int = 0
     failure: str | None = None  # set when the source could not be crawled at all
-    home_response: Response | None = None
+    # The homepage's links, for a listing fallback; dropped once a method works
+    home_index: HomeIndex | None = None
     api_root: str = ""
     feed_url: str = ""
     sitemap_queue: list[str] = field(default_factory=list)
@@ -197,9 +198,11 @@ class ArchiveSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             state.failure = "homepage is not HTML"
             return
-        state.home_response = response
-        state.home = detect.detect(parse(response_text(response), response.url), response.url)
+        tree = parse(response_text(response), response.url)
+        state.home = detect.detect(tree, response.url)
         state.methods = plan(state.source.kind, state.home, state.previous)
+        for method in state.methods:  # what each planned method needs of the page, not the page
+            self.discovery[method].read_home(state, tree, response.url)
         if not (state.trust_known and state.methods[:1] == ["wordpress"] == [state.previous]):
             yield from self.rechecks(state)  # the API's live-posts sweep does this otherwise
         yield from self.next_method(state)
@@ -225,6 +228,7 @@ class ArchiveSpider(scrapy.Spider):
         if state.method:
             return
         if not state.methods:
+            state.home_index = None
             state.failure = "no articles found (" + "; ".join(state.tried) + ")"
             self.logger.warning("%s: %s", state.source.id, state.failure)
             return
@@ -237,9 +241,11 @@ class ArchiveSpider(scrapy.Spider):
         yield from self.next_method(state)
 
     def settle(self, state: SourceState, method: str) -> None:
-        """The method works (its index answered, even if with nothing new)."""
+        """The method works (its index answered, even if with nothing new): no fallback
+        will read the homepage's links."""
         if not state.method:
             state.method = method
+            state.home_index = None
             self.logger.info("%s: discovering articles via %s", state.source.id, method)
 
     def seen(self, state: SourceState, url: str):
@@ -247,9 +253,8 @@ class ArchiveSpider(scrapy.Spider):
         return Seen(url=url, source=state.source.id)
 
     def found(self, state: SourceState, method: str, n: int) -> None:
-        if n and not state.method:
-            state.method = method
-            self.logger.info("%s: discovering articles via %s", state.source.id, method)
+        if n:
+            self.settle(state, method)
         state.candidates += n
 
     # -- index responses: handed to the strategy that asked for them ------------------------
