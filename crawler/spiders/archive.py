@@ -26,6 +26,7 @@ from crawler.discovery.base import reason_of
 from crawler.discovery.feeds import FeedDiscovery
 from crawler.discovery.listings import HomeIndex, ListingDiscovery
 from crawler.discovery.sitemaps import SitemapDiscovery
+from crawler.discovery.window import SourceWindow
 from crawler.discovery.wordpress import WordPressDiscovery
 from crawler.extract.html import parse, response_text
 from crawler.extract.page import NOT_FOUND
@@ -146,6 +147,7 @@ class ArchiveSpider(scrapy.Spider):
         spider.recheck = crawler.settings.getint("EDUNEWS_RECHECK", 5)
         spider.errors = []  # (source, url, kind, reason), written to the run record at the end
         spider.discovery = {name: strategy(spider) for name, strategy in DISCOVERY.items()}
+        spider.window = SourceWindow.from_crawler(crawler, on_over=spider.source_over)
         if crawler.settings.getbool("EDUNEWS_INCREMENTAL", True):
             spider.load_history(archive_run(crawler))
         return spider
@@ -184,14 +186,32 @@ class ArchiveSpider(scrapy.Spider):
 
     # -- homepage and method fallback -----------------------------------------------------
     async def start(self):
-        for state in self.states.values():
-            yield scrapy.Request(
-                state.source.url,
-                callback=self.parse_home,
-                errback=self.home_failed,
-                meta={"source": state.source.id},
-                dont_filter=True,
-            )
+        """The sources' homepages: ``EDUNEWS_SOURCES_AT_ONCE`` of them, the next ones as
+        sources are over (``crawler.discovery.window``), or all at once without a window."""
+        states = list(self.states.values())
+        if self.window is None:
+            homepages = [self.homepage(state) for state in states]
+        else:
+            homepages = self.window.first(states, self.homepage)
+        for request in homepages:
+            yield request
+
+    def homepage(self, state: SourceState) -> scrapy.Request:
+        return scrapy.Request(
+            state.source.url,
+            callback=self.parse_home,
+            errback=self.home_failed,
+            meta={"source": state.source.id},
+            dont_filter=True,
+        )
+
+    def source_over(self, sid: str) -> None:
+        """None of the source's requests is alive: no index of it will be read again this
+        run, so what discovery gathered goes (the stored articles' facts stay: a page held
+        back until now may still answer 404)."""
+        state = self.states[sid]
+        state.listed, state.swept, state.unstored = set(), set(), {}
+        state.moved, state.sitemap_queue, state.home_index = [], [], None
 
     def parse_home(self, response: Response):
         state = self.state_of(response)
