@@ -218,14 +218,19 @@ class ArchiveSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             state.failure = "homepage is not HTML"
             return
-        tree = parse(response_text(response), response.url)
-        state.home = detect.detect(tree, response.url)
-        state.methods = plan(state.source.kind, state.home, state.previous)
-        for method in state.methods:  # what each planned method needs of the page, not the page
-            self.discovery[method].read_home(state, tree, response.url)
+        self.read_home(state, response)
         if not (state.trust_known and state.methods[:1] == ["wordpress"] == [state.previous]):
             yield from self.rechecks(state)  # the API's live-posts sweep does this otherwise
         yield from self.next_method(state)
+
+    def read_home(self, state: SourceState, response: TextResponse) -> None:
+        """Detection, the plan, and what each planned method needs of the page: the page and
+        its parsed tree go when this returns (not held while the callback's requests go)."""
+        tree = parse(response_text(response), response.url)
+        state.home = detect.detect(tree, response.url)
+        state.methods = plan(state.source.kind, state.home, state.previous)
+        for method in state.methods:
+            self.discovery[method].read_home(state, tree, response.url)
 
     def rechecks(self, state: SourceState):
         """Re-fetch the least recently seen stored articles, conditionally: catches silent
