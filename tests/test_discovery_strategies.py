@@ -3,7 +3,9 @@ what it asks for first, what an index response yields, and where a failure leads
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from crawler.discovery.listings import home_index
+from crawler.extract.html import parse
 from crawler.items import Article
 from crawler.spiders.archive import ArchiveSpider
 from tests.test_discovery import ATOM, RSS
@@ -182,7 +186,8 @@ def test_sitemap_from_robots_index_and_urlset(spider):
 def test_sitemap_tries_each_root_then_falls_back(spider):
     state = spider.states["sample"]
     state.methods = ["listing"]
-    state.home_response = HtmlResponse(SAMPLE, body=b"<html><body></body></html>")
+    empty = parse("<html><body></body></html>", SAMPLE)
+    spider.discovery["listing"].read_home(state, empty, SAMPLE)
     (robots,) = spider.discovery["sitemap"].start(state)
     (first,) = through_spider(spider, failure(robots))  # no robots.txt: the usual paths
     assert first.url == SAMPLE + "wp-sitemap.xml"
@@ -211,11 +216,44 @@ def test_listing_pages_from_a_saved_legacy_listing(spider):
 def test_listing_from_a_saved_wordpress_category_page(spider):
     state = spider.states["sample"]
     body = (PAGES / "wp-category-page.html").read_bytes()
-    state.home_response = HtmlResponse(SAMPLE + "category/news/", body=body)
+    response = HtmlResponse(SAMPLE + "category/news/", body=body)
+    spider.discovery["listing"].read_home(state, parse(response.text, response.url), response.url)
     out = list(spider.discovery["listing"].start(state))
     articles = [r.url for r in out if r.callback == spider.parse_article]
     assert articles and all(u.startswith(SAMPLE + "20") for u in articles)
     assert all("/category/" not in u for u in articles)
+    assert state.home_index is None  # read once: a later start fetches the homepage again
+
+
+def test_the_homepage_is_let_go_once_planned(spider):
+    """The spider keeps the homepage's links for a listing fallback, not the response (nor
+    its decoded text): ~35 KB a source for the whole run, before."""
+    body = (PAGES / "wp-category-page.html").read_bytes()
+    response = answer(Request(SAMPLE, meta={"source": "sample"}), body, cls=HtmlResponse)
+    assert response.text  # decoded and cached on it, as Scrapy's meta-refresh check does
+    gone = weakref.ref(response)
+    (first,) = [r for r in spider.parse_home(response) if r.callback == spider.parse_index]
+    del response
+    gc.collect()
+    assert gone() is None
+    state = spider.states["sample"]
+    assert state.methods == ["feed", "sitemap", "listing"] and first.meta["method"] == "wordpress"
+    kept = home_index(parse(body.decode(), SAMPLE), SAMPLE, {"sample.example"})
+    assert state.home_index == kept and kept.links and kept.pages
+    # every method but listing fails: listing starts from the kept links, no second fetch
+    state.methods = ["listing"]
+    out = list(spider.method_failed(state, "sitemap", "no sitemap found"))
+    assert [r.url for r in out if r.callback == spider.parse_article] == kept.links
+    assert [r.url for r in out if r.callback == spider.parse_index] == kept.pages
+    assert state.method == "listing" and state.home_index is None
+
+
+def test_the_homepage_links_go_once_a_method_works(spider):
+    (api,), state = home(spider, "realwp", REALWP / "home-twentytwentyone.html", REAL_WP)
+    assert state.home_index is not None  # listing is in the plan
+    posts = [post(1, REAL_WP + "2024/09/07/a/")]
+    through_spider(spider, answer(api, json.dumps(posts).encode()))
+    assert state.method == "wordpress" and state.home_index is None
 
 
 def test_an_unknown_step_is_refused(spider):

@@ -36,6 +36,10 @@ class Discovery:
     def __init__(self, spider):
         self.spider = spider
 
+    def read_home(self, state, tree, url: str) -> None:
+        """The spider read the source's homepage (``tree``, parsed) and this method is in
+        the plan: keep what a later start needs of it. The page itself is not kept."""
+
     def start(self, state):
         """The first requests of this method for a source."""
         raise NotImplementedError

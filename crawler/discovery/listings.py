@@ -3,6 +3,9 @@ further pages is ``crawler.extract.links`` (Scrapy-free: extraction uses it too)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
 from crawler.discovery.base import Discovery
@@ -16,21 +19,43 @@ from crawler.extract.links import (  # noqa: F401 (re-exported: discovery's list
 )
 
 
+@dataclass
+class HomeIndex:
+    """What listing discovery needs of a homepage: its links, not the page. Kept from the
+    homepage's reading until listing starts or another method works: a whole response (and
+    its decoded text) kept per source until then was ~35 KB a site."""
+
+    pages: list[str]  # news listings its menu links to, and its own next pages
+    links: list[str]  # article links on the homepage itself
+
+
+def home_index(tree: HtmlElement, url: str, hosts) -> HomeIndex:
+    pages = listing_candidates(tree, url, hosts)
+    pages += next_pages(tree, url, hosts)  # the homepage may be page 1
+    return HomeIndex(pages, article_links(tree, url, hosts))
+
+
 class ListingDiscovery(Discovery):
     """The registry's listing hint, or the homepage itself and the news listings its menu
     links to; each listing page's article links, then its next pages until a page holds only
-    known links (or ``EDUNEWS_MAX_LISTING_PAGES``). A worker that does not hold the homepage
+    known links (or ``EDUNEWS_MAX_LISTING_PAGES``). A worker that did not read the homepage
     (scale-out: another worker read it) fetches it again."""
 
     name = "listing"
     steps = ("home", "listing")
 
+    def read_home(self, state, tree: HtmlElement, url: str) -> None:
+        """The spider read the homepage and listing is in the plan: its links, kept."""
+        if not state.source.hints.get("listing_url"):
+            state.home_index = home_index(tree, url, state.source.hosts)
+
     def start(self, state):
         hint = state.source.hints.get("listing_url")
+        index, state.home_index = state.home_index, None
         if hint:
             yield self.request(state, hint, "listing")
-        elif state.home_response is not None:
-            yield from self.from_home(state, state.home_response)
+        elif index is not None:
+            yield from self.from_home(state, index)
         else:
             yield self.request(state, state.source.url, "home").replace(dont_filter=True)
 
@@ -39,22 +64,17 @@ class ListingDiscovery(Discovery):
         if not isinstance(response, TextResponse):
             yield from self.give_up(state, "homepage is not HTML")
             return
-        state.home_response = response
-        yield from self.from_home(state, response)
-
-    def from_home(self, state, response):
-        """The homepage itself may list articles; its news menu links lead to listings."""
         tree = parse(response_text(response), response.url)
-        hosts = state.source.hosts
-        pages = listing_candidates(tree, response.url, hosts)
-        pages += next_pages(tree, response.url, hosts)  # the homepage may be page 1
-        links = article_links(tree, response.url, hosts)
-        if not pages and not links:
+        yield from self.from_home(state, home_index(tree, response.url, state.source.hosts))
+
+    def from_home(self, state, index: HomeIndex):
+        """The homepage itself may list articles; its news menu links lead to listings."""
+        if not index.pages and not index.links:
             yield from self.give_up(state, "no listing or article links")
             return
-        fresh = yield from self.listed(state, links)
-        if fresh or not state.trust_known or not links:
-            for url in pages:
+        fresh = yield from self.listed(state, index.links)
+        if fresh or not state.trust_known or not index.links:
+            for url in index.pages:
                 yield self.request(state, url, "listing")
 
     def listing(self, response):

@@ -24,8 +24,9 @@ from crawler.capture import capture_id
 from crawler.discovery import detect
 from crawler.discovery.base import reason_of
 from crawler.discovery.feeds import FeedDiscovery
-from crawler.discovery.listings import ListingDiscovery
+from crawler.discovery.listings import HomeIndex, ListingDiscovery
 from crawler.discovery.sitemaps import SitemapDiscovery
+from crawler.discovery.window import SourceWindow
 from crawler.discovery.wordpress import WordPressDiscovery
 from crawler.extract.html import parse, response_text
 from crawler.extract.page import NOT_FOUND
@@ -51,7 +52,8 @@ class SourceState:
     candidates: int = 0
     listing_pages: int = 0
     failure: str | None = None  # set when the source could not be crawled at all
-    home_response: Response | None = None
+    # The homepage's links, for a listing fallback; dropped once a method works
+    home_index: HomeIndex | None = None
     api_root: str = ""
     feed_url: str = ""
     sitemap_queue: list[str] = field(default_factory=list)
@@ -145,6 +147,7 @@ class ArchiveSpider(scrapy.Spider):
         spider.recheck = crawler.settings.getint("EDUNEWS_RECHECK", 5)
         spider.errors = []  # (source, url, kind, reason), written to the run record at the end
         spider.discovery = {name: strategy(spider) for name, strategy in DISCOVERY.items()}
+        spider.window = SourceWindow.from_crawler(crawler, on_over=spider.source_over)
         if crawler.settings.getbool("EDUNEWS_INCREMENTAL", True):
             spider.load_history(archive_run(crawler))
         return spider
@@ -183,26 +186,51 @@ class ArchiveSpider(scrapy.Spider):
 
     # -- homepage and method fallback -----------------------------------------------------
     async def start(self):
-        for state in self.states.values():
-            yield scrapy.Request(
-                state.source.url,
-                callback=self.parse_home,
-                errback=self.home_failed,
-                meta={"source": state.source.id},
-                dont_filter=True,
-            )
+        """The sources' homepages: ``EDUNEWS_SOURCES_AT_ONCE`` of them, the next ones as
+        sources are over (``crawler.discovery.window``), or all at once without a window."""
+        states = list(self.states.values())
+        if self.window is None:
+            homepages = [self.homepage(state) for state in states]
+        else:
+            homepages = self.window.first(states, self.homepage)
+        for request in homepages:
+            yield request
+
+    def homepage(self, state: SourceState) -> scrapy.Request:
+        return scrapy.Request(
+            state.source.url,
+            callback=self.parse_home,
+            errback=self.home_failed,
+            meta={"source": state.source.id},
+            dont_filter=True,
+        )
+
+    def source_over(self, sid: str) -> None:
+        """None of the source's requests is alive: no index of it will be read again this
+        run, so what discovery gathered goes (the stored articles' facts stay: a page held
+        back until now may still answer 404)."""
+        state = self.states[sid]
+        state.listed, state.swept, state.unstored = set(), set(), {}
+        state.moved, state.sitemap_queue, state.home_index = [], [], None
 
     def parse_home(self, response: Response):
         state = self.state_of(response)
         if not isinstance(response, TextResponse):
             state.failure = "homepage is not HTML"
             return
-        state.home_response = response
-        state.home = detect.detect(parse(response_text(response), response.url), response.url)
-        state.methods = plan(state.source.kind, state.home, state.previous)
+        self.read_home(state, response)
         if not (state.trust_known and state.methods[:1] == ["wordpress"] == [state.previous]):
             yield from self.rechecks(state)  # the API's live-posts sweep does this otherwise
         yield from self.next_method(state)
+
+    def read_home(self, state: SourceState, response: TextResponse) -> None:
+        """Detection, the plan, and what each planned method needs of the page: the page and
+        its parsed tree go when this returns (not held while the callback's requests go)."""
+        tree = parse(response_text(response), response.url)
+        state.home = detect.detect(tree, response.url)
+        state.methods = plan(state.source.kind, state.home, state.previous)
+        for method in state.methods:
+            self.discovery[method].read_home(state, tree, response.url)
 
     def rechecks(self, state: SourceState):
         """Re-fetch the least recently seen stored articles, conditionally: catches silent
@@ -225,6 +253,7 @@ class ArchiveSpider(scrapy.Spider):
         if state.method:
             return
         if not state.methods:
+            state.home_index = None
             state.failure = "no articles found (" + "; ".join(state.tried) + ")"
             self.logger.warning("%s: %s", state.source.id, state.failure)
             return
@@ -237,9 +266,11 @@ class ArchiveSpider(scrapy.Spider):
         yield from self.next_method(state)
 
     def settle(self, state: SourceState, method: str) -> None:
-        """The method works (its index answered, even if with nothing new)."""
+        """The method works (its index answered, even if with nothing new): no fallback
+        will read the homepage's links."""
         if not state.method:
             state.method = method
+            state.home_index = None
             self.logger.info("%s: discovering articles via %s", state.source.id, method)
 
     def seen(self, state: SourceState, url: str):
@@ -247,9 +278,8 @@ class ArchiveSpider(scrapy.Spider):
         return Seen(url=url, source=state.source.id)
 
     def found(self, state: SourceState, method: str, n: int) -> None:
-        if n and not state.method:
-            state.method = method
-            self.logger.info("%s: discovering articles via %s", state.source.id, method)
+        if n:
+            self.settle(state, method)
         state.candidates += n
 
     # -- index responses: handed to the strategy that asked for them ------------------------
