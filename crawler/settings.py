@@ -50,6 +50,9 @@ CONCURRENT_ITEMS = 8
 # their URL and meta (crawler.middlewares.ArticleBacklog), not as queued Requests: a first
 # crawl of 250 sites otherwise queued ~37,500 of them at ~1.7 KB each. 0 turns it off.
 EDUNEWS_ARTICLE_BACKLOG = 16
+# Sources crawled at once (crawler/discovery/window.py): the next source's homepage is
+# fetched when one is over. 0: every homepage at the start.
+EDUNEWS_SOURCES_AT_ONCE = 64
 SPIDER_MIDDLEWARES = {
     # Last on the output path (lowest number): requests are held as Depth, Referer and
     # UrlLength left them.

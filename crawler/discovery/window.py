@@ -51,7 +51,7 @@ class SourceWindow:
         """None when requests are not this process's own objects (another scheduler)."""
         if crawler.settings.get("SCHEDULER") != SCRAPY_SCHEDULER:
             return None
-        return cls(crawler, crawler.settings.getint("EDUNEWS_SOURCES_AT_ONCE", 64), on_over)
+        return cls(crawler, crawler.settings.getint("EDUNEWS_SOURCES_AT_ONCE"), on_over)
 
     def first(self, sources: list, homepage) -> list:
         """The homepage requests to send now; the other sources wait for one to be over."""
