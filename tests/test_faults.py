@@ -346,7 +346,7 @@ class FakeSource:
 )
 def test_host_guard_rules(url, kind):
     guard = safety.HostGuard.__new__(safety.HostGuard)
-    guard.assume_public, guard._public = set(), {}
+    guard.assume_public, guard._public, guard._keys = set(), {}, {}
     try:
         guard.check(url, FakeSource())
     except safety.Blocked as exc:
@@ -357,7 +357,7 @@ def test_host_guard_rules(url, kind):
 
 def test_private_target_blocked_for_a_public_source():
     guard = safety.HostGuard.__new__(safety.HostGuard)
-    guard.assume_public, guard._public = {"localhost"}, {}
+    guard.assume_public, guard._public, guard._keys = {"localhost"}, {}, {}
     source = FakeSource()
     source.url, source.hosts = "http://localhost:8000/", {"localhost:8000", "127.0.0.1:8001"}
     with pytest.raises(safety.Blocked, match="private"):
