@@ -340,9 +340,11 @@ def _remember_aliases(db, aid: str, article: Article, stored: dict | None) -> No
     it has anyway, and ``known_articles`` leaves out the article's own URL (0018)."""
     urls = {article.url, *article.aliases} | ({stored["url"]} if stored else set())
     if len(urls) > 1:
-        rows = [{"alias": article_id(u), "article_id": aid, "url": u} for u in sorted(urls)]
+        own = _url_now(db, aid, article, stored)  # its id's own row, not written
         rows = [
-            r for r in rows if r["alias"] != aid or r["url"] != _url_now(db, aid, article, stored)
+            {"alias": article_id(u), "article_id": aid, "url": u}
+            for u in sorted(urls)
+            if u != own or article_id(u) != aid
         ]
         if stored:  # only what is not stored as it is already
             known = set(db.conn.execute(ALIASES, [aid]))
