@@ -3,7 +3,7 @@ UTF-8. Both read, write, search, sort and copy alike."""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -12,25 +12,15 @@ import sqlite_utils
 from archive import migrations, replica, search, sqlite, store
 from crawler.items import Article
 from crawler.sources import Source
+from tests.test_search import sample_articles
 
-SAMPLE = Path(__file__).parent / "data" / "search-sample.jsonl"
 # Titles that sort differently by code point and by UTF-16LE bytes ("ก" is 01 0E there).
 MIXED = ["0 ข่าว", "ก ข่าว", "Z ข่าว", "a ข่าว", "é ข่าว", "ะ ข่าว", "！ ข่าว", "ข่าว ๒๕๖๗"]
 QUERIES = ["สอบ", "โรงเรียน", "ครู", "ศึกษา", "2567", "นักเรียน ครู", "การ", "ก"]
 
 
 def articles() -> list[Article]:
-    rows = [json.loads(line) for line in SAMPLE.read_text("utf-8").splitlines() if line]
-    sample = [
-        Article(
-            url=r["source_url"],
-            source="obec",
-            title=r["title"],
-            body_text=r["body"],
-            published_at=r["date"],
-        )
-        for r in rows
-    ]
+    sample = [dataclasses.replace(a, source="obec") for a in sample_articles()]
     mixed = [
         Article(url=f"https://x.go.th/mixed/{i}", source="obec", title=t, body_text=f"{t} ครู")
         for i, t in enumerate(MIXED)
