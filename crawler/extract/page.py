@@ -65,7 +65,7 @@ def extract_article(
     values = body.attribute_values(tree)
     node = content_node(tree, html, url, values)
     stripped = body.strip_chrome(node) if node is not None else None
-    text = body_text(node, html, url, stripped)
+    text = body_text(stripped, html, url)
     title, heading = page_title(tree, meta, values, found["title"])
     article = Article(
         url=page_canonical(url, meta.get("canonical")),
@@ -116,12 +116,9 @@ def content_node(
     return body.densest(tree)
 
 
-def body_text(
-    node: HtmlElement | None, html: str, url: str, stripped: HtmlElement | None = None
-) -> str | None:
-    """``stripped``: ``body.strip_chrome(node)``, when made already."""
-    if node is not None:
-        stripped = body.strip_chrome(node) if stripped is None else stripped
+def body_text(stripped: HtmlElement | None, html: str, url: str) -> str | None:
+    """The text of the content node without its chrome (``stripped``), else trafilatura's."""
+    if stripped is not None:
         text = normalize_text(body.node_text(stripped))
         if len(text) >= MIN_BODY_CHARS:
             return text
@@ -222,7 +219,7 @@ def opening(text: str) -> str:
     return "\n".join(lines[:2])[:600]
 
 
-def fill_media(article: Article, node, heading, url: str, stripped=None) -> None:
+def fill_media(article: Article, node, heading, url: str, stripped) -> None:
     """Images and files of the body; when the body has none, those of the block that holds
     both title and body (old table layouts put them in the rows after the text).
 
@@ -239,8 +236,7 @@ def fill_media(article: Article, node, heading, url: str, stripped=None) -> None
     images = not article.images and media.has_images(block, url)
     files = not article.attachments and media.has_attachments(block, url)
     if images or files:
-        same = block is node and stripped is not None
-        wider = stripped if same else body.strip_chrome(block)
+        wider = stripped if block is node else body.strip_chrome(block)
         article.images = media.images(wider, url) if images else article.images
         article.attachments = media.attachments(wider, url) if files else article.attachments
 
