@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,25 @@ def wait_for_port(port: int, seconds: float = 120) -> None:
                 return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
+
+
+def pages_handler(bodies: dict[str, bytes]) -> type[BaseHTTPRequestHandler]:
+    """A quiet handler for http.server that answers each path of ``bodies`` with its HTML
+    (UTF-8) and any other path with 404."""
+
+    class Pages(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            body = bodies.get(self.path, b"<html>nothing</html>")
+            self.send_response(200 if self.path in bodies else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    return Pages
 
 
 FAST = [

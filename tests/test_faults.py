@@ -13,14 +13,14 @@ import socket
 import ssl
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import HTTPServer
 
 import pytest
 from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 
 from archive.sqlite import sqlite3
 from crawler import safety
-from tests.conftest import edunews
+from tests.conftest import edunews, pages_handler
 from tests.sites.faulty import (
     ARTICLE_FAULTS,
     RETRY_AFTER_SECONDS,
@@ -264,17 +264,7 @@ def self_signed(tmp_path):
     return cert_file, key_file
 
 
-class TinyPage(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"<!DOCTYPE html><title>tls</title><p>hello</p>"
-        self.send_response(200 if self.path == "/" else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+TinyPage = pages_handler({"/": b"<!DOCTYPE html><title>tls</title><p>hello</p>"})
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from crawler import safety
 from crawler.extensions import CrawlStats
 from crawler.middlewares import MetaRefresh
 from crawler.sources import Source
+from tests.conftest import pages_handler
 
 URL = "http://news.example/a"
 REFRESH = b'<html><head><meta http-equiv="refresh" content="0;url=/b"></head><body>x</body></html>'
@@ -106,22 +107,12 @@ def test_shipped_settings_replace_scrapys_meta_refresh_in_place():
     ]
 
 
-class Pages(http.server.BaseHTTPRequestHandler):
-    BODIES = {
+Pages = pages_handler(
+    {
         "/a": REFRESH.replace(b"/b", b"/b?from=a"),
         "/b?from=a": "<html><body><p>ข่าว</p></body></html>".encode(),
     }
-
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        body = self.BODIES.get(self.path, b"<html>nothing</html>")
-        self.send_response(200 if self.path in self.BODIES else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+)
 
 
 SPIDER = """
