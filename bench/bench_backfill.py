@@ -26,6 +26,7 @@ import json
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +87,41 @@ def describe_floors(floors: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# What the crawl log says as the crawl ends: its last page; the run record written and the
+# stories regrouped (Scrapy dumps its stats after the pipelines close); the writer closed
+# (its last batch, the compaction, the free pages given back: ``crawler.run``).
+END_MARKS = {
+    "closing": "Closing spider (",
+    "stats": "Dumping Scrapy stats",
+    "closed": "Spider closed (",
+}
+
+
+def end_of_crawl(logs: Path) -> dict:
+    """Seconds from the crawl log's "Closing spider" to each later mark (1 s resolution)."""
+    seen = {}
+    for log in sorted(logs.glob("crawl-*.log"))[-1:]:
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            for mark, text in END_MARKS.items():
+                if text in line and mark not in seen:
+                    seen[mark] = datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S")
+    if "closing" not in seen:
+        return {}
+    return {mark: (at - seen["closing"]).total_seconds() for mark, at in seen.items()}
+
+
+def describe_end(end: dict) -> str:
+    if not end:
+        return "  crawl's end: not in the log"
+    stats, closed = end.get("stats"), end.get("closed")
+    return (
+        f"  crawl's end (log, 1 s): run record and stories {stats:.0f} s, then the writer's "
+        f"close (compaction) {closed - stats:.0f} s"
+        if stats is not None and closed is not None
+        else f"  crawl's end: {end}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=sizes, default=sizes("50x200,250x200"))
@@ -115,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                 count, per_site, work, args.timeout, extra + probe, pool=pool, seed=args.seed
             )
             runs.append(m | {"per_site": per_site})
-            print(report(m), flush=True)
+            print(report(m) + "\n" + describe_end(end_of_crawl(work / "logs")), flush=True)
             if log and log.exists():
                 print(describe_floors(memlog_floors(log)) + f"\n  (log: {log})", flush=True)
     for small, large, growth in growths(runs):
