@@ -28,9 +28,14 @@ undone loses nothing (FTS5 goes on with a merge cut short as later crawls write)
 
 from __future__ import annotations
 
+import logging
+import time
+
 import sqlite_utils
 
 from archive import search, shutdown
+
+logger = logging.getLogger(__name__)
 
 # Indexes that a crawl fills in runs (a site's URLs; its articles by date; the newest
 # first), rebuilt full.
@@ -57,11 +62,18 @@ def after_growth(db: sqlite_utils.Database, held_before: int, stop=shutdown.requ
     held = articles_held(db)
     if not held or held < 2 * held_before:
         return False
-    if held <= MERGE_AT_MOST:
-        search.merge(db, stop)
+    began = time.monotonic()
+    merged = held <= MERGE_AT_MOST and search.merge(db, stop)
     indexes = {row[0] for row in db.execute("select name from sqlite_master where type = 'index'")}
     for name in REINDEXED:
         if name in indexes and not stop():
             with db.conn:
                 db.execute(f"reindex [{name}]")
+    logger.info(
+        "archive compacted (%d articles, search index %s) in %.1f s%s",
+        held,
+        "merged" if merged else "left in its segments",
+        time.monotonic() - began,
+        ", cut short by a stop signal" if stop() else "",
+    )
     return True

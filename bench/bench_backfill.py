@@ -87,39 +87,37 @@ def describe_floors(floors: list[dict]) -> str:
     return "\n".join(lines)
 
 
-# What the crawl log says as the crawl ends: its last page; the run record written and the
-# stories regrouped (Scrapy dumps its stats after the pipelines close); the writer closed
-# (its last batch, the compaction, the free pages given back: ``crawler.run``).
+# What the crawl log says as the crawl ends: its last page; the compaction done (after the
+# pipelines closed: the run record written, the stories regrouped); the writer closed (the
+# free pages given back too) and Scrapy's stats dumped.
 END_MARKS = {
     "closing": "Closing spider (",
-    "stats": "Dumping Scrapy stats",
-    "closed": "Spider closed (",
+    "compacted": "archive compacted (",
+    "closed": "Dumping Scrapy stats",
 }
 
 
 def end_of_crawl(logs: Path) -> dict:
-    """Seconds from the crawl log's "Closing spider" to each later mark (1 s resolution)."""
-    seen = {}
+    """Seconds from the crawl log's "Closing spider" to each later mark (1 s resolution),
+    and the compaction's own line."""
+    seen, said = {}, ""
     for log in sorted(logs.glob("crawl-*.log"))[-1:]:
         for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
             for mark, text in END_MARKS.items():
                 if text in line and mark not in seen:
                     seen[mark] = datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S")
+                    said = line[line.index(text) :] if mark == "compacted" else said
     if "closing" not in seen:
         return {}
-    return {mark: (at - seen["closing"]).total_seconds() for mark, at in seen.items()}
+    end = {mark: (at - seen["closing"]).total_seconds() for mark, at in seen.items()}
+    return end | ({"compaction": said} if said else {})
 
 
 def describe_end(end: dict) -> str:
-    if not end:
+    if "closed" not in end:
         return "  crawl's end: not in the log"
-    stats, closed = end.get("stats"), end.get("closed")
-    return (
-        f"  crawl's end (log, 1 s): run record and stories {stats:.0f} s, then the writer's "
-        f"close (compaction) {closed - stats:.0f} s"
-        if stats is not None and closed is not None
-        else f"  crawl's end: {end}"
-    )
+    line = f"  crawl's end (log, 1 s): last page to writer closed {end['closed']:.0f} s"
+    return line + (f"; {end['compaction']}" if "compaction" in end else "")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -191,7 +191,7 @@ def test_a_stop_ends_the_merge_between_two_transactions(tmp_path, monkeypatch):
     reindexed = []
     monkeypatch.setattr(db, "execute", spy(db.execute, reindexed))
     assert compaction.after_growth(db, 0, stop)
-    assert len(asked) == 4 + len(compaction.REINDEXED) and not reindexed
+    assert len(asked) == 4 + len(compaction.REINDEXED) + 1 and not reindexed  # +1: its log line
     assert asked[0] < asked[1] < asked[2] < asked[3] == asked[-1]  # each step wrote, then none
     assert 1 < segments(db) and ranked(db) == found
     db.execute("insert into articles_search(articles_search, rank) values ('integrity-check', 1)")
@@ -208,12 +208,15 @@ def spy(execute, reindexed: list):
     return spied
 
 
-def test_the_stop_signal_ends_it(tmp_path, monkeypatch):
+def test_the_stop_signal_ends_it(tmp_path, monkeypatch, caplog):
     """By default the stop is ``archive.shutdown``'s signal, however early it came."""
     db = unmerged(tmp_path / "archive.db")
     before = segments(db)
     monkeypatch.setattr(shutdown.STOP, "signum", signal.SIGTERM)
-    assert compaction.after_growth(db, 0) and segments(db) == before > 1
+    with caplog.at_level("INFO", logger="archive.compaction"):
+        assert compaction.after_growth(db, 0) and segments(db) == before > 1
+    said = "archive compacted (120 articles, search index left in its segments) in "
+    assert said in caplog.text and caplog.text.rstrip().endswith("cut short by a stop signal")
 
 
 SIGNALLED = """
