@@ -16,10 +16,10 @@ keeps temporary databases in memory (SQLITE_TEMP_STORE=3), and VACUUM's is the w
 
 The merge is for a small archive only (MERGE_AT_MOST articles). It rewrites the whole index
 (~11 KB an article) to save the terms that small segments repeat, and a large index is
-mostly its largest segment already: at 12,048 articles of a backfill it took 2.9 s of CPU
-(34 s on the loaded machine) and a release of 17 MB of free pages afterwards, for 1.0 MB
-(0.009x the text; 0.018x at 5,064 articles, 0.04x at 1,220). The rebuilt indexes cost a
-tenth of that and save more (2.3 MB there), so they are rebuilt at any size.
+mostly its largest segment already: in a 250 x 200 backfill's archive it took 2.9 s of CPU
+at 12,048 articles for 1.0 MB (0.009x the text; 0.018x at 5,064, 0.04x at 1,220) and 13 s
+at 47,133 for 3.4 MB of 503 (0.007x). The rebuilt indexes cost a tenth of that and save
+more (2.3 MB at 12,048), so they are rebuilt at any size.
 
 A stop signal (``archive.shutdown``) during this ends it between two transactions: the
 crawl's end waits for it (the writer closes on the reactor thread), and what is left
