@@ -306,19 +306,21 @@ def _forget_rowid(db: sqlite_utils.Database, rowid: int) -> None:
 MERGE_PAGES = 2000
 
 
-def merge(db: sqlite_utils.Database) -> None:
+def merge(db: sqlite_utils.Database, stop=lambda: False) -> bool:
     """Merge the index into one segment, as FTS5 ``optimize`` does, in transactions of
     MERGE_PAGES pages (the WAL stays small; a merge cut short leaves a whole index that
     FTS5 goes on merging). Matches and bm25 scores stay the same (``archive.compaction``
-    says when)."""
+    says when). ``stop()`` is asked before each transaction: True leaves the merge there.
+    Returns whether the merge is done."""
     pages = -MERGE_PAGES  # negative: every segment taken as one level, as optimize does
-    while True:
+    while not stop():
         before = db.conn.total_changes
         with db.conn:
             db.execute(f"insert into {INDEX}({INDEX}, rank) values ('merge', ?)", [pages])
         if db.conn.total_changes - before < 2:  # FTS5: nothing left to merge
-            return
+            return True
         pages = MERGE_PAGES
+    return False
 
 
 def rebuild(db: sqlite_utils.Database, progress=None, batch: int = 500) -> int:

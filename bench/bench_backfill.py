@@ -26,6 +26,7 @@ import json
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +87,39 @@ def describe_floors(floors: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# What the crawl log says as the crawl ends: its last page; the compaction done (after the
+# pipelines closed: the run record written, the stories regrouped); the writer closed (the
+# free pages given back too) and Scrapy's stats dumped.
+END_MARKS = {
+    "closing": "Closing spider (",
+    "compacted": "archive compacted (",
+    "closed": "Dumping Scrapy stats",
+}
+
+
+def end_of_crawl(logs: Path) -> dict:
+    """Seconds from the crawl log's "Closing spider" to each later mark (1 s resolution),
+    and the compaction's own line."""
+    seen, said = {}, ""
+    for log in sorted(logs.glob("crawl-*.log"))[-1:]:
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            for mark, text in END_MARKS.items():
+                if text in line and mark not in seen:
+                    seen[mark] = datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S")
+                    said = line[line.index(text) :] if mark == "compacted" else said
+    if "closing" not in seen:
+        return {}
+    end = {mark: (at - seen["closing"]).total_seconds() for mark, at in seen.items()}
+    return end | ({"compaction": said} if said else {})
+
+
+def describe_end(end: dict) -> str:
+    if "closed" not in end:
+        return "  crawl's end: not in the log"
+    line = f"  crawl's end (log, 1 s): last page to writer closed {end['closed']:.0f} s"
+    return line + (f"; {end['compaction']}" if "compaction" in end else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=sizes, default=sizes("50x200,250x200"))
@@ -115,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                 count, per_site, work, args.timeout, extra + probe, pool=pool, seed=args.seed
             )
             runs.append(m | {"per_site": per_site})
-            print(report(m), flush=True)
+            print(report(m) + "\n" + describe_end(end_of_crawl(work / "logs")), flush=True)
             if log and log.exists():
                 print(describe_floors(memlog_floors(log)) + f"\n  (log: {log})", flush=True)
     for small, large, growth in growths(runs):

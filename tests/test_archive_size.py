@@ -4,10 +4,14 @@ with incremental auto_vacuum, and the writer releases the free pages at a crawl'
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
-from archive import compaction, search, store
+from archive import compaction, search, shutdown, store
 from archive.writer import Writer
 from crawler.ids import article_id
 from crawler.items import Article
@@ -127,7 +131,7 @@ def test_the_indexes_filled_in_runs_are_rebuilt_full(tmp_path, monkeypatch):
         crawl(path, articles(400))
     db = store.open_db(path)
     before = pragma(db, "page_count")
-    monkeypatch.setattr(search, "merge", lambda db: None)
+    monkeypatch.setattr(search, "merge", lambda db, stop: True)
     assert compaction.after_growth(db, 0)
     assert store.release_free_pages(db) > 0 and pragma(db, "page_count") < before
     found = "select id from articles where url = ?"
@@ -147,3 +151,119 @@ def test_a_crawl_of_a_few_more_leaves_the_index_as_it_is(tmp_path):
     assert segments(db) > 1 and db.execute("select count(*) from articles").fetchone()[0] == 160
     assert not compaction.after_growth(db, 120) and segments(db) > 1
     assert compaction.after_growth(db, 80) and segments(db) == 1
+
+
+def unmerged(path, n: int = 120):
+    """An archive a crawl of ``n`` articles left as it wrote it (no compaction)."""
+    open_archive(path).close()
+    real = compaction.after_growth
+    compaction.after_growth = lambda db, held: False
+    try:
+        crawl(path, articles(n))
+    finally:
+        compaction.after_growth = real
+    return store.open_db(path)
+
+
+def test_a_large_archive_keeps_its_segments_and_rebuilds_its_indexes(tmp_path, monkeypatch):
+    db = unmerged(tmp_path / "archive.db")
+    before, found, reindexed = segments(db), ranked(db), []
+    monkeypatch.setattr(compaction, "MERGE_AT_MOST", 119)
+    with monkeypatch.context() as spied:
+        spied.setattr(db, "execute", spy(db.execute, reindexed))
+        assert compaction.after_growth(db, 0)
+    assert segments(db) == before > 1 and ranked(db) == found
+    assert reindexed == [f"reindex [{name}]" for name in compaction.REINDEXED]
+    monkeypatch.setattr(compaction, "MERGE_AT_MOST", 120)
+    assert compaction.after_growth(db, 0) and segments(db) == 1 and ranked(db) == found
+
+
+def test_a_stop_ends_the_merge_between_two_transactions(tmp_path, monkeypatch):
+    db = unmerged(tmp_path / "archive.db")
+    before, found = segments(db), ranked(db)
+    monkeypatch.setattr(search, "MERGE_PAGES", 1)  # a transaction per page written
+    asked = []
+
+    def stop():
+        asked.append(db.conn.total_changes)
+        return len(asked) > 3
+
+    reindexed = []
+    monkeypatch.setattr(db, "execute", spy(db.execute, reindexed))
+    assert compaction.after_growth(db, 0, stop)
+    assert len(asked) == 4 + len(compaction.REINDEXED) + 1 and not reindexed  # +1: its log line
+    assert asked[0] < asked[1] < asked[2] < asked[3] == asked[-1]  # each step wrote, then none
+    assert 1 < segments(db) and ranked(db) == found
+    db.execute("insert into articles_search(articles_search, rank) values ('integrity-check', 1)")
+    monkeypatch.undo()
+    assert compaction.after_growth(db, 0) and segments(db) == 1 < before and ranked(db) == found
+
+
+def spy(execute, reindexed: list):
+    def spied(sql, *args):
+        if sql.startswith("reindex"):
+            reindexed.append(sql)
+        return execute(sql, *args)
+
+    return spied
+
+
+def test_the_stop_signal_ends_it(tmp_path, monkeypatch, caplog):
+    """By default the stop is ``archive.shutdown``'s signal, however early it came."""
+    db = unmerged(tmp_path / "archive.db")
+    before = segments(db)
+    monkeypatch.setattr(shutdown.STOP, "signum", signal.SIGTERM)
+    with caplog.at_level("INFO", logger="archive.compaction"):
+        assert compaction.after_growth(db, 0) and segments(db) == before > 1
+    said = "archive compacted (120 articles, search index left in its segments) in "
+    assert said in caplog.text and caplog.text.rstrip().endswith("cut short by a stop signal")
+
+
+SIGNALLED = """
+import signal, sys, time
+from archive import compaction, search, shutdown, store
+from archive.writer import Writer
+from tests.test_archive_size import articles
+
+shutdown.catch()
+search.MERGE_PAGES = 1
+merge = search.merge
+
+def slow_merge(db, stop):
+    print("merging", flush=True)
+    return merge(db, lambda: time.sleep(0.05) or stop())
+
+search.merge = slow_merge
+writer = Writer(sys.argv[1], batch_size=5)
+for item in articles(120):
+    writer.submit(store.save_article, item)
+writer.close()
+print("closed", shutdown.requested(), flush=True)
+"""
+
+
+def test_a_sigterm_during_the_compaction_ends_the_crawl_promptly(tmp_path):
+    """The writer closes on the reactor thread, which a signal cannot interrupt: the
+    handler only notes it, and the compaction stops at its next transaction."""
+    path = tmp_path / "archive.db"
+    open_archive(path).close()
+    child = subprocess.Popen(
+        [sys.executable, "-c", SIGNALLED, str(path)],
+        cwd=Path(__file__).parent.parent,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline() == "merging\n"
+        signalled = time.monotonic()
+        child.send_signal(signal.SIGTERM)
+        assert child.stdout.readline() == f"closed {int(signal.SIGTERM)}\n"
+        assert child.wait(timeout=60) == 0 and time.monotonic() - signalled < 10
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stdout.close()
+    db = store.open_db(path)
+    assert segments(db) > 1 and db.execute("select count(*) from articles").fetchone()[0] == 120
+    assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
