@@ -150,13 +150,14 @@ class Part:
 
 
 class Rebuilding:
-    """The rows rebuilt, in order: their captures read here (the database and WARC files
-    are this process's), rebuilt in the pool CHUNK rows a job, AHEAD rows a worker queued
-    so that no worker runs out while this process ends a batch. When this process would
-    wait for the pool, it rebuilds the next row itself: both cores stay busy, whichever
-    side has more to do (saving a rewrite, or only reading captures). Towards the end the
-    pool holds no more rows than are left unread, in smaller jobs: this process has rows
-    of its own to rebuild rather than waiting for the pool's last ones."""
+    """The rows rebuilt, in order: their captures found here (the database is this
+    process's; the rebuild reads the record), rebuilt in the pool CHUNK rows a job, AHEAD
+    rows a worker queued so that no worker runs out while this process ends a batch. When
+    this process would wait for the pool, it rebuilds the next row itself: both cores stay
+    busy, whichever side has more to do (saving a rewrite, or only reading captures).
+    Towards the end the pool holds no more rows than are left unread, in smaller jobs:
+    this process has rows of its own to rebuild rather than waiting for the pool's last
+    ones."""
 
     def __init__(self, db, warc_dir: Path, rows: list[dict], pool: Pool):
         self.db, self.warc_dir, self.pool = db, warc_dir, pool
@@ -291,7 +292,7 @@ def captured_page(row: dict, where: Where, stored: warc.Stored) -> tuple:
     return ("page", stored.url, stored.payload, encoding, content_type)
 
 
-# -- in a worker process (or inline): pure, from the captured bytes on ---------------------------
+# -- in a worker process (or inline): from the capture's record on (read only) ------------------
 def rebuild_many(captures: list[tuple[dict, Where]]) -> list[Rebuilt]:
     """``rebuild_and_derive`` of each row's captured page; one page's error is its own
     outcome, not the job's."""
