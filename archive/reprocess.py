@@ -8,9 +8,10 @@ exactly as the crawler does (``archive.process.prepare``), and saved through
 What the capture cannot say again is kept from the stored row: source, fetch time, how the
 article was discovered, a date taken from its feed.
 
-With a pool (``archive.workers``, as `edunews reprocess` uses), this process only reads
-captures and saves, in order and in batches; the workers extract, prepare and derive. A
-run that rewrote any text regroups stories at its end, as a crawl's end does.
+With a pool (``archive.workers``, as `edunews reprocess` uses), this process only finds
+each row's capture (its WARC file and offset) and saves, in order and in batches; the
+workers read the record, extract, prepare and derive. A run that rewrote any text regroups
+stories at its end, as a crawl's end does.
 """
 
 from __future__ import annotations
@@ -149,13 +150,14 @@ class Part:
 
 
 class Rebuilding:
-    """The rows rebuilt, in order: their captures read here (the database and WARC files
-    are this process's), rebuilt in the pool CHUNK rows a job, AHEAD rows a worker queued
-    so that no worker runs out while this process ends a batch. When this process would
-    wait for the pool, it rebuilds the next row itself: both cores stay busy, whichever
-    side has more to do (saving a rewrite, or only reading captures). Towards the end the
-    pool holds no more rows than are left unread, in smaller jobs: this process has rows
-    of its own to rebuild rather than waiting for the pool's last ones."""
+    """The rows rebuilt, in order: their captures found here (the database is this
+    process's; the rebuild reads the record), rebuilt in the pool CHUNK rows a job, AHEAD
+    rows a worker queued so that no worker runs out while this process ends a batch. When
+    this process would wait for the pool, it rebuilds the next row itself: both cores stay
+    busy, whichever side has more to do (saving a rewrite, or only reading captures).
+    Towards the end the pool holds no more rows than are left unread, in smaller jobs:
+    this process has rows of its own to rebuild rather than waiting for the pool's last
+    ones."""
 
     def __init__(self, db, warc_dir: Path, rows: list[dict], pool: Pool):
         self.db, self.warc_dir, self.pool = db, warc_dir, pool
@@ -163,7 +165,6 @@ class Rebuilding:
         self.parts: deque[Part] = deque()
         self.ahead = AHEAD * pool.workers or 1  # rows kept in the pool
         self.limit = 1 if pool.inline else MAX_AHEAD  # rows read ahead (memory)
-        self.last: tuple | None = None  # (capture, record) last read: an API page's posts
 
     def __iter__(self):
         while True:
@@ -197,46 +198,37 @@ class Rebuilding:
         return sum(len(part.rows) for part in self.parts if not part.done())
 
     def _part(self, size: int, here: bool = False) -> Part:
-        """The next ``size`` rows: their captures read, rebuilt in the pool (or ``here``)."""
+        """The next ``size`` rows: their captures found, rebuilt in the pool (or ``here``)."""
         rows = [self.unread.popleft() for _ in range(min(size, len(self.unread)))]
-        read = [self._read(row) for row in rows]
+        found = [self._find(row) for row in rows]
         work = [
-            (self._with_text(row), page)
-            for row, page in zip(rows, read, strict=True)
-            if page[0] != "done"
+            (self._with_text(row), capture)
+            for row, capture in zip(rows, found, strict=True)
+            if not isinstance(capture, Rebuilt)
         ]
         if here or not work:
             future = done(rebuild_many(work))
         else:
             future = self.pool.submit(rebuild_many, work)
-        return Part(rows, [page[1] if page[0] == "done" else None for page in read], future)
+        return Part(rows, [c if isinstance(c, Rebuilt) else None for c in found], future)
 
-    def _read(self, row: dict) -> tuple:
-        """What a worker needs of the row's capture (``captured_page``), or ("done",
-        Rebuilt) when there is none to read."""
+    def _find(self, row: dict) -> Where | Rebuilt:
+        """Where the row's capture is (``Where``: the rebuild reads it), or its outcome
+        (a Rebuilt) when it has none."""
         try:
             capture = response_capture(self.db, row["capture_id"])
-            return captured_page(row, capture, self._record(capture))
-        except (MissingCapture, FileNotFoundError) as exc:
-            logger.info("%s: no capture to reprocess (%s)", row["url"], exc)
-            return ("done", Rebuilt("missing_capture"))
-        except Exception as exc:  # count, log, go on: one bad record must not stop the rest
-            return ("done", Rebuilt("failed", why=f"{type(exc).__name__}: {exc}"))
+        except MissingCapture as exc:
+            return Rebuilt("missing_capture", why=str(exc))
+        except Exception as exc:  # count, log, go on: one bad row must not stop the rest
+            return Rebuilt("failed", why=f"{type(exc).__name__}: {exc}")
+        path = str(self.warc_dir / capture["warc_file"])
+        return Where(path, capture["warc_offset"], capture["content_type"])
 
     def _with_text(self, row: dict) -> dict:
         """The row with its stored title and body (``text``), for the rebuild to see whether
         they changed; a copy, so that the rows left to read hold no text."""
         text = self.db.conn.execute(STORED_TEXT, [row["id"]]).fetchone()
         return row | {"text": tuple(text) if text else None}
-
-    def _record(self, capture: dict) -> warc.Stored:
-        """The capture's record; the last one is kept (an API page serves up to 100 articles,
-        taken one after another)."""
-        if self.last and self.last[0] == capture["id"]:
-            return self.last[1]
-        stored = warc.read_record(self.warc_dir / capture["warc_file"], capture["warc_offset"])
-        self.last = (capture["id"], stored)
-        return stored
 
 
 def settle(db, row: dict, rebuilt: Rebuilt, stats) -> str:
@@ -248,6 +240,8 @@ def settle(db, row: dict, rebuilt: Rebuilt, stats) -> str:
         logger.info("%s: no longer extracted as an article (%s)", row["url"], rebuilt.why)
     elif rebuilt.outcome == "invalid":
         logger.warning("%s: reprocessed article is invalid: %s", row["url"], rebuilt.why)
+    elif rebuilt.outcome == "missing_capture":
+        logger.info("%s: no capture to reprocess (%s)", row["url"], rebuilt.why)
     if rebuilt.outcome != "changed":
         return rebuilt.outcome
     return save(db, row, rebuilt.article, rebuilt.derived, rebuilt.digest)
@@ -275,10 +269,20 @@ def response_capture(db, capture_id: int | None) -> dict:
     return referred
 
 
-def captured_page(row: dict, capture: dict, stored: warc.Stored) -> tuple:
-    """What a worker needs of a capture: an API page's one post (the page is parsed once
-    here, for the up to 100 articles it holds), or a page's raw bytes and headers."""
-    content_type = stored.header("Content-Type") or capture["content_type"]
+@dataclass(frozen=True)
+class Where:
+    """Where a row's capture is: the rebuild reads its record (``rebuild_many``), in the
+    worker, so that only this travels to it, not the page."""
+
+    path: str  # its WARC file
+    offset: int
+    content_type: str | None  # as recorded, where the record's headers have none
+
+
+def captured_page(row: dict, where: Where, stored: warc.Stored) -> tuple:
+    """What the rebuild needs of a capture: an API page's one post (the page is parsed once
+    a process, for the up to 100 articles it holds), or a page's raw bytes and headers."""
+    content_type = stored.header("Content-Type") or where.content_type
     encoding = stored.header("Content-Encoding")
     if "json" in (content_type or ""):
         post = api_posts(warc.decode_content(stored.payload, encoding)).get(row["id"])
@@ -288,16 +292,32 @@ def captured_page(row: dict, capture: dict, stored: warc.Stored) -> tuple:
     return ("page", stored.url, stored.payload, encoding, content_type)
 
 
-# -- in a worker process (or inline): pure, from the captured bytes on ---------------------------
-def rebuild_many(pages: list[tuple[dict, tuple]]) -> list[Rebuilt]:
-    """``rebuild_and_derive`` of each; one page's error is its own outcome, not the job's."""
+# -- in a worker process (or inline): from the capture's record on (read only) ------------------
+def rebuild_many(captures: list[tuple[dict, Where]]) -> list[Rebuilt]:
+    """``rebuild_and_derive`` of each row's captured page; one page's error is its own
+    outcome, not the job's."""
     rebuilt = []
-    for row, page in pages:
+    for row, where in captures:
+        try:
+            page = captured_page(row, where, read_record(where.path, where.offset))
+        except (MissingCapture, FileNotFoundError) as exc:
+            rebuilt.append(Rebuilt("missing_capture", why=str(exc)))
+            continue
+        except Exception as exc:
+            rebuilt.append(Rebuilt("failed", why=f"{type(exc).__name__}: {exc}"))
+            continue
         try:
             rebuilt.append(rebuild_and_derive(row, page))
         except Exception as exc:
             rebuilt.append(Rebuilt("failed", why=f"{type(exc).__name__}: {exc}"))
     return rebuilt
+
+
+@lru_cache(maxsize=1)  # an API page serves up to 100 articles, taken one after another
+def read_record(path: str, offset: int) -> warc.Stored:
+    """The capture's record (a WARC file is only ever appended to: a record at an offset
+    stays what it is)."""
+    return warc.read_record(path, offset)
 
 
 def rebuild_and_derive(row: dict, page: tuple) -> Rebuilt:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import pickle
 import shutil
 from collections import Counter
 from concurrent.futures import Future
@@ -118,6 +119,51 @@ def test_missing_warc_files_are_counted_not_fatal(archive, tmp_path):
     db, _ = archive
     counts = reprocess.reprocess(db, tmp_path / "no-such-dir")
     assert counts == Counter(missing_capture=db["articles"].count)
+
+
+def test_a_capture_gone_is_logged_and_counted(archive, caplog):
+    db, warc_dir = archive
+    first, *others = reprocess.latest_versions(db, "sample-legacy")
+    with db.conn:  # its record's file is gone (the worker finds out, when it reads it)
+        db.execute(
+            "update captures set warc_file = 'gone.warc.gz' where id = ?", [first["capture_id"]]
+        )
+    with caplog.at_level("INFO", logger="archive.reprocess"):
+        counts = reprocess.reprocess(db, warc_dir, source="sample-legacy", pool=SlowPool())
+    assert counts == Counter(missing_capture=1, unchanged=len(others))
+    assert caplog.text.count("no capture to reprocess") == 1
+    assert (
+        f"{first['url']}: no capture to reprocess" in caplog.text and "gone.warc.gz" in caplog.text
+    )
+
+
+class Recording:
+    """An inline pool that keeps what each job was given."""
+
+    workers, inline = 1, False
+
+    def __init__(self):
+        self.jobs = []
+
+    def submit(self, fn, *args):
+        self.jobs.append(args[0])
+        future = Future()
+        future.set_result(fn(*args))
+        return future
+
+
+def test_the_pool_is_told_where_captures_are_not_given_the_pages(archive):
+    """The workers read the records: a job holds each row, its stored text and where its
+    capture is (the main process neither reads nor pickles the pages)."""
+    db, warc_dir = archive
+    pool = Recording()
+    assert reprocess.reprocess(db, warc_dir, pool=pool)["failed"] == 0
+    given = [where for job in pool.jobs for _, where in job]
+    assert given and all(isinstance(where, reprocess.Where) for where in given)
+    assert all(where.path.startswith(str(warc_dir)) for where in given)
+    (row, where), *_ = pool.jobs[0]
+    page = reprocess.captured_page(row, where, warc.read_record(where.path, where.offset))
+    assert len(pickle.dumps(where)) < len(pickle.dumps(page)) / 10
 
 
 def test_a_removed_article_stays_removed(archive, improved_titles):
