@@ -183,18 +183,15 @@ def test_a_feed_page_is_parsed_in_the_worker_pool(spider, monkeypatch):
     assert len([r for r in out if r.callback == spider.parse_article]) == 2
 
 
-def test_a_feed_page_whose_worker_died(spider, monkeypatch):
+def test_a_feed_page_whose_worker_died_is_parsed_here(spider, monkeypatch):
     async def died(fn, *args):
         raise WorkerDied("worker process died")
 
     monkeypatch.setattr(crawl_pool(spider.crawler), "run", died)
     request, state = feed_start(spider)
-    later = request.replace(meta={**request.meta, "page": 3})
-    assert through_spider(spider, answer(later, RSS)) == []  # a later page: recorded
-    assert spider.errors[-1][1:] == (later.url, "extract", "WorkerDied: worker process died")
-    (robots,) = through_spider(spider, answer(request, RSS))  # page 1: the next method
-    assert robots.meta["method"] == "sitemap"
-    assert state.tried == ["feed: WorkerDied: worker process died"]
+    out = through_spider(spider, answer(request, RSS))
+    assert len([r for r in out if r.callback == spider.parse_article]) == 2
+    assert state.method == "feed" and state.tried == [] and spider.errors == []
 
 
 def test_sitemap_from_robots_index_and_urlset(spider):

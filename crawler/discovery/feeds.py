@@ -52,19 +52,11 @@ class FeedDiscovery(Discovery):
             spider.settle(state, self.name)
             return
         try:
-            pool = crawl_pool(spider.crawler)
-            entries = await pool.run(parse_feed, response.body, response.url)
+            entries = await self.entries(response)
         except NotAFeed as exc:
             if page == 1:
                 for out in self.give_up(state, str(exc)):
                     yield out
-            return
-        except WorkerDied as exc:  # its worker died (or timed out): as a failed request
-            if page == 1:
-                for out in self.give_up(state, reason_of(exc)):
-                    yield out
-            else:
-                spider.record_error(state, response.url, "extract", reason_of(exc))
             return
         if page == 1 and not entries:
             for out in self.give_up(state, "empty feed"):
@@ -82,6 +74,17 @@ class FeedDiscovery(Discovery):
         more = fresh or (entries and not state.trust_known)  # known entries: older are known
         if more and page < spider.max_listing_pages:
             yield self.page_request(state, page + 1)
+
+    async def entries(self, response) -> list[FeedEntry]:
+        """The feed's entries, parsed in a worker process; here, as before the pool, when the
+        worker died under the job (killed, or taken down by another job): a lost feed page
+        would cost every article it lists, not just the jobs in flight."""
+        try:
+            return await crawl_pool(self.spider.crawler).run(
+                parse_feed, response.body, response.url
+            )
+        except WorkerDied:
+            return parse_feed(response.body, response.url)
 
     def page_failed(self, failure):
         if failure.request.meta["page"] == 1:
