@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -131,23 +132,108 @@ def response_http_headers(exchange: Exchange) -> StatusAndHeaders:
 
 
 def request_http_headers(exchange: Exchange) -> StatusAndHeaders:
+    return StatusAndHeaders(*request_lines(exchange), is_http_request=True)
+
+
+def request_lines(exchange: Exchange) -> tuple[str, list[tuple[str, str]]]:
     """The request line and headers; Host is added by the HTTP client, so add it here too."""
     parts = urlsplit(exchange.url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = list(exchange.request_headers)
     if not any(k.lower() == "host" for k, _ in headers):
         headers.insert(0, ("Host", parts.netloc))
-    line = f"{exchange.method} {target} {exchange.protocol}"
-    return StatusAndHeaders(line, headers, is_http_request=True)
+    return f"{exchange.method} {target} {exchange.protocol}", headers
+
+
+# -- a response and its request, by hand ----------------------------------------------------
+# warcio's record builder (StatusAndHeaders objects, header look-ups, a UUID object, its
+# writer's chunked loop) was ~0.5 ms of Python a capture on the crawl's writer thread, which
+# shares the GIL with the reactor. These make the very bytes warcio writes for the two
+# records of a fresh capture (tests/test_capture.py compares them); revisits, the warcinfo
+# record and any header warcio would have to percent-encode still go through warcio.
+def http_block(first_line: str, headers: list[tuple[str, str]]) -> bytes:
+    """warcio's ``StatusAndHeaders.to_ascii_bytes``; UnicodeEncodeError if not ASCII."""
+    lines = [f"{first_line}\r\n"] if first_line else []
+    lines += [f"{name}: {value}\r\n" for name, value in headers]
+    lines.append("\r\n")
+    return "".join(lines).encode("ascii")
+
+
+def record_head(rec_type: str, fields: list, url: str, payload: str, block: bytes, body: bytes):
+    """The WARC header block of a record whose content is ``block`` + ``body``: ``fields``
+    first, then those warcio adds, in its order; and its WARC-Record-ID."""
+    rid = record_id()
+    digest = hashlib.sha1(block)
+    digest.update(body)
+    lines = [f"WARC/{WARC_VERSION}\r\n", *(f"{name}: {value}\r\n" for name, value in fields)]
+    lines += [
+        f"WARC-Type: {rec_type}\r\n",
+        f"WARC-Record-ID: {rid}\r\n",
+        f"WARC-Target-URI: {url}\r\n",
+        f"WARC-Payload-Digest: {payload}\r\n",
+        f"WARC-Block-Digest: {sha1_label(digest)}\r\n",
+        f"Content-Type: application/http; msgtype={rec_type}\r\n",
+        f"Content-Length: {len(block) + len(body)}\r\n\r\n",
+    ]
+    return "".join(lines).encode(), rid
+
+
+def exchange_records(exchange: Exchange, digest: str | None = None):
+    """The response record and its request record (each a list of byte strings, to be
+    gzipped as one member), or None where warcio's own code must write them: a header that
+    is not ASCII (warcio percent-encodes it), no URL or no method."""
+    if not exchange.url or not exchange.method:
+        return None
+    try:
+        response = http_block(
+            " ".join(p for p in (exchange.protocol, status_line(exchange.status)) if p),
+            [(k, v) for k, v in exchange.response_headers if k.lower() not in FRAMING_HEADERS],
+        )
+        request = http_block(*request_lines(exchange))
+    except UnicodeEncodeError:
+        return None
+    date = [("WARC-Date", warc_date(exchange.fetched_at))]
+    fields = date + ([("WARC-IP-Address", exchange.ip_address)] if exchange.ip_address else [])
+    body, sent = exchange.body, exchange.request_body
+    payload = (digest or payload_digest(body)) if body else EMPTY_PAYLOAD_DIGEST
+    head, rid = record_head("response", fields, exchange.url, payload, response, body)
+    asked = payload_digest(sent) if sent else EMPTY_PAYLOAD_DIGEST
+    fields = [*date, ("WARC-Concurrent-To", rid)]
+    request_head, _ = record_head("request", fields, exchange.url, asked, request, sent)
+    return [head, response, body, END], [request_head, request, sent, END]
+
+
+END = b"\r\n\r\n"  # after each record's content
+
+
+def gzip_member(parts: list[bytes]) -> bytes:
+    compressor = gzip_compressor()
+    return b"".join([*(compressor.compress(part) for part in parts), compressor.flush()])
 
 
 # -- writing --------------------------------------------------------------------------------
 class GzipMember(GzippingWrapper):
-    """One record's gzip member, at GZIP_LEVEL (warcio's own wrapper fixes level 9)."""
+    """One record's gzip member, at GZIP_LEVEL (warcio's own wrapper fixes level 9; its
+    ``__init__`` is not called: the level-9 compressor it made was thrown away at once, and
+    making one costs ~0.1 ms, most of it the kernel handing its 256 KB of tables back)."""
 
     def __init__(self, out, level: int = GZIP_LEVEL):
-        super().__init__(out)
-        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.out = out
+        self.compressor = gzip_compressor(level)
+
+
+def gzip_compressor(level: int = GZIP_LEVEL):
+    return zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+
+def record_id() -> str:
+    """A WARC-Record-ID as warcio makes it (``<urn:uuid:...>``, a random UUID, version 4),
+    without ``uuid.UUID``'s Python (a tenth of a capture's time on the writer thread)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"<urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}>"
 
 
 class MemberWriter(WARCWriter):
@@ -162,6 +248,10 @@ class MemberWriter(WARCWriter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.known: tuple[bytes, str] | None = None
+
+    @classmethod
+    def _make_warc_id(cls):
+        return record_id()
 
     def write_record(self, record, params=None):
         self._write_warc_record(GzipMember(self.out), record)
@@ -219,6 +309,21 @@ class RotatingWarcWriter:
         ``digest``: the body's ``payload_digest``, when the caller has it already."""
         if self.file is None:
             self._open()
+        pair = None if earlier is not None else exchange_records(exchange, digest)
+        if pair is not None:  # the common case, by hand: the same records as warcio's
+            offset = self.file.tell()
+            self.file.write(gzip_member(pair[0]))
+            length = self.file.tell() - offset
+            self.file.write(gzip_member(pair[1]))
+            self.file.flush()  # each capture is in the file before its row is written
+            written = Written(self.name, offset, length, "response")
+        else:
+            written = self._write_by_warcio(exchange, earlier, digest)
+        if self.file.tell() > self.max_bytes:
+            self.close()
+        return written
+
+    def _write_by_warcio(self, exchange: Exchange, earlier: Earlier | None, digest) -> Written:
         self.writer.known = (exchange.body, digest) if digest else None
         try:
             main = self._main_record(exchange, earlier)
@@ -226,10 +331,7 @@ class RotatingWarcWriter:
             self._append(self._request_record(exchange, main))
         finally:
             self.writer.known = None
-        written = Written(self.name, offset, length, main.rec_type)
-        if self.file.tell() > self.max_bytes:
-            self.close()
-        return written
+        return Written(self.name, offset, length, main.rec_type)
 
     def close(self) -> None:
         if self.file is not None:

@@ -207,6 +207,12 @@ def report_cpu(runs: list[dict]) -> None:
         + ", ".join(f"{n} {ms:.1f}" for ms, n in reversed(shown))
         + f"; all {sum(per.values()):.1f}"
     )
+    own = statistics.median(
+        sum(used for n, used in r["cpu"].items() if n != "worker processes") * 1000 / r["articles"]
+        for r in runs
+    )
+    print(f"CPU ms an article by process: the crawl process {own:.1f} (its threads share one "
+          f"GIL), worker processes {per.get('worker processes', 0.0):.1f}")  # fmt: skip
 
 
 TEXT_GOAL = 2.5  # the database at most this many times the text it holds (issue 13)

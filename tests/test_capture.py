@@ -425,18 +425,24 @@ def test_each_record_is_its_own_gzip_member_at_the_default_level(tmp_path):
     assert member == deflated[warc.GZIP_LEVEL] != deflated[6]
 
 
-def write_exchanges(directory: Path, monkeypatch, *, warcio_digests: bool) -> bytes:
+def write_exchanges(directory: Path, monkeypatch, *, warcio: bool) -> bytes:
     """Every kind of record the crawl writes, inflated; record ids and dates made fixed, and
-    the digests computed by warcio's own code or by ours."""
+    the records built and their digests computed by warcio's own code or by ours (a fresh
+    capture's two records by hand, ``warc.exchange_records``)."""
     from datetime import UTC, datetime
 
     from warcio.recordbuilder import RecordBuilder
+    from warcio.statusandheaders import StatusAndHeadersParser
 
     ids = iter(range(100))
-    monkeypatch.setattr(RecordBuilder, "_make_warc_id", classmethod(lambda c: f"<id:{next(ids)}>"))
+    monkeypatch.setattr(warc, "record_id", lambda: f"<id:{next(ids)}>")
     monkeypatch.setattr(RecordBuilder, "curr_warc_date", lambda self: "2026-01-02T03:04:05Z")
-    if warcio_digests:
+    if warcio:
         monkeypatch.setattr(warc.MemberWriter, "ensure_digest", RecordBuilder.ensure_digest)
+        monkeypatch.delattr(warc.MemberWriter, "_make_warc_id")  # warcio's, through its parser
+        made = staticmethod(lambda id_=None: f"<id:{next(ids)}>")
+        monkeypatch.setattr(StatusAndHeadersParser, "make_warc_id", made)
+        monkeypatch.setattr(warc, "exchange_records", lambda exchange, digest=None: None)
     when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     body = ("<p>ข่าวการศึกษา</p>\n" * 50).encode()
     headers = [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")]
@@ -458,11 +464,39 @@ def write_exchanges(directory: Path, monkeypatch, *, warcio_digests: bool) -> by
 
 
 def test_records_and_their_digests_are_warcios_own(tmp_path, monkeypatch):
-    ours = write_exchanges(tmp_path / "ours", monkeypatch, warcio_digests=False)
-    theirs = write_exchanges(tmp_path / "warcio", monkeypatch, warcio_digests=True)
+    ours = write_exchanges(tmp_path / "ours", monkeypatch, warcio=False)
+    theirs = write_exchanges(tmp_path / "warcio", monkeypatch, warcio=True)
     assert ours == theirs
     assert ours.count(b"WARC-Block-Digest: sha1:") == 11  # warcinfo, 5 responses, 5 requests
     assert ours.count(b"WARC-Payload-Digest: sha1:") == 9  # not the warcinfo nor a 304
+
+
+def test_record_ids_are_random_version_4_uuids_as_warcios():
+    import re
+    import uuid
+
+    ids = {warc.record_id() for _ in range(200)}
+    assert len(ids) == 200
+    for rid in ids:
+        assert re.fullmatch(r"<urn:uuid:[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}>", rid)
+        made = uuid.UUID(rid[10:-1])
+        assert made.version == 4 and made.variant == uuid.RFC_4122
+        assert str(made) == rid[10:-1]
+
+
+def test_headers_warcio_would_percent_encode_go_through_warcio(tmp_path):
+    from datetime import UTC, datetime
+
+    headers = [("Content-Disposition", "attachment; filename=ข่าว.pdf")]
+    exchange = warc.Exchange("http://127.0.0.1/a", 200, headers, b"%PDF", datetime.now(UTC))
+    assert warc.exchange_records(exchange) is None
+    writer = warc.RotatingWarcWriter(tmp_path)
+    written = writer.write(exchange)
+    writer.close()
+    stored = warc.read_record(tmp_path / written.warc_file, written.warc_offset)
+    assert stored.payload == b"%PDF" and stored.header("Content-Disposition").startswith(
+        "attachment; filename*=UTF-8''"
+    )
 
 
 def test_a_response_goes_on_before_its_capture_is_written_and_its_id_follows():

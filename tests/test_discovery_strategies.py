@@ -14,10 +14,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from archive.workers import WorkerDied
+from crawler.discovery.feed_entries import parse_feed
 from crawler.discovery.listings import home_index
 from crawler.extract.html import parse
 from crawler.items import Article
 from crawler.spiders.archive import ArchiveSpider
+from crawler.workers import crawl_pool
 from tests.test_discovery import ATOM, RSS
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -157,10 +160,38 @@ def test_feed_failures(spider):
     assert state.tried == ["feed: HTTP 404"]
     later = request.replace(meta={**request.meta, "page": 4})
     assert through_spider(spider, failure(later)) == []  # past the last page: the normal end
-    out = list(spider.discovery["feed"].parse(answer(request, ATOM)))  # Atom reads the same
+    out = drain(spider.discovery["feed"].parse(answer(request, ATOM)))  # Atom reads the same
     assert [r.url for r in out if r.callback == spider.parse_article] == [
         "https://www.example.go.th/c"
     ]
+
+
+def test_a_feed_page_is_parsed_in_the_worker_pool(spider, monkeypatch):
+    pool = crawl_pool(spider.crawler)
+    sent = []
+
+    async def run(fn, *args):  # the pool's own interface: records the job, runs it here
+        sent.append((fn, args))
+        return fn(*args)
+
+    monkeypatch.setattr(pool, "run", run)
+    request, _ = feed_start(spider)
+    response = answer(request, RSS)
+    out = through_spider(spider, response)
+    assert [(fn, args) for fn, args in sent] == [(parse_feed, (RSS, response.url))]
+    assert parse_feed.__module__ == "crawler.discovery.feed_entries"  # what a worker imports
+    assert len([r for r in out if r.callback == spider.parse_article]) == 2
+
+
+def test_a_feed_page_whose_worker_died_is_parsed_here(spider, monkeypatch):
+    async def died(fn, *args):
+        raise WorkerDied("worker process died")
+
+    monkeypatch.setattr(crawl_pool(spider.crawler), "run", died)
+    request, state = feed_start(spider)
+    out = through_spider(spider, answer(request, RSS))
+    assert len([r for r in out if r.callback == spider.parse_article]) == 2
+    assert state.method == "feed" and state.tried == [] and spider.errors == []
 
 
 def test_sitemap_from_robots_index_and_urlset(spider):

@@ -35,6 +35,18 @@ def test_extraction_does_not_import_scrapy():
     assert out.stdout.strip() == "[]"
 
 
+def test_a_worker_parsing_a_feed_imports_no_scrapy():
+    """A worker imports the module of each job's function: the feed's must be light."""
+    code = (
+        "import sys, crawler.discovery.feed_entries as f; before = 'feedparser' in sys.modules; "
+        "f.parse_feed(b'<rss version=\"2.0\"><channel></channel></rss>', 'http://a.example/'); "
+        "print(before, sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False []"
+
+
 def test_lower_modules_never_import_the_command_line():
     offenders = []
     for top in LOWER:
