@@ -19,7 +19,6 @@ from lxml_html_clean import Cleaner
 
 from archive import warc
 from crawler.extract.html import decode_html
-from crawler.settings import DOWNLOAD_MAXSIZE
 
 # The response serving the cleaned page: a sandbox with no scripts, nothing fetched but
 # inline styles and data: images.
@@ -39,12 +38,14 @@ NOT_HTML = (
     "<!doctype html><meta charset=utf-8><p>ไม่ใช่หน้า HTML / not an HTML page ({})</p>"
     "<pre style='white-space:pre-wrap'>{}</pre>"
 )
-# The crawler's own response cap (Scrapy's DOWNLOAD_MAXSIZE): a response that inflates past
-# it was refused by the crawl, and no decoded body larger than it is ever built here.
-MAX_BODY_BYTES = DOWNLOAD_MAXSIZE
+# The crawler's own response cap (``DOWNLOAD_MAXSIZE`` in crawler/settings.py): a response
+# that inflates past it was refused by the crawl, and no decoded body larger than it is ever
+# built here. Written out, not imported: crawler.settings imports Scrapy (and Twisted), 1-3 s
+# of the publication's start for one number (tests/test_publication_start.py: they agree).
+MAX_BODY_BYTES = 20 * 1024 * 1024
 TOO_LARGE = (
-    f"ใหญ่เกิน {DOWNLOAD_MAXSIZE // 2**20} MB เมื่อคลายการบีบอัด ไม่แสดง / "
-    f"larger than {DOWNLOAD_MAXSIZE // 2**20} MB once decompressed: refused by the crawler"
+    f"ใหญ่เกิน {MAX_BODY_BYTES // 2**20} MB เมื่อคลายการบีบอัด ไม่แสดง / "
+    f"larger than {MAX_BODY_BYTES // 2**20} MB once decompressed: refused by the crawler"
 )
 WORKERS = 2  # captures decoded at once: each may take up to MAX_BODY_BYTES of memory
 _workers = threading.BoundedSemaphore(WORKERS)
