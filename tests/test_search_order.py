@@ -50,6 +50,7 @@ def long_phrase(request, monkeypatch):
     """Every search ranked with its match matched apart, or ranked keeping its match
     (``matches.ranking``), as a long phrase is."""
     monkeypatch.setattr(search_order, "LONG_PHRASE", 10**6 if request.param == "apart" else 0)
+    monkeypatch.setattr(search_order, "KEEP_ANCHORED", request.param == "kept")
     monkeypatch.setattr(matches, "_matches", type(matches._matches)())
     return request.param
 
@@ -220,3 +221,12 @@ def test_long_phrase_counts_the_grams_of_every_phrase():
     assert not search_order.long_phrase(search.match_expression("ครู สอบ"))  # 1 + 1 grams
     assert search_order.long_phrase(search.match_expression("ครู ภาษาอังกฤษ"))  # 1 + 5 grams
     assert search_order.long_phrase(search.match_expression("ทุนการศึกษา"))
+
+
+def test_a_prefix_anchor_is_kept_as_a_long_phrase():
+    """ป.1's words anchor ends in a one-digit prefix, costly to match again; ศธ's prefix is
+    one token of two letters, cheap to match."""
+    for query in ("ป.1", "ม.6", "O-NET", "ครู ป.1"):
+        assert search_order.long_phrase(search.match_expression(query)), query
+    for query in ("ศธ", "ปี", "ครู ศธ", "สพฐ."):
+        assert not search_order.long_phrase(search.match_expression(query)), query
