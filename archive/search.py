@@ -30,12 +30,15 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sqlite_utils
 
 from archive import codepoints, segment
 from crawler.thai.text import searchable_text
+
+if TYPE_CHECKING:  # annotations only: the worker processes that derive never open a database
+    import sqlite_utils
 
 INDEX = "articles_search"
 PENDING = "articles_search_old"

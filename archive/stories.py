@@ -19,13 +19,16 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sqlite_utils
 
 from archive import codepoints
 from crawler.thai.credits import credit_lines
 from crawler.thai.text import searchable_text
+
+if TYPE_CHECKING:  # annotations only: the worker processes that derive never open a database
+    import sqlite_utils
 
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch 2's permutations; stored signatures are read back with it

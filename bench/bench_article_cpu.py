@@ -3,6 +3,7 @@
     python bench/bench_article_cpu.py [--corpus PATH] [--runs 3] [--limit N] [--goal 10]
         [--clock wall|cpu]
     python bench/bench_article_cpu.py --compare /work/main [--limit N]
+    python bench/bench_article_cpu.py --wordpress [--runs 3]
 
 Single-threaded, no database. Every corpus article is served as a page by the sample sites
 (tests/sites: WordPress themes, the old TIS-620 PHP site, the Atom-only site, in turn) and
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import pickle
 import statistics
@@ -36,9 +38,11 @@ ROOT = Path(os.environ.get("BENCH_CODE") or Path(__file__).resolve().parents[1])
 sys.path.insert(0, str(ROOT))
 
 from archive import search, stories  # noqa: E402
-from archive.process import derive, prepare  # noqa: E402
+from archive.process import derive, prepare, processed_of  # noqa: E402
+from archive.workers import post_articles  # noqa: E402
 from bench.corpus import load_rows  # noqa: E402
 from crawler.extract.page import extract_article  # noqa: E402
+from crawler.extract.wordpress import article_from_post  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.thai.entities import extract_entities  # noqa: E402
 from crawler.thai.text import normalize_text, normalize_title, to_arabic_digits  # noqa: E402
@@ -47,6 +51,10 @@ from tests.sites.httpbase import Request  # noqa: E402
 from tests.sites.server import SITE_CLASSES  # noqa: E402
 
 GOAL_MS = 10.0
+# The crawl's own: the fields it asks the API for, posts a worker job (crawler.discovery.wordpress,
+# not imported: it loads Scrapy).
+FIELDS = "id,date,date_gmt,modified,modified_gmt,link,title,content,author,type"
+POSTS_PER_JOB = 20
 
 
 def pages(rows: list[dict]) -> list[tuple[str, str]]:
@@ -58,6 +66,21 @@ def pages(rows: list[dict]) -> list[tuple[str, str]]:
             response = site.respond(Request.parse("GET", "/" + site.post_path(post), {}))
             out.append((site.post_url(post), decoded(response.body)))
     return out
+
+
+def api_posts(rows: list[dict]) -> list[dict]:
+    """Every row as a post of the sample WordPress site's REST API, a hundred a page."""
+    site = SITE_CLASSES["wp"]([record(row, "wp") for row in rows])
+    posts: list[dict] = []
+    while len(posts) < len(rows):
+        page = len(posts) // 100 + 1
+        path = f"/wp-json/wp/v2/posts?per_page=100&page={page}&orderby=id&_fields={FIELDS}"
+        posts += json.loads(site.respond(Request.parse("GET", path, {})).body)
+    return posts
+
+
+def post_jobs(posts: list[dict]) -> list[list[dict]]:
+    return [posts[k : k + POSTS_PER_JOB] for k in range(0, len(posts), POSTS_PER_JOB)]
 
 
 def decoded(body: bytes) -> str:
@@ -92,6 +115,15 @@ def cold() -> None:
     for cached in (search.run_words, getattr(search, "_run_grams_text", None)):
         if cached is not None:
             cached.cache_clear()
+
+
+def wordpress_run(posts: list[dict]) -> dict[str, float]:
+    """ms per post of a crawl worker's job, and of the conversion alone."""
+    cold()
+    jobs = post_jobs(posts)
+    ms = {"wordpress": timed(lambda j: post_articles(j, "bench", None), jobs) / POSTS_PER_JOB}
+    ms["  convert"] = timed(lambda p: article_from_post(p, "bench"), posts)
+    return ms
 
 
 def one_run(rows: list[dict], html: list[tuple[str, str]]) -> dict[str, float]:
@@ -131,7 +163,19 @@ def outputs(rows: list[dict], html: list[tuple[str, str]]) -> dict[str, list]:
         derived = derive(prepared.article.title, prepared.article.body_text)
         out["document"].append(derived.document)
         out["signature"].append(derived.signature)
+    out["wordpress"] = [made_of(a) for job in post_jobs(api_posts(rows)) for a in
+                        post_articles(job, "bench", None)]  # fmt: skip
     return out
+
+
+def made_of(article) -> tuple:
+    """A worker's post, comparable: the article, its problems, document and signature."""
+    if isinstance(article, Exception):
+        return (repr(article),)
+    done = processed_of(article)
+    forms = done.derived
+    fields = {k: v for k, v in vars(article).items() if not k.startswith("_")}
+    return fields, done.problems, forms and (forms.document, forms.signature), repr(done.error)
 
 
 def compare(checkout: str, argv: list[str], rows, html) -> int:
@@ -156,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--goal", type=float, default=GOAL_MS)
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     parser.add_argument("--compare", metavar="CHECKOUT")
+    parser.add_argument("--wordpress", action="store_true", help="time API posts too")
     parser.add_argument("--dump", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     global clock
@@ -172,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     derive(*(rows[0]["title"], rows[0]["body"]))  # load dictionaries outside the timing
     extract_entities(rows[0]["body"])
-    results = [one_run(rows, html) for _ in range(args.runs)]
+    posts = api_posts(rows) if args.wordpress else []
+    results = [one_run(rows, html) | (posts and wordpress_run(posts)) for _ in range(args.runs)]
     median = {k: statistics.median(r[k] for r in results) for k in results[0]}
     total = median["extract"] + median["prepare"] + median["derive"]
     print(

@@ -328,3 +328,16 @@ def test_shipped_settings_bound_the_items_of_a_response_processed_at_once():
     from crawler.workers import JOBS_PER_WORKER
 
     assert 1 <= project_settings().getint("CONCURRENT_ITEMS") <= 2 * JOBS_PER_WORKER
+
+
+def test_a_worker_warms_up_without_the_database_libraries():
+    # search and stories name sqlite_utils in annotations only: a worker that extracts,
+    # prepares and derives (its warm-up does all three) must not pay for importing it
+    # (~0.1-0.2 s of CPU at each worker's start, and its memory).
+    code = (
+        "import sys; from archive.workers import warm_up; warm_up(); "
+        "print(sorted(m for m in ('sqlite_utils', 'click', 'pysqlite3', 'nlpo3') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "['nlpo3']", out.stderr  # it segmented, without those

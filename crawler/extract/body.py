@@ -202,10 +202,11 @@ def is_chrome(el: HtmlElement) -> bool:
     return bool(marker.strip()) and bool(CHROME_RE.search(marker))
 
 
-def strip_chrome(node: HtmlElement) -> HtmlElement:
+def strip_chrome(node: HtmlElement, in_place: bool = False) -> HtmlElement:
     """A copy of ``node`` without scripts, share bars, counters, download buttons and the like
-    (attachments are kept as fields, with their link text as title)."""
-    node = _copy(node)
+    (attachments are kept as fields, with their link text as title); ``in_place``: ``node``
+    itself, stripped, for a caller done with the rest of its tree (no copy)."""
+    node = node if in_place else _copy(node)
     _strip(node)
     return node
 

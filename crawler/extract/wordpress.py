@@ -42,7 +42,10 @@ def article_from_post(post: dict, source: str, fetched_at: str | None = None) ->
     url = post["link"]
     tree = parse(f"<html><body><div>{rendered(post.get('content'))}</div></body></html>", url)
     node = tree.xpath("//body/div")[0]
-    text = normalize_text(body.node_text(body.strip_chrome(node)))
+    # Images and attachments are read from the whole content, chrome and all; the tree is
+    # then this function's own to strip (no copy of it, as an article page needs).
+    images, attachments = media.images(node, url), media.attachments(node, url)
+    text = normalize_text(body.node_text(body.strip_chrome(node, in_place=True)))
     published, modified = post_date(post, "date"), post_date(post, "modified")
     events = find_dates(opening(text), relative=False)
     credits = extract_credits(text)
@@ -56,8 +59,8 @@ def article_from_post(post: dict, source: str, fetched_at: str | None = None) ->
         event_date=events[0].date().isoformat() if events else None,
         author=credits.reporter,
         credits=credits,
-        images=media.images(node, url),
-        attachments=media.attachments(node, url),
+        images=images,
+        attachments=attachments,
         fetched_at=fetched_at,
         fetched_url=url,
         discovered_via="wordpress",
@@ -68,5 +71,9 @@ def article_from_post(post: dict, source: str, fetched_at: str | None = None) ->
 
 
 def _html_text(fragment: str, url: str) -> str:
-    """Titles come HTML-encoded (&#8211; and friends)."""
+    """Titles come HTML-encoded (&#8211; and friends). One without markup or references,
+    and without characters a parser could treat otherwise (line breaks, controls, format
+    characters: ``isprintable``), is its own text: most titles, not parsed."""
+    if fragment.isprintable() and "<" not in fragment and "&" not in fragment:
+        return fragment
     return parse(f"<html><body><p>{fragment}</p></body></html>", url).text_content()
