@@ -324,3 +324,58 @@ def test_column_filters_that_cannot_change_a_match_are_left_out(tmp_path):
             assert matches.unfiltered(conn, path, kept) == kept
         assert matches.unfiltered(conn, path, '-grams : "นัก ักเ"') == '-grams : "นัก ักเ"'
     assert matches.unlikely_words(["กระ", "ระเ", "ัยเ", "เกี", "ระเ"]) == ["ัยเ", "ระเ", "กระ", "เกี"]
+
+
+@pytest.mark.parametrize("part_rows", [1_000_000, 7])
+def test_a_ranking_in_parts_equals_one_ranking(archive, monkeypatch, part_rows):
+    """Ranked in rowid ranges on parallel connections (7 rowids per part, a core idle) or in
+    one statement: the same best rows with the same scores, and the same kept match."""
+    monkeypatch.setattr(matches, "RANK_PART_ROWS", part_rows)
+    monkeypatch.setattr(matches, "idle_cores", lambda: 3)
+    parts = []
+    real = matches._rank_part
+    monkeypatch.setattr(matches, "_rank_part", lambda *args: parts.append(args) or real(*args))
+    score = f"bm25({search.INDEX}, 1.0, 8.0)"
+    with sqlite3.connect(archive) as conn:
+        for query in QUERIES:
+            ranked, plain = search.match_expression(query, True), search.match_expression(query)
+            for desc in ("", " desc"):
+                monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+                parts.clear()
+                ranking = matches.ranking(archive, ranked, plain, bool(desc), 5)
+                best = conn.execute(
+                    f"select rowid, {score} from {search.INDEX} where {search.INDEX} match ?"
+                    f" order by 2{desc}, rowid limit {matches.RANK_DEPTH}",
+                    [ranked],
+                ).fetchall()
+                assert [row[:2] for row in ranking.top] == best, query
+                assert ranking.match.found.tolist() == sql_matches(archive, plain), query
+                split = part_rows == 7 and matches.PREFIX not in ranked and matches.THREADS > 1
+                assert len(parts) == (matches.THREADS if split else 1), query
+
+
+def test_idle_cores_read_the_runnable_threads(tmp_path, monkeypatch):
+    monkeypatch.setattr(matches.os, "cpu_count", lambda: 4)
+    loadavg = tmp_path / "loadavg"
+    monkeypatch.setattr(matches, "LOADAVG", loadavg)
+    for running, idle in ((1, 3), (3, 1), (9, 0)):
+        loadavg.write_text(f"7.50 6.00 5.00 {running}/602 4027\n")
+        assert matches.idle_cores() == idle
+    loadavg.unlink()  # no /proc: the load average stands for it
+    monkeypatch.setattr(matches.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    assert matches.idle_cores() == 2
+
+
+def test_a_ranking_is_one_statement_on_a_busy_machine_or_with_a_prefix(monkeypatch):
+    monkeypatch.setattr(matches, "RANK_PART_ROWS", 10)
+    monkeypatch.setattr(matches, "THREADS", 2)
+    whole = [(-(2**63), 2**63 - 1)]
+    monkeypatch.setattr(matches, "idle_cores", lambda: 0)  # busy
+    assert matches.rank_ranges(1, 100, '"ครู"') == whole
+    monkeypatch.setattr(matches, "idle_cores", lambda: 1)  # a core idle
+    assert matches.rank_ranges(1, 100, '"ครู"') == [(-(2**63), 50), (51, 2**63 - 1)]
+    monkeypatch.setattr(matches, "THREADS", 4)  # as many parts as cores free, this one's too
+    assert len(matches.rank_ranges(1, 100, '"ครู"')) == 2
+    assert matches.rank_ranges(1, 100, '"ป 1" *') == whole
+    assert matches.rank_ranges(1, 15, '"ครู"') == whole  # too few rowids to part
+    assert matches.rank_ranges(None, None, '"ครู"') == whole  # no articles
