@@ -24,15 +24,23 @@ def imported_modules(path) -> set[str]:
     return found
 
 
+def printed_by(code: str) -> str:
+    """What ``code`` prints, run in a fresh interpreter from the project's root (so that
+    ``sys.modules`` shows what it imported, and nothing the test session loaded)."""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+SCRAPY_LOADED = "sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted'))"
+
+
 def test_extraction_does_not_import_scrapy():
     code = (
         "import sys, crawler.extract.page, crawler.extract.wordpress, crawler.extract.links, "
-        "crawler.ids, crawler.thai.dates; print(sorted(m for m in sys.modules "
-        "if m.split('.')[0] in ('scrapy', 'twisted')))"
+        f"crawler.ids, crawler.thai.dates; print({SCRAPY_LOADED})"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert printed_by(code) == "[]"
 
 
 def test_a_worker_parsing_a_feed_imports_no_scrapy():
@@ -40,11 +48,9 @@ def test_a_worker_parsing_a_feed_imports_no_scrapy():
     code = (
         "import sys, crawler.discovery.feed_entries as f; before = 'feedparser' in sys.modules; "
         "f.parse_feed(b'<rss version=\"2.0\"><channel></channel></rss>', 'http://a.example/'); "
-        "print(before, sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')))"
+        f"print(before, {SCRAPY_LOADED})"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "False []"
+    assert printed_by(code) == "False []"
 
 
 def test_lower_modules_never_import_the_command_line():

@@ -19,6 +19,7 @@ from archive.sqlite import sqlite3
 from archive.workers import NotStarted, Pool, WorkerDied
 from crawler.discovery.wordpress import POSTS_PER_JOB
 from tests.conftest import FAST, ROOT, edunews
+from tests.test_layers import printed_by
 from tests.test_signals import stored
 
 # -- the pool on its own -----------------------------------------------------------------------
@@ -339,5 +340,4 @@ def test_a_worker_warms_up_without_the_database_libraries():
         "print(sorted(m for m in ('sqlite_utils', 'click', 'pysqlite3', 'nlpo3') "
         "if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert out.stdout.strip() == "['nlpo3']", out.stderr  # it segmented, without those
+    assert printed_by(code) == "['nlpo3']"  # it segmented, without those
