@@ -218,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     derive(*(rows[0]["title"], rows[0]["body"]))  # load dictionaries outside the timing
     extract_entities(rows[0]["body"])
     posts = api_posts(rows) if args.wordpress else []
-    results = [one_run(rows, html) | (posts and wordpress_run(posts)) for _ in range(args.runs)]
+    results = [
+        one_run(rows, html) | (wordpress_run(posts) if posts else {}) for _ in range(args.runs)
+    ]
     median = {k: statistics.median(r[k] for r in results) for k in results[0]}
     total = median["extract"] + median["prepare"] + median["derive"]
     print(
