@@ -56,8 +56,13 @@ def variant(body: str, rng: random.Random) -> str:
     return "\n".join(([lead] if lead else []) + paragraphs + [rng.choice(CREDITS)])
 
 
+def row_id(row: dict) -> str:
+    """A corpus row's id: the shared corpus's ``id``, or the copy under tests/'s ``corpus_id``."""
+    return str(row["id"]) if "id" in row else row["corpus_id"]
+
+
 def record(row: dict, n: int, story: str, body: str, published: str) -> dict:
-    return {"id": f"{row['id']}-{n}", "story": story, "title": row["title"], "body": body} | {
+    return {"id": f"{row_id(row)}-{n}", "story": story, "title": row["title"], "body": body} | {
         "published_at": published
     }
 
@@ -74,13 +79,13 @@ def build(seed: int = 7) -> list[dict]:
     for row in pool:
         row["body"] = row["body"][:1200]
     for row in pool[:60]:
-        story = f"s{row['id']}"
+        story = f"s{row_id(row)}"
         records.append(record(row, 0, story, row["body"], row["date"]))
         for n in range(1, rng.choice((2, 3)) + 1):
             later = date.fromisoformat(row["date"]) + timedelta(days=rng.randrange(0, 4))
             records.append(record(row, n, story, variant(row["body"], rng), later.isoformat()))
     for row in pool[60:260]:
-        records.append(record(row, 0, f"s{row['id']}", row["body"], row["date"]))
+        records.append(record(row, 0, f"s{row_id(row)}", row["body"], row["date"]))
     return records
 
 
