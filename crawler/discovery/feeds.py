@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from archive.workers import WorkerDied
 from crawler.discovery import detect
 from crawler.discovery.base import Discovery, reason_of
-from crawler.discovery.feed_entries import FeedEntry, NotAFeed, parse_feed  # noqa: F401
+from crawler.discovery.feed_entries import FeedEntry, NotAFeed, parse_feed
 from crawler.workers import crawl_pool
 
 
