@@ -40,6 +40,9 @@ SOURCES = ("thaigov", "obec", "vec", "ohec")
 
 
 TARGET_MS = 200  # p95 of the search page at 100,000 articles (issue 3)
+# The pages whose first-time p95 is judged against TARGET_MS: the search page by date and by
+# relevance (issue 13); the listing's JSON is reported only.
+JUDGED = ("articles", "article_search.json")
 
 
 def load_corpus(path: Path) -> list[dict]:
@@ -382,7 +385,7 @@ def latency(
         print_latency("  its CPU time (all the server's threads)", cpu[:n], queries)
         if rounds > 1:
             print_latency("  repeated queries (cached: not the goal)", times[n:], queries)
-        if page == "articles":
+        if page in JUDGED:
             missed |= p95 > TARGET_MS
             verdict = "met" if p95 <= TARGET_MS else "NOT met"
             print(f"    goal p95 <= {TARGET_MS} ms on first-time queries: {verdict}")
