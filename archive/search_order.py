@@ -28,7 +28,10 @@ matched it again (``archive.matches``). For such a search the ranking keeps ever
 well (``matches.ranking``: one statement), the count and facets take it as their match, and
 the page joins the rows of its window, their scores passed as parameters (exact doubles).
 For a short phrase keeping every match costs more than matching again (~1 µs a match, a
-short phrase's match a few ms), so it is ranked as above and matched apart.
+short phrase's match a few ms), so it is ranked as above and matched apart. A long term of
+one run (``matches.WHOLE_WORDS`` grams or more) is ranked by its whole words alone
+(``matches.whole_words``): its letters are matched once, for the count, the facets and the
+articles that hold them only inside longer words, which follow at relevance 0.
 """
 
 from __future__ import annotations

@@ -218,6 +218,14 @@ def test_a_match_started_ahead_is_kept(archive, monkeypatch):
     matches.ahead(archive, "grams : ")  # FTS5 cannot parse it: nothing raised, nothing kept
 
 
+@pytest.fixture
+def bm25_only(monkeypatch):
+    """Every term ranked by bm25 over its whole expression, a long one too (the other way a
+    ranking runs: ``test_a_long_term_is_ranked_by_its_whole_words``)."""
+    monkeypatch.setattr(matches, "WHOLE_WORDS", 10**6)
+
+
+@pytest.mark.usefixtures("bm25_only")
 def test_a_ranking_keeps_the_plain_match_and_the_best_rows_by_score(archive, monkeypatch):
     """Every ranked expression matches the articles its plain one matches, so the ranking's
     rowids stand for the plain match (the relevance page's count and facets)."""
@@ -326,6 +334,7 @@ def test_column_filters_that_cannot_change_a_match_are_left_out(tmp_path):
     assert matches.unlikely_words(["กระ", "ระเ", "ัยเ", "เกี", "ระเ"]) == ["ัยเ", "ระเ", "กระ", "เกี"]
 
 
+@pytest.mark.usefixtures("bm25_only")
 @pytest.mark.parametrize("part_rows", [1_000_000, 7])
 def test_a_ranking_in_parts_equals_one_ranking(archive, monkeypatch, part_rows):
     """Ranked in rowid ranges on parallel connections (7 rowids per part, a core idle) or in
@@ -379,3 +388,58 @@ def test_a_ranking_is_one_statement_on_a_busy_machine_or_with_a_prefix(monkeypat
     assert matches.rank_ranges(1, 100, '"ป 1" *') == whole
     assert matches.rank_ranges(1, 15, '"ครู"') == whole  # too few rowids to part
     assert matches.rank_ranges(None, None, '"ครู"') == whole  # no articles
+
+
+SCORE = f"bm25({search.INDEX}, 1.0, 8.0)"
+
+
+def by_whole_words(path: str, ranked: str, plain: str, desc: str) -> list[tuple]:
+    """A long term's ranking as ``matches.whole_words`` defines it, in SQL: the matches of
+    its words phrase by bm25, ties by rowid, then the other matches of its letters at
+    relevance 0 by rowid (before the others when descending)."""
+    words = matches.whole_words(ranked)
+    with sqlite3.connect(path) as conn:
+        sql = f"select rowid, {SCORE} from {search.INDEX} where {search.INDEX} match ?"
+        ranked_rows = conn.execute(sql + f" order by 2{desc}, rowid", [words]).fetchall()
+    letters = sql_matches(path, plain)
+    ids = {rowid for rowid, _ in ranked_rows}
+    assert ids <= set(letters)  # the words phrase finds no article its letters do not
+    rest = [(rowid, 0.0) for rowid in letters if rowid not in ids]
+    return rest + ranked_rows if desc else ranked_rows + rest
+
+
+def test_a_long_term_is_ranked_by_its_whole_words(archive, monkeypatch):
+    """Every term of one run taken as long (``WHOLE_WORDS`` 1): ranked as defined, both
+    ways, its plain match kept; only the words phrase is ranked."""
+    monkeypatch.setattr(matches, "WHOLE_WORDS", 1)
+    rankings = []
+    real = matches._rank_part
+    monkeypatch.setattr(matches, "_rank_part", lambda *a: rankings.append(a[2]) or real(*a))
+    checked = 0
+    for query in QUERIES:
+        ranked, plain = search.match_expression(query, ranked=True), search.match_expression(query)
+        if matches.whole_words(ranked) is None:
+            continue
+        checked += 1
+        for desc in ("", " desc"):
+            monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+            rankings.clear()
+            ranking = matches.ranking(archive, ranked, plain, bool(desc), 20)
+            best = by_whole_words(archive, ranked, plain, desc)[: matches.RANK_DEPTH]
+            assert [row[:2] for row in ranking.top] == best, query
+            assert ranking.match.found.tolist() == sql_matches(archive, plain), query
+            assert matches.match(archive, plain) is ranking.match  # kept for count and facets
+            assert [params[0] for params in rankings] == [
+                matches.unfiltered(sqlite3.connect(archive), archive, matches.whole_words(ranked))
+            ]
+    assert checked >= 40
+
+
+def test_whole_words_ranks_one_long_term_only():
+    def words(query: str) -> str | None:
+        return matches.whole_words(search.match_expression(query, ranked=True))
+
+    assert words("กระทรวงศึกษาธิการ") == 'words : "กระทรวงศึกษาธิการ"'  # 15 grams
+    assert words("ครูและบุคลากรทางการศึกษา") == 'words : "ครู และ บุคลากร ทาง การศึกษา"'
+    for query in ("ธีระเกียรติ", "ครู", "ป.1", "Thailand 4.0", "ครู กระทรวงศึกษาธิการ"):
+        assert words(query) is None, query  # 9 grams, 1, several runs, several terms

@@ -12,6 +12,8 @@ import pytest
 
 from archive import matches, publish, search, search_order, store
 from archive.sqlite import sqlite3
+from crawler.items import Article
+from tests.test_matches import by_whole_words
 from tests.test_search import Source, sample_articles
 
 COLUMNS = "id, title, source, published_at, month, fiscal_year, academic_year, url, removed_at"
@@ -50,6 +52,7 @@ def long_phrase(request, monkeypatch):
     """Every search ranked with its match matched apart, or ranked keeping its match
     (``matches.ranking``), as a long phrase is."""
     monkeypatch.setattr(search_order, "LONG_PHRASE", 10**6 if request.param == "apart" else 0)
+    monkeypatch.setattr(matches, "WHOLE_WORDS", 10**6)  # bm25 as the view ranks, long terms too
     monkeypatch.setattr(search_order, "KEEP_ANCHORED", request.param == "kept")
     monkeypatch.setattr(matches, "_matches", type(matches._matches)())
     return request.param
@@ -180,6 +183,7 @@ def test_an_index_row_without_its_article_is_left_out_as_the_view_does(
 def test_a_long_phrase_is_matched_once_for_its_page_count_and_facets(archive_path, monkeypatch):
     """The ranking keeps every match: the count and facets take it, no second match runs."""
     monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    monkeypatch.setattr(matches, "WHOLE_WORDS", 10**6)  # ranked by bm25 over both phrases
     matched, ranked = [], []
     real_match, real_rank = matches._match_now, matches._rank_now
     monkeypatch.setattr(matches, "_match_now", lambda *a: matched.append(a) or real_match(*a))
@@ -230,3 +234,87 @@ def test_a_prefix_anchor_is_kept_as_a_long_phrase():
         assert search_order.long_phrase(search.match_expression(query)), query
     for query in ("ศธ", "ปี", "ครู ศธ", "สพฐ."):
         assert not search_order.long_phrase(search.match_expression(query)), query
+
+
+LONG_TERM = "internationalization"  # 18 grams: ranked by its whole words (matches.WHOLE_WORDS)
+
+
+@pytest.fixture(scope="module")
+def letters_inside(tmp_path_factory):
+    """A long term once as a word in a very long article, and ten times inside a longer
+    word in a short one (where bm25 over its letters and words put the short one first)."""
+    path = tmp_path_factory.mktemp("whole-words") / "archive.db"
+    db = store.open_db(path)
+    store.upsert_sources(db, [Source(id="thaigov", name="ทำเนียบรัฐบาล", url="https://x.go.th/")])
+    texts = {
+        "whole": ("ข่าวการประชุมครูทั่วประเทศ " * 1500) + f" {LONG_TERM} แถลง",
+        "inside": " ".join([f"x{LONG_TERM}x"] * 10),
+        **{f"other{n}": "นักเรียนสอบ " * 5 for n in range(30)},
+    }
+    for name, body in texts.items():
+        article = Article(
+            url=f"https://x.go.th/{name}", source="thaigov", title="ข่าว", body_text=body,
+            published_at="2019-08-22",
+        )  # fmt: skip
+        store.save_article(db, article)
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("whole_words", [12, 10**6])
+def test_a_long_terms_whole_words_come_first(letters_inside, monkeypatch, whole_words):
+    """Ranked by its whole words: the article holding the word first, at its words phrase's
+    bm25; the one holding its letters inside a longer word after it, at relevance 0; the
+    same count either way. By bm25 over both phrases (the other way) the short one led."""
+    monkeypatch.setattr(matches, "_matches", type(matches._matches)())
+    monkeypatch.setattr(matches, "WHOLE_WORDS", whole_words)
+    ds = publish.datasette_app(letters_inside)
+    response = asyncio.run(
+        ds.client.get(f"/edunews/article_search.json?_search={LONG_TERM}&_shape=objects")
+    )
+    assert response.status_code == 200
+    found = response.json()
+    rows = [(r["url"].rsplit("/", 1)[1], r["relevance"]) for r in found["rows"]]
+    assert found["filtered_table_rows_count"] == 2
+    if whole_words > 100:
+        assert [name for name, _ in rows] == ["inside", "whole"]
+        return
+    words = f'words : "{LONG_TERM}"'
+    with sqlite3.connect(letters_inside) as conn:
+        score = conn.execute(
+            f"select bm25({search.INDEX}, 1.0, 8.0) from {search.INDEX}"
+            f" where {search.INDEX} match ?",
+            [words],
+        ).fetchone()[0]
+    assert rows == [("whole", score), ("inside", 0.0)]
+
+
+@pytest.mark.parametrize("order", ["", "desc"])
+@pytest.mark.parametrize(
+    ("archive", "query"),
+    [("archive_path", "กระทรวงศึกษาธิการ"), ("letters_inside", LONG_TERM)],
+)
+def test_a_long_terms_pages_are_windows_of_its_whole_words_ranking(request, archive, query, order):
+    """A long term's relevance pages (ranked by its whole words) at every window: the rows
+    of ``matches.whole_words``' order, as defined in SQL (its letters inside a longer word
+    at relevance 0 in ``letters_inside``)."""
+    archive_path = request.getfixturevalue(archive)
+    ranked, plain = search.match_expression(query, ranked=True), search.match_expression(query)
+    assert matches.whole_words(ranked) is not None
+    expected = by_whole_words(str(archive_path), ranked, plain, f" {order}" if order else "")
+    with sqlite3.connect(archive_path) as conn:
+        ids = dict(conn.execute("select rowid, id from articles"))
+    expected = [(ids[rowid], score) for rowid, score in expected]
+    ds = publish.datasette_app(archive_path, settings={"max_returned_rows": 1000})
+    sort = "_sort_desc=relevance&" if order else ""
+    for size, offset in ((10, 0), (10, 10), (7, 14), (1, 0), (1, 1), (1000, 0), (10, 1000)):
+        path = (
+            f"/edunews/article_search.json?{sort}_search={quote(query)}&_shape=arrays"
+            f"&_size={size}&_col=id&_col=relevance"
+        )
+        if offset:
+            path += f"&_next={offset}"
+        response = asyncio.run(ds.client.get(path))
+        assert response.status_code == 200, response.text[:500]
+        found = [tuple(row) for row in response.json()["rows"]]
+        assert found == expected[offset : offset + size], (size, offset)
