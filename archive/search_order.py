@@ -31,7 +31,8 @@ For a short phrase keeping every match costs more than matching again (~1 µs a 
 short phrase's match a few ms), so it is ranked as above and matched apart. A long term of
 one run (``matches.WHOLE_WORDS`` grams or more) is ranked by its whole words alone
 (``matches.whole_words``): its letters are matched once, for the count, the facets and the
-articles that hold them only inside longer words, which follow at relevance 0.
+articles that hold them only inside longer words, which follow at relevance 0; a term with
+a prefix anchor (ป.1) by its anchor alone, which matches exactly its articles.
 """
 
 from __future__ import annotations

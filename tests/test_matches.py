@@ -223,6 +223,7 @@ def bm25_only(monkeypatch):
     """Every term ranked by bm25 over its whole expression, a long one too (the other way a
     ranking runs: ``test_a_long_term_is_ranked_by_its_whole_words``)."""
     monkeypatch.setattr(matches, "WHOLE_WORDS", 10**6)
+    monkeypatch.setattr(matches, "ANCHOR_ALONE", False)
 
 
 @pytest.mark.usefixtures("bm25_only")
@@ -409,8 +410,9 @@ def by_whole_words(path: str, ranked: str, plain: str, desc: str) -> list[tuple]
 
 
 def test_a_long_term_is_ranked_by_its_whole_words(archive, monkeypatch):
-    """Every term of one run taken as long (``WHOLE_WORDS`` 1): ranked as defined, both
-    ways, its plain match kept; only the words phrase is ranked."""
+    """Every term of one run taken as long (``WHOLE_WORDS`` 1), and the prefix anchors
+    (ป.1, ม.6, O-NET): ranked as defined, both ways, its plain match kept; only the words
+    phrase is ranked."""
     monkeypatch.setattr(matches, "WHOLE_WORDS", 1)
     rankings = []
     real = matches._rank_part
@@ -441,5 +443,7 @@ def test_whole_words_ranks_one_long_term_only():
 
     assert words("กระทรวงศึกษาธิการ") == 'words : "กระทรวงศึกษาธิการ"'  # 15 grams
     assert words("ครูและบุคลากรทางการศึกษา") == 'words : "ครู และ บุคลากร ทาง การศึกษา"'
-    for query in ("ธีระเกียรติ", "ครู", "ป.1", "Thailand 4.0", "ครู กระทรวงศึกษาธิการ"):
-        assert words(query) is None, query  # 9 grams, 1, several runs, several terms
+    assert words("ป.1") == 'words : "ป 〇 1" *'  # a prefix anchor: its plain expression
+    assert words("O-NET") == 'words : "o 〇 net" *'
+    for query in ("ธีระเกียรติ", "ครู", "ม.6.", "Thailand 4.0", "ครู กระทรวงศึกษาธิการ"):
+        assert words(query) is None, query  # 9 grams, 1, no prefix, several terms

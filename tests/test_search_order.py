@@ -53,6 +53,7 @@ def long_phrase(request, monkeypatch):
     (``matches.ranking``), as a long phrase is."""
     monkeypatch.setattr(search_order, "LONG_PHRASE", 10**6 if request.param == "apart" else 0)
     monkeypatch.setattr(matches, "WHOLE_WORDS", 10**6)  # bm25 as the view ranks, long terms too
+    monkeypatch.setattr(matches, "ANCHOR_ALONE", False)  # and ป.1
     monkeypatch.setattr(search_order, "KEEP_ANCHORED", request.param == "kept")
     monkeypatch.setattr(matches, "_matches", type(matches._matches)())
     return request.param
@@ -292,7 +293,7 @@ def test_a_long_terms_whole_words_come_first(letters_inside, monkeypatch, whole_
 @pytest.mark.parametrize("order", ["", "desc"])
 @pytest.mark.parametrize(
     ("archive", "query"),
-    [("archive_path", "กระทรวงศึกษาธิการ"), ("letters_inside", LONG_TERM)],
+    [("archive_path", "กระทรวงศึกษาธิการ"), ("archive_path", "4.0"), ("letters_inside", LONG_TERM)],
 )
 def test_a_long_terms_pages_are_windows_of_its_whole_words_ranking(request, archive, query, order):
     """A long term's relevance pages (ranked by its whole words) at every window: the rows
