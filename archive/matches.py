@@ -401,6 +401,11 @@ def whole_words(expression: str) -> str | None:
     return found[2]
 
 
+# The best rows of a words phrase, without the JSON of every match (~0.2 µs a match).
+WORDS_TOP = f"""select rowid, {RANK_SCORE}, {search.INDEX} from {search.INDEX}
+where {search.INDEX} match ? order by 2, rowid limit ?"""
+
+
 def _rank_by_words(path: str, words: str, plain: str, desc: bool, end: int) -> Ranking:
     """The best ``end`` of a long term's matches ranked by its words phrase (``whole_words``),
     the articles it leaves out after them at relevance 0 by rowid; its plain match."""
@@ -409,11 +414,19 @@ def _rank_by_words(path: str, words: str, plain: str, desc: bool, end: int) -> R
         ahead(path, plain)  # its letters' match in parts, on the other core meanwhile
     with _kept(path) as conn:
         words = unfiltered(conn, path, words)
-    sql = RANKED.format(desc=" desc" if desc else "")
-    top, ranked = _rank_part(path, sql, [words, end])
+        if not (alone or desc):
+            # The articles the words phrase leaves out come after every one it ranks: they
+            # are needed only when it ranks fewer than ``end``, and then ``top`` holds all.
+            top = conn.execute(WORDS_TOP, [words, end]).fetchall()
+            ranked = np.array(sorted(row[0] for row in top), dtype=np.int64)
+    if alone or desc:
+        sql = RANKED.format(desc=" desc" if desc else "")
+        top, ranked = _rank_part(path, sql, [words, end])
     if alone:
         return Ranking(top[:end], Match(distinct(ranked)))
     letters = match(path, plain)  # waits for the match started ahead
+    if not desc and len(top) >= end:
+        return Ranking(top, letters)
     rest = np.setdiff1d(letters.found, ranked, assume_unique=True)[:end]
     cursor = top[0][2] if top else 1  # the view's search_index column: FTS5's cursor id
     top += [(int(rowid), 0.0, cursor) for rowid in rest]
