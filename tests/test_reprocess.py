@@ -225,15 +225,17 @@ def saved(db) -> tuple:
 
 
 class Late(Future):
-    """A job's result, done only once waited for: the pool always looks busy."""
+    """A job run only once waited for: the pool always looks busy. (It ends as a real
+    job's future does, callbacks and all, only later.)"""
 
-    waited = False
-
-    def done(self) -> bool:
-        return self.waited
+    def __init__(self, fn, args):
+        super().__init__()
+        self.job = fn, args
 
     def result(self, timeout=None):
-        self.waited = True
+        if not self.done():
+            fn, args = self.job
+            self.set_result(fn(*args))
         return super().result(timeout)
 
 
@@ -248,9 +250,7 @@ class SlowPool:
 
     def submit(self, fn, *args):
         self.rows += len(args[0])
-        future = Late()
-        future.set_result(fn(*args))
-        return future
+        return Late(fn, args)
 
 
 @pytest.fixture
@@ -453,8 +453,8 @@ def rebuilding(unread: int, in_pool: int, save: float | None, rebuild: float | N
     database is needed to weigh them."""
     ids = [{"id": str(n)} for n in range(unread)]
     made = reprocess.Rebuilding(None, None, ids, Pool(1))
-    made.parts.append(reprocess.Part([{}] * done, [None] * done, reprocess.done([])))
-    made.parts.append(reprocess.Part([{}] * in_pool, [None] * in_pool, Future()))
+    made._add(reprocess.Part([{}] * done, [None] * done, reprocess.done([])))
+    made._add(reprocess.Part([{}] * in_pool, [None] * in_pool, Future()))
     for pace, seconds in ((made.saving, save), (made.rebuilding, rebuild)):
         if seconds is not None:
             pace.add(seconds)
@@ -485,3 +485,16 @@ def test_towards_the_end_of_a_rewrite_the_rows_left_go_to_the_pool():
     early = rebuilding(unread=300, in_pool=80, save=0.003, rebuild=0.0065, done=20)
     assert 0 < early.share_here() < 300 and early._rebuild_here()
     assert early._target() == 80
+
+
+def test_rows_in_the_pool_are_counted_as_their_jobs_end():
+    made = rebuilding(unread=10, in_pool=0, save=None, rebuild=None)
+    jobs = [Future() for _ in range(3)]
+    for n, job in enumerate(jobs, 1):
+        made._add(reprocess.Part([{}] * n, [None] * n, job))
+    made._add(reprocess.Part([{}] * 4, [None] * 4, reprocess.done([])))  # rebuilt here
+    assert (made._in_pool(), made._read_ahead()) == (6, 10)
+    jobs[1].set_result([])  # jobs may end out of order (several workers)
+    assert made._in_pool() == 4
+    jobs[0].set_exception(RuntimeError("its worker died"))
+    assert made._in_pool() == 3 and made._read_ahead() == 10
