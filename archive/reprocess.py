@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import threading
-import time
 from collections import Counter, deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -152,33 +151,15 @@ class Part:
             yield row, read if read is not None else next(made)
 
 
-class Pace:
-    """Seconds a row takes this process at one task (saving it, rebuilding it), on average
-    so far."""
-
-    def __init__(self) -> None:
-        self.seconds, self.rows = 0.0, 0
-
-    def add(self, seconds: float) -> None:
-        self.seconds, self.rows = self.seconds + seconds, self.rows + 1
-
-    @property
-    def mean(self) -> float | None:
-        return self.seconds / self.rows if self.rows else None
-
-
 class Rebuilding:
     """The rows rebuilt, in order: their captures found here (the database is this
     process's; the rebuild reads the record), rebuilt in the pool CHUNK rows a job, AHEAD
     rows a worker queued so that no worker runs out while this process ends a batch. When
     this process would wait for the pool, it rebuilds the next row itself: both cores stay
     busy, whichever side has more to do (saving a rewrite, or only reading captures).
-
-    How many rows it keeps to rebuild itself is a balance of the paces it measures
-    (``share_here``): it must still save every row, and what it saves alone at the end
-    (a batch's search index, its commit) no worker can share. So towards the end of a
-    rewrite it leaves the rows to the pool, which then stays busy while this process ends
-    its last batches; when saving is cheap (nothing changed) it keeps about half."""
+    Towards the end the pool holds no more rows than are left unread, in smaller jobs:
+    this process has rows of its own to rebuild rather than waiting for the pool's last
+    ones."""
 
     def __init__(self, db, warc_dir: Path, rows: list[dict], pool: Pool):
         self.db, self.warc_dir, self.pool = db, warc_dir, pool
@@ -186,12 +167,10 @@ class Rebuilding:
         self.parts: deque[Part] = deque()
         self.ahead = AHEAD * pool.workers or 1  # rows kept in the pool
         self.limit = 1 if pool.inline else MAX_AHEAD  # rows read ahead (memory)
-        self.saving, self.rebuilding = Pace(), Pace()  # this process's, a row
-        self.unsaved = 0  # rows of the part being yielded, not saved yet
         # Rows in ``parts``, and rows of parts whose future is (not) done yet: counted as
-        # they come and go, not summed over the parts at each look (its futures' locks were
-        # ~5 % of this process's own time). ``returned`` is added to by the futures' own
-        # callbacks, in the pool's thread, hence the lock.
+        # they come and go, not summed over the parts at each look (asking each future,
+        # a lock each, was ~5 % of this process's own time in a rewrite). ``returned`` is
+        # added to by the futures' callbacks, in the pool's thread: hence the lock.
         self.read_ahead, self.given, self.returned = 0, 0, 0
         self.lock = threading.Lock()
 
@@ -202,47 +181,18 @@ class Rebuilding:
                 return
             first = self.parts.popleft()
             self.read_ahead -= len(first.rows)
-            self.unsaved = len(first.rows)
-            while not first.done() and self._read_ahead() < self.limit and self._rebuild_here():
-                started = time.perf_counter()
+            while not first.done() and self.unread and self.read_ahead < self.limit:
                 self._add(self._part(1, here=True))  # instead of waiting
-                self.rebuilding.add(time.perf_counter() - started)
                 self._top_up()
-            for outcome in first.outcomes():
-                started = time.perf_counter()
-                yield outcome  # saved, and a batch ended after its last row
-                self.saving.add(time.perf_counter() - started)
-                self.unsaved -= 1
-
-    def _rebuild_here(self) -> bool:
-        share = self.share_here()
-        return bool(self.unread) and (share is None or share > 0)
-
-    def share_here(self) -> int | None:
-        """Of the rows left unread, how many this process should rebuild itself: so many
-        that its own work left (saving every row not saved yet, then rebuilding these)
-        takes as long as the pool's (rebuilding the rest); None until it has measured
-        both paces."""
-        save, rebuild = self.saving.mean, self.rebuilding.mean
-        if save is None or rebuild is None:
-            return None
-        in_pool, unread = self._in_pool(), len(self.unread)
-        unsaved = self.unsaved + self._read_ahead() + unread
-        there = rebuild / max(1, self.pool.workers)  # a row's rebuild in the pool
-        rows = ((in_pool + unread) * there - unsaved * save) / (rebuild + there)
-        return max(0, min(unread, int(rows)))
+            yield from first.outcomes()
 
     def _top_up(self) -> None:
-        while self.unread and self._read_ahead() < self.limit and self._in_pool() < self._target():
+        while (
+            self.unread
+            and self.read_ahead < self.limit
+            and self._in_pool() < min(self.ahead, len(self.unread))
+        ):
             self._add(self._part(self._job_size()))
-
-    def _target(self) -> int:
-        """Rows to keep in the pool: AHEAD a worker, but not those this process keeps for
-        itself (before it has measured its paces: no more than are left unread)."""
-        share = self.share_here()
-        if share is None:
-            return min(self.ahead, len(self.unread))
-        return min(self.ahead, self._in_pool() + len(self.unread) - share)
 
     def _job_size(self) -> int:
         """CHUNK rows, fewer towards the end: the last jobs are small, so that the workers
@@ -261,9 +211,6 @@ class Rebuilding:
     def _returned(self, rows: int) -> None:
         with self.lock:
             self.returned += rows
-
-    def _read_ahead(self) -> int:
-        return self.read_ahead
 
     def _in_pool(self) -> int:
         """Rows of parts not done yet (being rebuilt, or queued)."""

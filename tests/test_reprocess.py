@@ -446,55 +446,15 @@ def test_summary_names_every_outcome():
     assert line.endswith("1 failed")
 
 
-# -- how many rows this process keeps to rebuild itself ------------------------------------------
-def rebuilding(unread: int, in_pool: int, save: float | None, rebuild: float | None, done=0):
-    """A Rebuilding with ``unread`` rows left, ``in_pool`` rows in the pool's jobs, ``done``
-    rows rebuilt and not saved yet, and these paces measured (seconds a row, here); no
-    database is needed to weigh them."""
-    ids = [{"id": str(n)} for n in range(unread)]
-    made = reprocess.Rebuilding(None, None, ids, Pool(1))
-    made._add(reprocess.Part([{}] * done, [None] * done, reprocess.done([])))
-    made._add(reprocess.Part([{}] * in_pool, [None] * in_pool, Future()))
-    for pace, seconds in ((made.saving, save), (made.rebuilding, rebuild)):
-        if seconds is not None:
-            pace.add(seconds)
-    return made
-
-
-def test_before_its_paces_are_measured_this_process_keeps_what_the_pool_does_not_hold():
-    made = rebuilding(unread=30, in_pool=10, save=None, rebuild=0.006)
-    assert made.share_here() is None and made._rebuild_here()
-    assert made._target() == 30  # the pool holds no more rows than are left unread
-    assert rebuilding(unread=500, in_pool=10, save=0.001, rebuild=None)._target() == 80
-
-
-def test_when_saving_is_cheap_this_process_rebuilds_about_half_of_what_is_left():
-    made = rebuilding(unread=100, in_pool=20, save=0.0001, rebuild=0.006)
-    assert 50 <= made.share_here() <= 60  # of 120 rows to rebuild, both sides ~60
-    assert made._target() == min(80, 20 + 100 - made.share_here())
-
-
-def test_towards_the_end_of_a_rewrite_the_rows_left_go_to_the_pool():
-    """Saving a rewritten row (with its share of its batch's search index and commit) took
-    this process about half a rebuild: with 140 rows still to save it has more to do than
-    the pool has in rebuilding the last 40, so it leaves them to the pool, and no worker
-    waits while it ends its last batches."""
-    made = rebuilding(unread=20, in_pool=20, save=0.003, rebuild=0.0065, done=100)
-    assert made.share_here() == 0 and not made._rebuild_here()
-    assert made._target() == 40  # every row left, topped up as jobs end
-    early = rebuilding(unread=300, in_pool=80, save=0.003, rebuild=0.0065, done=20)
-    assert 0 < early.share_here() < 300 and early._rebuild_here()
-    assert early._target() == 80
-
-
+# -- the rows in the pool and read ahead, counted -----------------------------------------------
 def test_rows_in_the_pool_are_counted_as_their_jobs_end():
-    made = rebuilding(unread=10, in_pool=0, save=None, rebuild=None)
+    made = reprocess.Rebuilding(None, None, [{"id": "1"}], Pool(1))
     jobs = [Future() for _ in range(3)]
     for n, job in enumerate(jobs, 1):
         made._add(reprocess.Part([{}] * n, [None] * n, job))
     made._add(reprocess.Part([{}] * 4, [None] * 4, reprocess.done([])))  # rebuilt here
-    assert (made._in_pool(), made._read_ahead()) == (6, 10)
+    assert (made._in_pool(), made.read_ahead) == (6, 10)
     jobs[1].set_result([])  # jobs may end out of order (several workers)
     assert made._in_pool() == 4
     jobs[0].set_exception(RuntimeError("its worker died"))
-    assert made._in_pool() == 3 and made._read_ahead() == 10
+    assert made._in_pool() == 3 and made.read_ahead == 10
