@@ -166,6 +166,33 @@ def test_the_pool_is_told_where_captures_are_not_given_the_pages(archive):
     assert len(pickle.dumps(where)) < len(pickle.dumps(page)) / 10
 
 
+def test_a_job_carries_a_digest_of_the_stored_text_not_the_text(archive):
+    """A job of CHUNK rows must fit in the pipe to its worker (64 KB): with the stored
+    texts it took ~54 KB at the median and up to 146 KB, and a worker then waited mid-job
+    for this process's feeder thread to write the rest."""
+    db, warc_dir = archive
+    pool = Recording()
+    reprocess.reprocess(db, warc_dir, pool=pool)
+    stored = dict(db.execute("select id, body_text from articles").fetchall())
+    for job in pool.jobs:
+        for row, _ in job:
+            assert row["text"] == reprocess.text_digest(*stored_text(db, row["id"]))
+            assert len(pickle.dumps(row)) < len(stored[row["id"]].encode())
+        assert len(pickle.dumps(job)) < 16_000
+
+
+def stored_text(db, aid: str) -> tuple:
+    return db.execute("select title, body_text from articles where id = ?", [aid]).fetchone()
+
+
+def test_the_text_digest_tells_texts_apart():
+    digest = reprocess.text_digest
+    assert digest("ข่าว", "เนื้อหา") == digest("ข่าว", "เนื้อหา") != digest("ข่าว", "เนื้อหา ")
+    assert len({digest(None, None), digest("", None), digest(None, ""), digest("", "")}) == 4
+    assert digest("ab", "c") != digest("a", "bc")  # no title runs into its body
+    assert digest("a\ud800", "b") != digest("a", "b")  # a lone surrogate is text too
+
+
 def test_a_removed_article_stays_removed(archive, improved_titles):
     db, warc_dir = archive
     url = rows(db, "select url from articles where source = 'sample-feedonly' limit 1")[0]["url"]
@@ -198,15 +225,17 @@ def saved(db) -> tuple:
 
 
 class Late(Future):
-    """A job's result, done only once waited for: the pool always looks busy."""
+    """A job run only once waited for: the pool always looks busy. (It ends as a real
+    job's future does, callbacks and all, only later.)"""
 
-    waited = False
-
-    def done(self) -> bool:
-        return self.waited
+    def __init__(self, fn, args):
+        super().__init__()
+        self.job = fn, args
 
     def result(self, timeout=None):
-        self.waited = True
+        if not self.done():
+            fn, args = self.job
+            self.set_result(fn(*args))
         return super().result(timeout)
 
 
@@ -221,9 +250,7 @@ class SlowPool:
 
     def submit(self, fn, *args):
         self.rows += len(args[0])
-        future = Late()
-        future.set_result(fn(*args))
-        return future
+        return Late(fn, args)
 
 
 @pytest.fixture
@@ -417,3 +444,17 @@ def test_summary_names_every_outcome():
     line = reprocess.summary(Counter(updated=2, failed=1))
     assert line.startswith("0 new, 2 updated, 0 unchanged, 0 missing capture")
     assert line.endswith("1 failed")
+
+
+# -- the rows in the pool and read ahead, counted -----------------------------------------------
+def test_rows_in_the_pool_are_counted_as_their_jobs_end():
+    made = reprocess.Rebuilding(None, None, [{"id": "1"}], Pool(1))
+    jobs = [Future() for _ in range(3)]
+    for n, job in enumerate(jobs, 1):
+        made._add(reprocess.Part([{}] * n, [None] * n, job))
+    made._add(reprocess.Part([{}] * 4, [None] * 4, reprocess.done([])))  # rebuilt here
+    assert (made._in_pool(), made.read_ahead) == (6, 10)
+    jobs[1].set_result([])  # jobs may end out of order (several workers)
+    assert made._in_pool() == 4
+    jobs[0].set_exception(RuntimeError("its worker died"))
+    assert made._in_pool() == 3 and made.read_ahead == 10
