@@ -11,9 +11,29 @@ from archive import shutdown
 
 def main(argv: list[str] | None = None) -> int:
     shutdown.catch()
+    import_sqlite_utils_without_numpy()
     from archive import cli  # Scrapy, Datasette, PyThaiNLP: seconds of imports
 
     return cli.main(argv)
+
+
+def import_sqlite_utils_without_numpy() -> None:
+    """sqlite-utils imports numpy when it can, only to give numpy's number types a column
+    type (``sqlite_utils.db.COLUMN_TYPE_MAPPING``); the archive never hands it a numpy
+    value (its numpy results become Python values, ``.tolist()``, or bytes first). In a
+    crawl that was the only import of numpy before the run's end (the story regrouping):
+    ~14 MB resident in the crawl process for the whole run (bench/bench_backfill.py). So
+    the command imports sqlite-utils first, with ``import numpy`` made to fail meanwhile (a
+    None in sys.modules); numpy imports as usual afterwards, where it is used. Here, not
+    in a module of the archive: a worker process imports those, and sqlite-utils is
+    nothing it needs."""
+    if "sqlite_utils" in sys.modules or "numpy" in sys.modules:
+        return
+    sys.modules["numpy"] = None
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        del sys.modules["numpy"]
 
 
 def leave(code: int) -> None:

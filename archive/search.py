@@ -32,11 +32,10 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from archive import codepoints, segment
 from crawler.thai.text import searchable_text
 
+# numpy is imported in the functions that use it: see archive/codepoints.py.
 if TYPE_CHECKING:  # annotations only: the worker processes that derive never open a database
     import sqlite_utils
 
@@ -131,6 +130,8 @@ def normalised_runs(text: str) -> list[str]:
     The run characters are found by a table look-up over the code points and the runs cut
     where the look-up changes: the same runs as ``_RUN.findall``, which cost a millisecond
     per article on Thai text."""
+    import numpy as np
+
     text = text.lower()
     codes = codepoints.code_points(text)
     if codes is None or not len(codes):
@@ -158,6 +159,8 @@ def grams_of(text_runs: list[str]) -> str:
     the up to three characters of the run starting there. Made for all runs at once over
     their code points (the runs joined by NUL, which no run holds): per run, the grams cost
     half a millisecond of an article's Thai text, this a tenth of it."""
+    import numpy as np
+
     joined = "\0".join(text_runs)
     try:
         codes = np.frombuffer(f"{joined}\0\0".encode("utf-32-le"), dtype=np.uint32)

@@ -21,21 +21,20 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from archive import codepoints
 from crawler.thai.credits import credit_lines
 from crawler.thai.text import searchable_text
 
+# numpy is imported in the functions that use it: see archive/codepoints.py.
 if TYPE_CHECKING:  # annotations only: the worker processes that derive never open a database
+    import numpy as np
     import sqlite_utils
 
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch 2's permutations; stored signatures are read back with it
 SHINGLE = 5
 # Multiplier of the shingle's polynomial hash (odd, 64-bit; the wraparound is the modulo).
-_BASE = np.uint64(0x9E3779B97F4A7C15)
-_EMPTY = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+_BASE = 0x9E3779B97F4A7C15
 _CHUNK = 4096  # shingles per permutation block: bounds memory on a huge page (4096 x 128 x 4 B)
 THRESHOLD = 0.5  # estimated Jaccard similarity of shingle sets (measured: bench/bench_stories.py)
 # Copies of one release appear within days; the same ceremony's template a year later is a
@@ -74,6 +73,8 @@ def shingles(title: str | None, body: str | None, searchable=searchable_text) ->
 
 def _mix64(h: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: every input bit moves the top 32 bits that are kept."""
+    import numpy as np
+
     h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return h ^ (h >> np.uint64(31))
@@ -81,6 +82,8 @@ def _mix64(h: np.ndarray) -> np.ndarray:
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's finaliser, which datasketch's affine32 scheme applies before permuting."""
+    import numpy as np
+
     h = (h ^ (h >> np.uint32(16))) * np.uint32(0x85EBCA6B)
     h = (h ^ (h >> np.uint32(13))) * np.uint32(0xC2B2AE35)
     return h ^ (h >> np.uint32(16))
@@ -90,6 +93,8 @@ def shingle_hashes(text: str) -> np.ndarray:
     """32-bit hashes of the text's 5-grams (one of the whole text when shorter): sum of code
     point x BASE^k mod 2^64, mixed, top half; all windows at once. A repeated shingle keeps
     its duplicates: they cannot change a minimum, and removing them cost more than they do."""
+    import numpy as np
+
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     width = min(SHINGLE, len(codes))
     count = len(codes) - width + 1
@@ -97,7 +102,7 @@ def shingle_hashes(text: str) -> np.ndarray:
         return np.empty(0, dtype=np.uint32)
     h = np.zeros(count, dtype=np.uint64)
     for k in range(width):
-        h = h * _BASE + codes[k : k + count]
+        h = h * np.uint64(_BASE) + codes[k : k + count]
     return (_mix64(h) >> np.uint64(32)).astype(np.uint32)
 
 
@@ -105,10 +110,12 @@ def signature(title: str | None, body: str | None, searchable=searchable_text) -
     """128 uint32 minima of datasketch's affine32 permutations over the shingle hashes
     (all 0xFFFFFFFF for a text with no letters): the same values a datasketch MinHash
     updated with these hashes holds."""
+    import numpy as np
+
     hashes = _fmix32(shingle_hashes(shingle_text(title, body, searchable)))
     a, b = _permutations()
     a, b = a[:, None], b[:, None]
-    minima = _EMPTY
+    minima = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)  # a text with no letters
     # One block of a x h + b, made in place: the temporaries of the plain expression (two
     # arrays of 128 x _CHUNK a block) cost 5x the arithmetic itself.
     block = np.empty((NUM_PERM, min(_CHUNK, len(hashes))), dtype=np.uint32)
@@ -127,6 +134,8 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     makes them (odd ``a``, any ``b``, from ``RandomState(1)``; a test compares them with
     datasketch's own). Not taken from a datasketch MinHash: importing datasketch pulls in
     scipy (~70 MB), which the worker processes that only sign texts never need."""
+    import numpy as np
+
     gen = np.random.RandomState(1)
     a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
@@ -145,6 +154,8 @@ BANDS, ROWS = 25, 5
 def candidate_pairs(sigs: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     """Pairs (i, j), i < j, of rows of ``sigs`` (n x NUM_PERM uint32) equal in some band;
     with ``rows``, of the rows ``sigs[rows]`` (numbered as in ``rows``), without that copy."""
+    import numpy as np
+
     found = []
     for band in range(BANDS):
         columns = slice(band * ROWS, (band + 1) * ROWS)
@@ -169,6 +180,8 @@ def similar_pairs(
 ) -> np.ndarray:
     """Candidate pairs whose estimated Jaccard similarity (share of equal values) passes;
     ``rows`` as in ``candidate_pairs``."""
+    import numpy as np
+
     pairs = candidate_pairs(sigs, rows)
     keep = np.empty(len(pairs), dtype=bool)
     for start in range(0, len(pairs), 65536):  # bounds the temporary (65536 x 128 bools)
@@ -180,6 +193,7 @@ def similar_pairs(
 
 class UnionFind:
     def __init__(self):
+
         self.parent: dict = {}
 
     def find(self, x):
@@ -216,6 +230,8 @@ def groups(
 
 def matrix(joined: bytes | bytearray) -> np.ndarray:
     """Signatures held end to end in one buffer, as an n x NUM_PERM array (no copy)."""
+    import numpy as np
+
     return np.frombuffer(joined, dtype=np.uint32).reshape(-1, NUM_PERM)
 
 
@@ -226,6 +242,8 @@ def distinct(sigs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Found through a 64-bit hash of each row, then checked row by row; ``np.unique`` on the
     rows themselves sorted copies of the whole array (~50 MB more at 50,000 articles, at a
     run's end). A hash collision, never seen, falls back to that."""
+    import numpy as np
+
     words = sigs.view(np.uint64)
     h = np.zeros(len(sigs), dtype=np.uint64)
     for column in range(words.shape[1]):
@@ -262,6 +280,8 @@ def clusters(sigs: np.ndarray, dates: list[str | None], threshold: float = THRES
     arrays, not a Python list or dict entry per article; the distinct signatures are read
     in place, not copied out of ``sigs``; only articles joined to another enter the
     union-find."""
+    import numpy as np
+
     count = len(sigs)
     days = _days(dates)
     first, same = distinct(sigs)
@@ -302,6 +322,8 @@ class _Runs:
     two arrays instead of m lists."""
 
     def __init__(self, labels: np.ndarray):
+        import numpy as np
+
         self.order = np.argsort(labels, kind="stable")
         self.starts = np.r_[0, np.cumsum(np.bincount(labels))].astype(np.int64)
 

@@ -45,7 +45,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive import shutdown
+from archive import heap, shutdown
 from crawler.items import Article
 
 logger = logging.getLogger(__name__)
@@ -274,7 +274,16 @@ def _timed(timeout: float, spill: str, fn, args: tuple, mark: str) -> str:
         outcome = (False, exc)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-    return _spill(spill, outcome)
+    try:
+        return _spill(spill, outcome)
+    finally:
+        _TRIM()
+
+
+# What a job built and freed (a page's tree, its texts, the result's pickle) goes back to
+# the system, at most once a second (archive/heap.py): a worker otherwise keeps the heap
+# its largest pages needed, for the whole crawl.
+_TRIM = heap.Trimmer()
 
 
 def _spill(folder: str, outcome: tuple) -> str:

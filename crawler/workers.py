@@ -60,9 +60,16 @@ class CrawlPool:
     def _submit(self, fn, *args) -> defer.Deferred:
         return deferred_of(self.pool.submit(fn, *args))
 
-    def spider_closed(self, spider=None, reason=None) -> None:
+    def close(self) -> None:
+        """Stop the workers now: the pipelines call it once every item is through them, so
+        that the workers' memory (~120 MB each, nlpo3's dictionary half of it) is given back
+        before the run's end regroups stories over the whole archive. Closing twice is a
+        no-op."""
         self.stats.set_value("edunews/worker_pools_replaced", self.pool.replaced)
         self.pool.close()
+
+    def spider_closed(self, spider=None, reason=None) -> None:
+        self.close()
 
     def engine_stopped(self) -> None:  # a forced stop may skip spider_closed
         self.pool.close()

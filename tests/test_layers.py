@@ -72,3 +72,18 @@ def test_thai_digit_and_month_tables_only_in_crawler_thai():
         if table.search(path.read_text("utf-8")) and "crawler/thai/" not in path.as_posix()
     ]
     assert offenders == []
+
+
+def test_a_crawl_imports_numpy_only_where_it_is_used():
+    # `edunews crawl` imports what a crawl runs (the command, the spider, the pipelines,
+    # the writer's store) without numpy: sqlite-utils would import it for its column types
+    # alone, and the crawl needs it only for the story regrouping at its end (~14 MB for
+    # the whole run in the crawl process). Once used, it imports as usual.
+    code = (
+        "import sys; from archive.__main__ import import_sqlite_utils_without_numpy as first; "
+        "first(); import archive.cli, archive.store, crawler.spiders.archive, "
+        "crawler.pipelines.store, crawler.pipelines.process, crawler.run, crawler.workers; "
+        "before = 'numpy' in sys.modules; from archive import stories; "
+        "print(before, len(stories.signature('ข่าว', 'ครูและนักเรียน')), 'numpy' in sys.modules)"
+    )
+    assert printed_by(code) == "False 512 True"

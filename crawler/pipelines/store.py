@@ -92,6 +92,9 @@ class StorePipeline:
         status = "finished" if reason == "finished" else f"interrupted ({reason})"
         errors = [*spider.errors, *self.run.take_errors()]
         changed = any(done["new"] or done["updated"] for done in self.outcomes.values())
+        # Every item is through the pipelines: the workers are done, and their memory goes
+        # back before the regrouping below holds every signature of the archive.
+        self.pool.close()
         # Waited for here, on the reactor thread: the run record is written before anything
         # else of the crawl can end (a signal now must not leave the run "running").
         # Alone: regrouping stories rewrites rows across the archive (archive/writer.py).
