@@ -6,6 +6,15 @@ thread runs what is queued in batches of one transaction (``store.batch``) and r
 job's result only once its batch is committed: an article counted as stored is stored, and
 a killed crawl loses at most the batch in flight. Jobs run in the order they came.
 
+A batch is not cut short by a moment without jobs: when the queue runs empty it stays open
+for up to ``linger`` seconds more (never past its ``batch_seconds``). Ending a batch (the
+search index flush, the commit and its fsync) costs about the same for 3 articles as for 50:
+a crawl of 1,220 articles ended 365 batches, 242 of them with fewer than five jobs, because
+the writer kept up and found the queue empty between two pages; replayed on the writer
+alone, batches of 5 cost ~3.3 ms of its CPU an article against ~2.6 for batches of 50. A
+``quick`` job's result is given as soon as it ran, lingering or not; an article's only once
+its batch is committed, at most ``linger`` later.
+
 A job that rewrites much of the archive (regrouping stories at a run's end) runs ``alone``:
 in a transaction of its own, after the batch before it is committed, not in a savepoint.
 A savepoint keeps the original of every page written under it in a sub-journal, and
@@ -36,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 STOP = object()
 PR_SET_NAME = 15  # linux/prctl.h
+LINGER = 0.02  # seconds a batch waits for the next job once the queue is empty
 
 
 def name_os_thread(name: str) -> None:
@@ -56,9 +66,17 @@ class Job(NamedTuple):
 
 
 class Writer:
-    def __init__(self, path, *, batch_size: int = 50, batch_seconds: float = 1.0, bound=200):
+    def __init__(
+        self,
+        path,
+        *,
+        batch_size: int = 50,
+        batch_seconds: float = 1.0,
+        bound=200,
+        linger: float = LINGER,
+    ):
         self.path = path
-        self.batch_size, self.batch_seconds = batch_size, batch_seconds
+        self.batch_size, self.batch_seconds, self.linger = batch_size, batch_seconds, linger
         # (priority, order, job): quick jobs first, each kind in the order it came.
         self.jobs: queue.PriorityQueue = queue.PriorityQueue(maxsize=bound)
         self.order = itertools.count()
@@ -143,15 +161,15 @@ class Writer:
         return going
 
     def _fill(self, db, job, done: list) -> bool:
-        """Run jobs into ``done`` until the batch is full, old or the queue empty; False
-        when the stop came with them."""
+        """Run jobs into ``done`` until the batch is full, old, or no job came for
+        ``linger`` seconds; False when the stop came with them."""
         deadline = time.monotonic() + self.batch_seconds
         while True:
             done.append(self._one(db, job))
             if len(done) >= self.batch_size or time.monotonic() > deadline:
                 return True
             try:
-                job = self.jobs.get_nowait()[2]
+                job = self._next(deadline)
             except queue.Empty:
                 return True
             if job is STOP:
@@ -159,6 +177,14 @@ class Writer:
             if job.alone:  # runs after this batch is committed
                 self.held = job
                 return True
+
+    def _next(self, deadline: float) -> Job:
+        """The next job: one queued now, else one that comes within ``linger`` seconds (and
+        before the batch's ``deadline``); ``queue.Empty`` when none does."""
+        wait = min(self.linger, deadline - time.monotonic())
+        if wait <= 0:
+            return self.jobs.get_nowait()[2]
+        return self.jobs.get(timeout=wait)[2]
 
     def _one(self, db, job: Job):
         future = job.future

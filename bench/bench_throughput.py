@@ -15,6 +15,12 @@ peak (VmHWM, read from /proc every 0.1 s) of the crawl process and of each proce
 that spawned the crawl into it, so it reported this bench's own peak (its sample sites) when
 that was larger than the crawl's.
 
+CPU: by thread of the crawl process and in its workers, an article (start-up included), and
+a page from the first request on; the bare spider's a page; and the sample sites' own CPU a
+page while they serve each (they run in this process, on the same cores: its CPU less the
+sampler's). From these it prints what the cores leave for edunews's own work at the pages/s
+goal once Scrapy's own work (the bare spider's) and the sites' are paid.
+
 Goals (issue 13): pipeline ≥ 40 % of the bare spider's pages/s, ≥ 100 pages/s, peak RSS ≤
 300 MB. Prints medians of --runs; exits 1 when a goal is missed.
 
@@ -81,14 +87,19 @@ class FirstRequest:
 
 
 class TreeMemory(threading.Thread):
-    """The peak RSS (VmHWM) of ``root`` and of every process below it, sampled every 0.1 s."""
+    """The peak RSS (VmHWM) of ``root`` and of every process below it, sampled every 0.1 s,
+    and the CPU each of their threads has used: in all, and as read last before ``first``
+    (the crawl's first request), so that start-up can be told from the crawl."""
 
-    def __init__(self, root: int):
+    def __init__(self, root: int, first: FirstRequest):
         super().__init__(daemon=True)
-        self.root, self.peaks, self.done = root, {}, threading.Event()
+        self.root, self.first, self.peaks, self.done = root, first, {}, threading.Event()
         self.cpu: dict[tuple[int, int], tuple[str, float]] = {}  # (pid, tid): name, CPU s
+        self.before: dict[tuple[int, int], tuple[str, float]] = {}  # ...before the first request
+        self.own_cpu = 0.0  # this thread's own CPU seconds (in this process, beside the sites)
 
     def run(self) -> None:
+        start = time.thread_time()
         while not self.done.wait(0.1):
             for pid in [self.root, *descendants(self.root)]:
                 peak = high_water(pid)
@@ -96,12 +107,19 @@ class TreeMemory(threading.Thread):
                     self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
                 for tid, seen in thread_cpu(pid).items():
                     self.cpu[pid, tid] = seen
+            if self.first.at is None:  # all read before the first request: start-up
+                self.before = dict(self.cpu)
+        self.own_cpu = time.thread_time() - start
 
-    def threads(self) -> dict[str, float]:
+    def threads(self, since_first: bool = False) -> dict[str, float]:
         """CPU seconds by thread of the root process (named by their OS name; the main
-        thread is the reactor's) and by process below it, as last read (≤ 0.1 s early)."""
+        thread is the reactor's) and by process below it, as last read (≤ 0.1 s early);
+        ``since_first``: less what each had used before the first request (≤ 0.1 s more
+        is counted, never less)."""
         named: dict[str, float] = {}
         for (pid, tid), (name, used) in self.cpu.items():
+            if since_first:
+                used -= self.before.get((pid, tid), (name, 0.0))[1]
             if pid != self.root:
                 name = "worker processes"
             elif tid == pid:
@@ -119,23 +137,31 @@ class TreeMemory(threading.Thread):
 
 def timed(args: list[str], cwd: Path, first: FirstRequest) -> dict:
     """Seconds from the first request to the exit, exit status, peak RSS (MB) of the
-    process and of the processes it started."""
+    process and of the processes it started, CPU seconds by thread (``cpu``; ``crawl_cpu``
+    from the first request on), and the CPU seconds the sample sites took to serve it
+    (``sites_cpu``): this process's own, less the sampler's and this thread's (the sites
+    are the only other threads here, and serve only this crawl)."""
     first.at = None
+    ours, waiting = time.process_time(), time.thread_time()
     child = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    tree = TreeMemory(child.pid)
+    tree = TreeMemory(child.pid, first)
     tree.start()
     # Reaped only once the sampler has stopped: a zombie's /proc still answers (no VmHWM),
     # and its pid cannot be taken by another process meanwhile.
     os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)
     ended = time.perf_counter()
     main, workers = tree.stop()
-    used = tree.threads()
+    used, crawl_cpu = tree.threads(), tree.threads(since_first=True)
     _, status = os.waitpid(child.pid, 0)
+    sites_cpu = time.process_time() - ours - (time.thread_time() - waiting) - tree.own_cpu
     rc = os.waitstatus_to_exitcode(status)
     if rc:
         sys.exit(f"{args[:4]} failed ({rc}): {child.stderr.read().decode()[-2000:]}")
     seconds = ended - (first.at or ended)
-    return {"seconds": seconds, "rss": main + workers, "rss_workers": workers, "cpu": used}
+    return {"seconds": seconds, "rss": main + workers, "rss_workers": workers, "cpu": used} | {
+        "crawl_cpu": crawl_cpu,
+        "sites_cpu": sites_cpu,
+    }
 
 
 def pipeline_run(registry: Path, work: Path, first: FirstRequest) -> dict:
@@ -184,6 +210,7 @@ def report(pairs: list[tuple[dict, dict]]) -> int:
     print(f"edunews crawl peak RSS: the crawl process {own:.0f} MB + the processes it "
           f"started {median(pipe, 'rss_workers'):.0f} MB")  # fmt: skip
     report_cpu(pipe)
+    report_page_cpu(pairs)
     ratio = statistics.median(ratios)
     print(f"pipeline / bare pages/s: {ratio:.0%} (each run: "
           f"{', '.join(f'{r:.0%}' for r in ratios)})")  # fmt: skip
@@ -213,6 +240,40 @@ def report_cpu(runs: list[dict]) -> None:
     )
     print(f"CPU ms an article by process: the crawl process {own:.1f} (its threads share one "
           f"GIL), worker processes {per.get('worker processes', 0.0):.1f}")  # fmt: skip
+
+
+def report_page_cpu(pairs: list[tuple[dict, dict]]) -> None:
+    """CPU ms a page from the first request on (medians), for the crawl, the bare spider
+    and the sample sites serving each (this process: they share the machine's cores), and
+    what is left of the cores at the pages/s goal for edunews's own work once Scrapy's own
+    (the bare spider's) and the sites' are paid."""
+    pipe, bare = [p for p, _ in pairs], [b for _, b in pairs]
+
+    def ms(runs: list[dict], value) -> float:  # a page, median over the runs
+        return statistics.median(value(r) * 1000 / r["pages"] for r in runs)
+
+    names = sorted({n for r in pipe for n in r["crawl_cpu"]} - {"worker processes"})
+    threads = {n: ms(pipe, lambda r, n=n: r["crawl_cpu"].get(n, 0.0)) for n in names}
+    own = ms(pipe, lambda r: sum(v for n, v in r["crawl_cpu"].items() if n in names))
+    workers = ms(pipe, lambda r: r["crawl_cpu"].get("worker processes", 0.0))
+    sites = ms(pipe, lambda r: r["sites_cpu"])
+    crawl = ms(pipe, lambda r: sum(r["crawl_cpu"].values()))
+    shown = ", ".join(
+        f"{n} {v:.1f}" for n, v in sorted(threads.items(), key=lambda i: -i[1]) if v >= 0.05
+    )
+    print(f"CPU ms a page from the first request on ({pipe[0]['pages']} pages): the crawl "
+          f"process {own:.1f} ({shown}), worker processes {workers:.1f}, the sample sites "
+          f"serving it {sites:.1f}; all {crawl + sites:.1f}")  # fmt: skip
+    scrapy_ms = ms(bare, lambda r: sum(r["crawl_cpu"].values()))
+    bare_sites = ms(bare, lambda r: r["sites_cpu"])
+    print(f"bare spider, same URLs: its process {scrapy_ms:.1f}, the sample sites serving it "
+          f"{bare_sites:.1f}; all {scrapy_ms + bare_sites:.1f}")  # fmt: skip
+    cores = os.cpu_count() or 1
+    budget = cores * 1000 / GOALS["pages_per_s"]
+    print(f"at {GOALS['pages_per_s']:.0f} pages/s the {cores} cores give {budget:.1f} ms a page: "
+          f"less Scrapy's own (the bare spider's {scrapy_ms:.1f}) and the sites' ({sites:.1f}), "
+          f"{budget - scrapy_ms - sites:.1f} are left for edunews's own work, which takes "
+          f"{crawl - scrapy_ms:.1f} now (the crawl and workers less the bare spider)")  # fmt: skip
 
 
 TEXT_GOAL = 2.5  # the database at most this many times the text it holds (issue 13)

@@ -20,7 +20,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer
 
 from archive import store
-from archive.writer import Writer
+from archive.writer import LINGER, Writer
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class ArchiveRun:
         self.crawler = crawler
         self.path = settings.get("EDUNEWS_DB")
         self.batch_size = settings.getint("EDUNEWS_WRITE_BATCH", 50)
+        self.linger = settings.getfloat("EDUNEWS_WRITE_LINGER", LINGER)
         self.queue_size = settings.getint("EDUNEWS_WRITE_QUEUE", 200)
         self.slots = defer.DeferredSemaphore(self.queue_size)
         self.writer: Writer | None = None
@@ -61,7 +62,9 @@ class ArchiveRun:
             # Room for the slots and the few direct calls (run start and end): a put
             # from the reactor thread never waits.
             bound = self.queue_size + 8
-            self.writer = Writer(self.path, batch_size=self.batch_size, bound=bound)
+            self.writer = Writer(
+                self.path, batch_size=self.batch_size, bound=bound, linger=self.linger
+            )
         return self.writer
 
     def spider_opened(self, spider=None) -> None:

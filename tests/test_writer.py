@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -90,3 +91,47 @@ def test_the_writer_thread_carries_its_name_in_the_os(writer):
     with open(comm) as fh:
         assert fh.read().strip() == "edunews-writer"
     assert threading.current_thread().name != "edunews-writer"
+
+
+def batch_of(db):
+    """What tells one batch from another: the index writes it holds until its commit."""
+    return db.conn.queued
+
+
+def test_a_batch_stays_open_a_moment_for_the_next_job(tmp_path):
+    """A queue that runs empty between two pages does not end the batch: the second job,
+    coming within ``linger``, is committed with the first (one commit, one index flush)."""
+    w = Writer(archive_with_notes(tmp_path), linger=5.0)
+    try:
+        first = w.submit(batch_of)
+        time.sleep(0.3)  # the writer ran the first job and found the queue empty
+        second = w.submit(batch_of)
+        assert first.result(10) is second.result(10)
+    finally:
+        w.close()
+
+
+def test_without_linger_an_empty_queue_ends_the_batch(tmp_path):
+    w = Writer(archive_with_notes(tmp_path), linger=0)
+    try:
+        first = w.call(batch_of)
+        assert w.call(batch_of) is not first
+    finally:
+        w.close()
+
+
+def test_lingering_delays_no_quick_job_and_an_article_at_most_by_the_linger(tmp_path):
+    """A quick job's result (a capture's id) comes as soon as it ran; a job that waits for
+    its commit waits the linger, not the whole batch time."""
+    path = archive_with_notes(tmp_path)
+    w = Writer(path, linger=0.5, batch_seconds=30)
+    try:
+        started = time.monotonic()
+        assert w.submit(note, "quick", quick=True).result(10)["batching"]
+        assert time.monotonic() - started < 0.4
+        started = time.monotonic()
+        w.call(note, "stored")
+        assert 0.4 < time.monotonic() - started < 5
+        assert notes(path) == ["quick", "stored"]
+    finally:
+        w.close()
