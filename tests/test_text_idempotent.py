@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.thai import text as thai_text
 from crawler.thai.text import INVISIBLE, normalize_text, normalize_title, searchable_text
 
 CORPUS = Path(__file__).parent / "data" / "sites" / "articles.jsonl"
@@ -78,10 +79,20 @@ def noisy_corpus_texts(seed: int) -> list[str]:
     return out
 
 
+def forgotten(f, text: str) -> str:
+    """``f(text)`` by a whole pass: without the texts the module remembers having made
+    (which it gives back as they are, on the strength of what these tests check)."""
+    thai_text._MADE_TEXTS.clear()
+    thai_text._MADE_TITLES.clear()
+    thai_text._recent_paragraphs.cache_clear()
+    return f(text)
+
+
 def assert_fixed_point(f, texts: list[str]) -> None:
     for x in texts:
         once = f(x)
-        assert f(once) == once, (f.__name__, x, once)
+        assert forgotten(f, once) == once, (f.__name__, x, once)
+        assert f(once) == once
 
 
 def assert_clean(text: str) -> None:
@@ -119,3 +130,19 @@ def test_the_example_of_issue_13():
     assert normalize_text("e\u200b\u0301") == "\u00e9"
     assert normalize_text("ก\u0e48\u200b\u0e38") == "ก\u0e38\u0e48"  # canonical order
     assert normalize_text("\u0301\u0e4d\u0e48\u0e32") == "\u0e48\u0301\u0e33"
+
+
+def test_a_text_made_here_is_given_back_without_a_pass(monkeypatch):
+    body = "ข่าว\u200b  หนึ่ง\n.\nสอง"
+    made = normalize_text(body)
+    title = normalize_title(body)
+    monkeypatch.setattr(thai_text, "paragraphs", None)  # a pass would call it
+    assert normalize_text(made) is made and normalize_title(title) is title
+    assert searchable_text(made) == made
+
+
+def test_only_the_last_few_are_remembered_and_a_title_is_not_a_text():
+    texts = [normalize_text(f"ย่อหน้า {n}\nต่อ") for n in range(thai_text.MADE_MAX + 10)]
+    assert len(thai_text._MADE_TEXTS) == thai_text.MADE_MAX
+    assert texts[0] not in thai_text._MADE_TEXTS and texts[-1] in thai_text._MADE_TEXTS
+    assert normalize_title(texts[-1]) == texts[-1].replace("\n", " ")

@@ -8,6 +8,7 @@ breaks. ``normalize_text`` repairs these without dropping or gluing real content
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -130,12 +131,36 @@ def _lines_clean(s: str) -> bool:
 
 def normalize_text(s: str) -> str:
     """The project's one text normalisation: paragraphs joined by exactly one newline."""
-    return "\n".join(paragraphs(s))
+    if s in _MADE_TEXTS:  # normalised here already: its own normal form
+        return s
+    return _made(_MADE_TEXTS, "\n".join(paragraphs(s)))
 
 
 def normalize_title(s: str) -> str:
     """A title on a single line: all line breaks become spaces."""
-    return " ".join(paragraphs(s))
+    if s in _MADE_TITLES:
+        return s
+    return _made(_MADE_TITLES, " ".join(paragraphs(s)))
+
+
+# The last texts and titles normalised here. Normalising is idempotent
+# (tests/test_text_idempotent.py), so one of them handed back (the extractor's text, which
+# ``prepare`` normalises for every producer of articles) is its own result: a dict lookup,
+# not a second pass (issue 13: "normalise once"). A dict, not functools.lru_cache, because it
+# keeps results, not arguments; the lock because Datasette's threads normalise search terms.
+_MADE_TEXTS: dict[str, None] = {}
+_MADE_TITLES: dict[str, None] = {}
+_MADE_LOCK = threading.Lock()
+MADE_MAX = 64
+
+
+def _made(made: dict[str, None], s: str) -> str:
+    if len(s) <= CACHED_MAX:
+        with _MADE_LOCK:
+            made[s] = None
+            if len(made) > MADE_MAX:
+                del made[next(iter(made))]
+    return s
 
 
 def to_arabic_digits(s: str) -> str:
