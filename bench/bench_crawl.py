@@ -2,7 +2,10 @@
 article recall, exactness of titles, dates, bodies, images and attachments against the gold
 list, and the crawl's wall time (median of --runs runs, each into a fresh database).
 
-    python bench/bench_crawl.py [--runs 3]
+    python bench/bench_crawl.py [--runs 3] [--sites wp,legacy]
+
+``--sites`` crawls only those sample sites (all four by default; tests/test_bench_smoke.py
+crawls the smallest).
 """
 
 from __future__ import annotations
@@ -34,11 +37,16 @@ def crawl(sources: Path, db: Path) -> float:
     return time.perf_counter() - start
 
 
+def site_names(value: str) -> list[str]:
+    return [name for name in value.split(",") if name]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sites", type=site_names, help="comma-separated sample sites")
     args = parser.parse_args()
-    with SampleSites() as sites, tempfile.TemporaryDirectory() as tmp:
+    with SampleSites(args.sites) as sites, tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "sources.yaml"
         sources.write_text(sites.sources_yaml(), encoding="utf-8")
         times = [crawl(sources, Path(tmp) / f"run{n}.db") for n in range(args.runs)]

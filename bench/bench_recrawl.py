@@ -1,10 +1,11 @@
 """What a crawl costs per source: a first crawl, a re-crawl with no change, and a re-crawl
 after N new and M edited articles per site, beside the ideal (N + M + a small constant).
 
-    python bench/bench_recrawl.py [--new 3] [--edited 2]
+    python bench/bench_recrawl.py [--new 3] [--edited 2] [--sites wp,legacy]
 
 Requests are counted by the sample sites themselves (every request that reached them,
 robots.txt included); bytes are the response bytes the crawler recorded per source.
+``--sites`` serves only those sample sites (all four by default).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from archive.sqlite import sqlite3
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_crawl import site_names  # noqa: E402
 from tests.conftest import FAST  # noqa: E402
 from tests.sites.server import SampleSites  # noqa: E402
 
@@ -54,8 +56,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--new", type=int, default=3)
     parser.add_argument("--edited", type=int, default=2)
+    parser.add_argument("--sites", type=site_names, help="comma-separated sample sites")
     args = parser.parse_args()
-    with SampleSites() as sites, tempfile.TemporaryDirectory() as tmp:
+    with SampleSites(args.sites) as sites, tempfile.TemporaryDirectory() as tmp:
         sources, db = Path(tmp) / "sources.yaml", Path(tmp) / "archive.db"
         sources.write_text(sites.sources_yaml(), encoding="utf-8")
         gold = {site: len(sites.gold(site)) for site in sites.urls}

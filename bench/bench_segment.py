@@ -68,7 +68,7 @@ def timed(cut, corpus_runs: list[str]) -> tuple[float, list[list[str]]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", help="corpus .jsonl (default: ../shared/corpus)")
+    parser.add_argument("--corpus", help="corpus .jsonl (default: bench/corpus.py)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--limit", type=int, default=0, help="articles (0: all)")
     args = parser.parse_args()
