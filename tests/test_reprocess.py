@@ -357,7 +357,7 @@ def api_post(n: int, base: str) -> dict:
 
 
 def record_api_page(db, writer, url: str, posts: list[dict], when, earlier=None) -> int:
-    wire = gzip.compress(json.dumps(posts, ensure_ascii=False).encode("utf-8"))
+    wire = gzip.compress(json.dumps(posts, ensure_ascii=False).encode("utf-8"), mtime=0)
     headers = [("Content-Type", "application/json; charset=UTF-8"), ("Content-Encoding", "gzip")]
     exchange = warc.Exchange(url, 200, headers, wire, when)
     written = writer.write(exchange, earlier)
