@@ -6,14 +6,22 @@ thread runs what is queued in batches of one transaction (``store.batch``) and r
 job's result only once its batch is committed: an article counted as stored is stored, and
 a killed crawl loses at most the batch in flight. Jobs run in the order they came.
 
-A batch is not cut short by a moment without jobs: when the queue runs empty it stays open
-for up to ``linger`` seconds more (never past its ``batch_seconds``). Ending a batch (the
-search index flush, the commit and its fsync) costs about the same for 3 articles as for 50:
+With a ``linger``, a batch is not cut short by a moment without jobs: when the queue runs
+empty it stays open for up to ``linger`` seconds more (never past its ``batch_seconds``).
+Ending a batch (the search index flush, the commit and its fsync) costs about the same for
+3 articles as for 50:
 a crawl of 1,220 articles ended 365 batches, 242 of them with fewer than five jobs, because
 the writer kept up and found the queue empty between two pages; replayed on the writer
 alone, batches of 5 cost ~3.3 ms of its CPU an article against ~2.6 for batches of 50. A
 ``quick`` job's result is given as soon as it ran, lingering or not; an article's only once
 its batch is committed, at most ``linger`` later.
+
+Off by default (``LINGER = 0``): on an idle machine the crawl's pages/s fell with it. In
+seven alternated triplets of `bench_throughput.py` (each a median of 3 runs) the pipeline
+ran at 40, 39, 46, 39, 38, 38, 37 % of the bare spider with a 20 ms linger and 40, 49, 43,
+41, 43, 44, 47 % without: a stored article's commit waiting for the next one holds up what
+waits on that commit (a REST API page's items), which costs more wall time than the
+saved batch ends save CPU. A crawl can still set it (``EDUNEWS_WRITE_LINGER``).
 
 A job that rewrites much of the archive (regrouping stories at a run's end) runs ``alone``:
 in a transaction of its own, after the batch before it is committed, not in a savepoint.
@@ -45,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 STOP = object()
 PR_SET_NAME = 15  # linux/prctl.h
-LINGER = 0.02  # seconds a batch waits for the next job once the queue is empty
+LINGER = 0.0  # seconds a batch waits for the next job once the queue is empty (off: above)
 
 
 def name_os_thread(name: str) -> None:

@@ -91,9 +91,10 @@ EXTENSIONS = {
 # Scrapy's in-memory stats, read without its per-attribute wrapper (crawler/extensions.py).
 STATS_CLASS = "crawler.extensions.CrawlStats"
 # The archive writer's batches (archive/writer.py): one transaction for up to this many jobs
-# or this long, kept open this many seconds for the next job when the queue runs empty.
+# or this long, kept open this many seconds for the next job when the queue runs empty (off:
+# it cost pages/s on an idle machine, archive/writer.py says how much).
 EDUNEWS_WRITE_BATCH = 50
-EDUNEWS_WRITE_LINGER = 0.02
+EDUNEWS_WRITE_LINGER = 0.0
 EDUNEWS_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; `edunews crawl` sets 10
 EDUNEWS_MEMLOG = ""  # a file: the crawl process logs its memory there every second (benches)
 COOKIES_ENABLED = False
