@@ -193,7 +193,6 @@ def similar_pairs(
 
 class UnionFind:
     def __init__(self):
-
         self.parent: dict = {}
 
     def find(self, x):

@@ -29,7 +29,6 @@ _DOUBLED_SARA_E = re.compile("\u0e40\u0e40")
 
 # Horizontal whitespace: spaces, tabs, no-break and other Unicode spaces (not newlines).
 _HSPACE = re.compile(r"[^\S\n]+")
-_NEWLINES = re.compile(r"\r\n?|[\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 # A line holding only separator characters marks a paragraph break, not content.
 SEPARATORS = ".…-*•_=~·"
@@ -80,10 +79,6 @@ def _repaired(s: str) -> str:
     return s
 
 
-def _prepare(s: str) -> str:
-    return _NEWLINES.sub("\n", _repaired(s))
-
-
 def paragraphs(s: str) -> list[str]:
     """Normalised, non-empty paragraphs; separator-only lines and blank lines split them.
 
@@ -103,7 +98,8 @@ def _recent_paragraphs(s: str) -> tuple[str, ...]:
 
 
 def _paragraphs(s: str) -> list[str]:
-    """``str.splitlines`` breaks at exactly the characters ``_NEWLINES`` names, and
+    """``str.splitlines`` breaks at the line breaks a text may hold (CR, LF, CR LF, VT, FF,
+    the file/group/record separators, NEL, U+2028 and U+2029), and
     ``" ".join(line.split())`` is ``clean_line``: both without a regex pass over the text.
     A text whose lines are clean already (normalised once: most texts read here) is only
     cut at its line feeds."""
